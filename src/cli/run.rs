@@ -1,0 +1,90 @@
+//! `imitator run`: one episode, exact by default.
+
+use imitator::imitator::{Standard, Variant};
+use imitator::number::{fmt_exact, Prob, Rational};
+use imitator::report::text::episode_report;
+use imitator::scenario::Scenario;
+use imitator::simulate::{episode, Episode};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Play one episode: the imitator acts, asks the demonstrator (the truth) when it is unsure, and learns from its answers.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// How many steps (default: the scenario's depth, or 20).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Seed of the random generator (ChaCha8): the same seed gives the same episode.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Which imitator: conservative, always-query, map or mixture.
+    #[arg(long, default_value = "conservative")]
+    pub variant: Variant,
+    /// Steps that map and mixture query before they deploy.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Print every step: the top set, θ, whether it asked, the action and the observation.
+    #[arg(long)]
+    pub trace: bool,
+    /// Use f64 instead of exact rationals (fast; for long runs).
+    #[arg(long)]
+    pub float: bool,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn main(a: Args) -> anyhow::Result<u8> {
+    let s = super::load(&a.file)?;
+    let steps = a.steps.or(s.depth).unwrap_or(20);
+    let rule = Standard::new(a.variant, a.warmup);
+    let keep = a.trace;
+    let out = if a.float {
+        let ep = episode::<f64>(&s, Box::new(rule), steps, a.seed, keep);
+        render(&s, &ep, &a, |p| json!(p))
+    } else {
+        let ep = episode::<Rational>(&s, Box::new(rule), steps, a.seed, keep);
+        render(&s, &ep, &a, |p| json!(fmt_exact(p)))
+    };
+    print!("{out}");
+    Ok(0)
+}
+
+fn render<P: Prob>(s: &Scenario, ep: &Episode<P>, a: &Args, num: impl Fn(&P) -> Value) -> String {
+    if !a.json {
+        return episode_report(s, ep, a.variant.name(), !a.float);
+    }
+    let posterior: serde_json::Map<String, Value> =
+        s.models.iter().zip(&ep.final_posterior).map(|(m, p)| (m.name.clone(), num(p))).collect();
+    let mut doc = json!({
+        "scenario": s.name,
+        "variant": a.variant.name(),
+        "warmup": a.warmup,
+        "steps": ep.steps,
+        "seed": ep.seed,
+        "exact": !a.float,
+        "queries": ep.queries,
+        "truth_always_top": ep.truth_always_top,
+        "posterior": posterior,
+    });
+    if a.trace {
+        doc["trace"] = ep
+            .trace
+            .iter()
+            .map(|r| {
+                json!({
+                    "step": r.step,
+                    "top": r.policy.top.iter().map(|&i| s.models[i].name.clone()).collect::<Vec<_>>(),
+                    "theta": num(&r.policy.theta),
+                    "query": r.queried,
+                    "action": s.actions[r.action],
+                    "observation": s.observations[r.observation],
+                    "truth_in_top": r.truth_in_top,
+                })
+            })
+            .collect();
+    }
+    format!("{doc}\n")
+}

@@ -1,0 +1,441 @@
+//! The exhaustive engine: every full history to depth `T`, one at a time.
+//!
+//! The walk is a depth-first search over full histories (query flags
+//! included) that skips branches of probability zero. The policy at each
+//! history comes from the [`StateSpace`], computed once per merged state; the
+//! walk itself only multiplies and adds integers over a common denominator
+//! (see [`super::scaled`]). World histories are accumulated in an array
+//! indexed by the history, so that `P_im(h)` sums over query flags.
+//!
+//! Parallelism: the tree is cut at a depth `k`, and the subtrees are grouped
+//! by their world prefix, so each group owns a disjoint slice of the world
+//! array. Sums of integers are exact in any order, so every thread count
+//! gives the same figures.
+
+use super::demonstrator::{world_probabilities, DemSteps};
+use super::scaled::{common_denominator, fits_u128, scale, unscale, Scaled};
+use super::space::StateSpace;
+use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
+use crate::imitator::Rule;
+use crate::number::Rational;
+use crate::scenario::Scenario;
+use num_bigint::BigUint;
+use num_traits::{One, Zero};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// The most world histories the exhaustive engine will hold (`(|A|·|O|)^T`).
+pub const MAX_WORLDS: usize = 1 << 25;
+
+/// Options of one exhaustive run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub depth: usize,
+    /// Report progress through this callback's counter (tasks done, tasks in all).
+    pub progress: bool,
+}
+
+struct Edge<I> {
+    child: u32,
+    p: I,
+    r: I,
+    world_step: usize,
+}
+
+struct Node<I> {
+    truth_in_top: bool,
+    edges: Vec<Edge<I>>,
+}
+
+#[derive(Clone)]
+struct Cell<I> {
+    count: u64,
+    mass: I,
+    mass_e: I,
+    rmass: I,
+}
+
+struct Acc<I> {
+    cells: Vec<Vec<Cell<I>>>,
+    leaves: u64,
+}
+
+impl<I: Scaled> Acc<I> {
+    fn new(shape: &[usize]) -> Self {
+        let cell = Cell { count: 0, mass: I::zeroed(), mass_e: I::zeroed(), rmass: I::zeroed() };
+        Acc { cells: shape.iter().map(|&n| vec![cell.clone(); n]).collect(), leaves: 0 }
+    }
+
+    fn merge(&mut self, other: Acc<I>) {
+        for (mine, theirs) in self.cells.iter_mut().zip(other.cells) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.count += b.count;
+                a.mass.add_to(&b.mass);
+                a.mass_e.add_to(&b.mass_e);
+                a.rmass.add_to(&b.rmass);
+            }
+        }
+        self.leaves += other.leaves;
+    }
+}
+
+/// What one parallel task returns: its world prefix, its sums, and its slice of `P_im(h)` and `P_im(h ∧ E)`.
+type Part<I> = (usize, Acc<I>, Vec<I>, Vec<I>);
+
+struct Walk<'g, I> {
+    graph: &'g [Vec<Node<I>>],
+    depth: usize,
+    radix: usize,
+}
+
+struct Frontier<I> {
+    pos: u32,
+    n: I,
+    r: I,
+    e: bool,
+    world: usize,
+}
+
+impl<I: Scaled> Walk<'_, I> {
+    /// Visits the node at depth `d`; `n` is its probability and `r` its
+    /// `Π(1+θ)`-weighted probability, as integers; `e` is `E_d`.
+    #[allow(clippy::too_many_arguments)]
+    fn visit(
+        &self,
+        d: usize,
+        pos: u32,
+        n: &I,
+        r: &I,
+        e: bool,
+        w: usize,
+        acc: &mut Acc<I>,
+        im: &mut [I],
+        im_e: &mut [I],
+    ) {
+        if d == self.depth {
+            acc.leaves += 1;
+            im[w].add_to(n);
+            if e {
+                im_e[w].add_to(n);
+            }
+            return;
+        }
+        let cell = &mut acc.cells[d][pos as usize];
+        cell.count += 1;
+        cell.mass.add_to(n);
+        if e {
+            cell.mass_e.add_to(n);
+        }
+        cell.rmass.add_to(r);
+        let node = &self.graph[d][pos as usize];
+        let e2 = e && node.truth_in_top;
+        for edge in &node.edges {
+            self.visit(
+                d + 1,
+                edge.child,
+                &n.mul(&edge.p),
+                &r.mul(&edge.r),
+                e2,
+                w * self.radix + edge.world_step,
+                acc,
+                im,
+                im_e,
+            );
+        }
+    }
+
+    /// The same walk above depth `k`, handing the nodes at depth `k` to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn top(
+        &self,
+        k: usize,
+        d: usize,
+        pos: u32,
+        n: &I,
+        r: &I,
+        e: bool,
+        w: usize,
+        acc: &mut Acc<I>,
+        out: &mut Vec<Frontier<I>>,
+    ) {
+        if d == k {
+            out.push(Frontier { pos, n: n.clone(), r: r.clone(), e, world: w });
+            return;
+        }
+        let cell = &mut acc.cells[d][pos as usize];
+        cell.count += 1;
+        cell.mass.add_to(n);
+        if e {
+            cell.mass_e.add_to(n);
+        }
+        cell.rmass.add_to(r);
+        let node = &self.graph[d][pos as usize];
+        let e2 = e && node.truth_in_top;
+        for edge in &node.edges {
+            self.top(
+                k,
+                d + 1,
+                edge.child,
+                &n.mul(&edge.p),
+                &r.mul(&edge.r),
+                e2,
+                w * self.radix + edge.world_step,
+                acc,
+                out,
+            );
+        }
+    }
+}
+
+/// Runs the exhaustive engine to depth `opts.depth` with the rule `rule`.
+///
+/// `tick` is called once per finished task with (done, total), for progress.
+pub fn run(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    opts: Options,
+    tick: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Figures, EngineError> {
+    let depth = opts.depth;
+    let radix = scenario.actions.len() * scenario.observations.len();
+    let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
+        EngineError::TooLarge(format!(
+            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS}; \
+             lower --depth or use --engine lumped (which reports worst_case as null)"
+        ))
+    })? as usize;
+    let mut space = StateSpace::new(scenario, rule);
+    let layers = space.layers(depth);
+    let transitions =
+        || layers[..depth].iter().flatten().flat_map(|&id| space.state(id).transitions.iter().map(move |t| (id, t)));
+    let d_p = common_denominator(transitions().map(|(_, t)| &t.prob));
+    let weighted: Vec<Rational> = transitions().map(|(id, t)| space.one_plus_theta(id) * &t.prob).collect();
+    let d_r = common_denominator(&weighted);
+    let dem_steps = DemSteps::new(scenario);
+    let word = fits_u128(&[&d_p, &dem_steps.denominator], 1, depth) && fits_u128(&[&d_r], 2, depth);
+    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, dem_steps, opts };
+    if word {
+        ctx.walk::<u128>(tick)
+    } else {
+        ctx.walk::<BigUint>(tick)
+    }
+}
+
+struct Ctx<'a> {
+    scenario: &'a Scenario,
+    space: &'a StateSpace<'a>,
+    layers: &'a [Vec<u32>],
+    depth: usize,
+    radix: usize,
+    worlds: usize,
+    d_p: BigUint,
+    d_r: BigUint,
+    dem_steps: DemSteps,
+    opts: Options,
+}
+
+impl Ctx<'_> {
+    fn graph<I: Scaled>(&self) -> Vec<Vec<Node<I>>> {
+        let no = self.scenario.observations.len();
+        let position: Vec<BTreeMap<u32, u32>> =
+            self.layers.iter().map(|l| l.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect()).collect();
+        (0..self.depth)
+            .map(|d| {
+                self.layers[d]
+                    .iter()
+                    .map(|&id| {
+                        let st = self.space.state(id);
+                        let opt = self.space.one_plus_theta(id);
+                        let edges = st
+                            .transitions
+                            .iter()
+                            .map(|t| Edge {
+                                child: position[d + 1][&t.child],
+                                p: I::from_big(&scale(&t.prob, &self.d_p)),
+                                r: I::from_big(&scale(&(&opt * &t.prob), &self.d_r)),
+                                world_step: t.action * no + t.observation,
+                            })
+                            .collect();
+                        Node { truth_in_top: st.truth_in_top, edges }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn walk<I: Scaled>(&self, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Figures, EngineError> {
+        let depth = self.depth;
+        let graph = self.graph::<I>();
+        let shape: Vec<usize> = self.layers[..depth].iter().map(|l| l.len()).collect();
+        let walk = Walk { graph: &graph, depth, radix: self.radix };
+        // Cut where there are enough world prefixes to keep every thread busy.
+        let want = 64 * rayon::current_num_threads().max(1);
+        let mut k = 0;
+        while k < depth && self.radix.pow(k as u32) < want {
+            k += 1;
+        }
+        let one = I::from_big(&BigUint::one());
+        let mut acc = Acc::new(&shape);
+        let mut frontier = Vec::new();
+        walk.top(k, 0, 0, &one, &one, true, 0, &mut acc, &mut frontier);
+        let mut groups: BTreeMap<usize, Vec<Frontier<I>>> = BTreeMap::new();
+        for f in frontier {
+            groups.entry(f.world).or_default().push(f);
+        }
+        let slice = self.radix.pow((depth - k) as u32);
+        let total = groups.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let parts: Vec<Part<I>> = groups
+            .into_par_iter()
+            .map(|(prefix, roots)| {
+                let mut acc = Acc::new(&shape);
+                let mut im = vec![I::zeroed(); slice];
+                let mut im_e = vec![I::zeroed(); slice];
+                for f in roots {
+                    walk.visit(k, f.pos, &f.n, &f.r, f.e, 0, &mut acc, &mut im, &mut im_e);
+                }
+                if self.opts.progress {
+                    tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                }
+                (prefix, acc, im, im_e)
+            })
+            .collect();
+        let mut im = vec![I::zeroed(); self.worlds];
+        let mut im_e = vec![I::zeroed(); self.worlds];
+        for (prefix, part, pim, pim_e) in parts {
+            acc.merge(part);
+            let at = prefix * slice;
+            im[at..at + slice].clone_from_slice(&pim);
+            im_e[at..at + slice].clone_from_slice(&pim_e);
+        }
+        let dem: Vec<I> = world_probabilities(self.scenario, &self.dem_steps, depth, self.worlds);
+        Ok(self.figures(acc, &im, &im_e, &dem))
+    }
+
+    fn figures<I: Scaled>(&self, acc: Acc<I>, im: &[I], im_e: &[I], dem: &[I]) -> Figures {
+        let s = self.scenario;
+        let depth = self.depth;
+        let mut mass_conserved = true;
+        let (mut event_e, mut cubed, mut queries, mut product) = (vec![], vec![], vec![], vec![]);
+        let (mut sum_cubed, mut sum_theta) = (Rational::zero(), Rational::zero());
+        let (mut nodes, mut nodes_checked, mut violations) = (acc.leaves, 0u64, 0u64);
+        for d in 0..depth {
+            let mut mass_total = BigUint::zero();
+            let (mut e_d, mut theta_d, mut cubed_d, mut product_d) =
+                (BigUint::zero(), Rational::zero(), Rational::zero(), Rational::zero());
+            for (cell, &id) in acc.cells[d].iter().zip(&self.layers[d]) {
+                let st = self.space.state(id);
+                let mass = cell.mass.to_big();
+                nodes += cell.count;
+                if st.truth_in_top {
+                    nodes_checked += cell.count;
+                    if st.violates {
+                        violations += cell.count;
+                    }
+                    e_d += cell.mass_e.to_big();
+                }
+                if !st.theta.is_zero() && !mass.is_zero() {
+                    let m = Rational::from_integer(mass.clone().into());
+                    theta_d += &m * &st.theta;
+                    cubed_d += &m * &st.theta * &st.theta * &st.theta;
+                }
+                let rm = Rational::from_integer(cell.rmass.to_big().into());
+                product_d += rm * self.space.one_plus_theta(id);
+                mass_total += mass;
+            }
+            let den = Rational::from_integer(num_traits::pow(self.d_p.clone(), d).into());
+            mass_conserved &= unscale(&mass_total, &self.d_p, d).is_one();
+            sum_theta += theta_d / &den;
+            sum_cubed += cubed_d / &den;
+            event_e.push(unscale(&e_d, &self.d_p, d));
+            queries.push(sum_theta.clone());
+            cubed.push(sum_cubed.clone());
+            product.push(product_d / Rational::from_integer(num_traits::pow(self.d_r.clone(), d).into()));
+        }
+        let to_p = |x: &I| unscale(&x.to_big(), &self.d_p, depth);
+        let to_dem = |x: &I| unscale(&x.to_big(), &self.dem_steps.denominator, depth);
+        let leaf_total = im.iter().fold(BigUint::zero(), |t, x| t + x.to_big());
+        mass_conserved &= unscale(&leaf_total, &self.d_p, depth).is_one();
+        let dem_total = dem.iter().fold(BigUint::zero(), |t, x| t + x.to_big());
+        mass_conserved &= unscale(&dem_total, &self.dem_steps.denominator, depth).is_one();
+
+        // Events, read off the world histories.
+        let na = s.actions.len();
+        let no = s.observations.len();
+        let decode = |w: usize| -> Vec<usize> {
+            let mut actions = vec![0; depth];
+            let mut w = w;
+            for i in (0..depth).rev() {
+                actions[i] = (w % self.radix) / no;
+                w /= self.radix;
+            }
+            let _ = na;
+            actions
+        };
+        let events = s
+            .events
+            .iter()
+            .map(|ev| {
+                let (mut pd, mut pi, mut pie) = (BigUint::zero(), BigUint::zero(), BigUint::zero());
+                for w in 0..self.worlds {
+                    if (im[w].is_zeroed() && dem[w].is_zeroed()) || !ev.contains(&decode(w)) {
+                        continue;
+                    }
+                    pd += dem[w].to_big();
+                    pi += im[w].to_big();
+                    pie += im_e[w].to_big();
+                }
+                EventFigures {
+                    name: ev.name.clone(),
+                    p_dem: unscale(&pd, &self.dem_steps.denominator, depth),
+                    p_im: unscale(&pi, &self.d_p, depth),
+                    p_im_and_e: unscale(&pie, &self.d_p, depth),
+                }
+            })
+            .collect();
+        let unprecedented = unscale(
+            &(0..self.worlds).filter(|&w| dem[w].is_zeroed()).fold(BigUint::zero(), |t, w| t + im[w].to_big()),
+            &self.d_p,
+            depth,
+        );
+
+        // Worst case: sort the demonstrator's histories by P_im(h ∧ E)/P_dem(h).
+        let mut order: Vec<(usize, BigUint, BigUint)> =
+            (0..self.worlds).filter(|&w| !dem[w].is_zeroed()).map(|w| (w, im_e[w].to_big(), dem[w].to_big())).collect();
+        order.sort_by(|a, b| (&b.1 * &a.2).cmp(&(&a.1 * &b.2)).then(a.0.cmp(&b.0)));
+        let max_ratio =
+            order.first().map(|(_, ie, de)| to_p(&I::from_big(ie)) / to_dem(&I::from_big(de))).unwrap_or_default();
+        let picks = spread(order.len(), 100);
+        let mut curve = Vec::with_capacity(picks.len());
+        let (mut cum_dem, mut cum_ie) = (BigUint::zero(), BigUint::zero());
+        let mut next = picks.iter().peekable();
+        for (i, (_, ie, de)) in order.iter().enumerate() {
+            cum_dem += de;
+            cum_ie += ie;
+            if next.peek() == Some(&&i) {
+                next.next();
+                curve.push((unscale(&cum_dem, &self.dem_steps.denominator, depth), unscale(&cum_ie, &self.d_p, depth)));
+            }
+        }
+        Figures {
+            engine: EngineKind::Exhaustive,
+            depth,
+            event_e,
+            query_cubed_sum: cubed,
+            expected_queries: queries,
+            expected_product: product,
+            nodes_checked,
+            violations,
+            events,
+            unprecedented,
+            worst_case: Some(WorstCase { max_ratio, curve, histories: order.len() }),
+            mass_conserved,
+            stats: Stats {
+                nodes,
+                states_per_depth: self.layers[..depth].iter().map(|l| l.len() as u64).collect(),
+                peak_memory_bytes: None,
+                word_arithmetic: std::any::TypeId::of::<I>() == std::any::TypeId::of::<u128>(),
+            },
+        }
+    }
+}

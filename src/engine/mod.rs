@@ -1,0 +1,129 @@
+//! Engines: walk the histories and accumulate exact figures; nothing else.
+//!
+//! Both engines return the same [`Figures`]: what SPEC §4 measures, by depth,
+//! with no bound and no verdict (those live in [`crate::checks`]). The
+//! exhaustive engine visits every full history; the lumped engine merges
+//! histories whose futures are identical and reaches far greater depths, at
+//! the price of `worst_case`, which needs single histories.
+
+pub mod demonstrator;
+pub mod exhaustive;
+pub mod lumped;
+pub mod scaled;
+pub mod space;
+
+use crate::number::Rational;
+use std::fmt;
+use std::str::FromStr;
+
+/// Which engine computed the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Exhaustive,
+    Lumped,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Exhaustive => "exhaustive",
+            EngineKind::Lumped => "lumped",
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "exhaustive" => Ok(EngineKind::Exhaustive),
+            "lumped" => Ok(EngineKind::Lumped),
+            _ => Err(format!("unknown engine `{s}`: use exhaustive or lumped")),
+        }
+    }
+}
+
+/// An event's three probabilities (SPEC §4, `events`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFigures {
+    pub name: String,
+    /// `P_dem(B)`.
+    pub p_dem: Rational,
+    /// `P_im(B)`.
+    pub p_im: Rational,
+    /// `P_im(B ∧ E_T)`.
+    pub p_im_and_e: Rational,
+}
+
+/// The worst case over events (SPEC §4, `worst_case`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstCase {
+    /// The largest `P_im(h ∧ E_T) / P_dem(h)` over world histories with `P_dem(h) > 0`.
+    pub max_ratio: Rational,
+    /// Cumulative `(P_dem, P_im ∧ E)` along the histories sorted by ratio, at most 100 points.
+    pub curve: Vec<(Rational, Rational)>,
+    /// How many world histories have `P_dem > 0` (the full length of the curve).
+    pub histories: usize,
+}
+
+/// What the engine saw of the walk itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Exhaustive: full histories of positive probability, depths `0..=T`.
+    /// Lumped: merged states summed over depths.
+    pub nodes: u64,
+    /// Lumped: merged states at each depth `0..T`; exhaustive: distinct policy states.
+    pub states_per_depth: Vec<u64>,
+    /// Lumped: the largest memory estimate of one layer, in bytes.
+    pub peak_memory_bytes: Option<u64>,
+    /// Whether the integers of the walk were machine words (`u128`) or big integers.
+    pub word_arithmetic: bool,
+}
+
+/// Everything an engine measures at horizon `depth` (SPEC §4), before any check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub engine: EngineKind,
+    pub depth: usize,
+    /// `P_im(E_t)`, `t = 1..=T`.
+    pub event_e: Vec<Rational>,
+    /// `E_im[Σ_{k≤t} θ_k³]`.
+    pub query_cubed_sum: Vec<Rational>,
+    /// `E_im[Σ_{k≤t} θ_k]`.
+    pub expected_queries: Vec<Rational>,
+    /// `E_im[Π_{k≤t} (1+θ_k)]`.
+    pub expected_product: Vec<Rational>,
+    /// Nodes (or merged states) with the truth collected where the per-step bound was checked.
+    pub nodes_checked: u64,
+    /// Those at which some action breaks it.
+    pub violations: u64,
+    pub events: Vec<EventFigures>,
+    /// `P_im` of the world histories with `P_dem = 0`.
+    pub unprecedented: Rational,
+    /// `None` when the engine cannot compute it (lumped).
+    pub worst_case: Option<WorstCase>,
+    /// Whether the probabilities of all nodes summed to exactly 1 at every depth.
+    pub mass_conserved: bool,
+    pub stats: Stats,
+}
+
+/// Why an engine stopped without figures.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// Picks `count` indices of `0..n` evenly, the first and the last included.
+pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
+    if n <= count {
+        return (0..n).collect();
+    }
+    (0..count).map(|k| k * (n - 1) / (count - 1)).collect()
+}

@@ -1,0 +1,194 @@
+//! The state space: histories whose futures are identical, merged once.
+//!
+//! The imitator's policy at a history depends only on the normalized
+//! posterior, each model's and the environment's context, and the rule's phase
+//! (the warm-up of `map` and `mixture`). A [`State`] is one such key with its
+//! policy and its transitions, computed once and shared by every history that
+//! reaches it. Both engines walk this graph: the exhaustive engine one history
+//! at a time, the lumped engine one depth at a time. This is Storm's and
+//! PRISM's *build the state space, then check properties on it*.
+
+use crate::imitator::{PolicyInput, Rule};
+use crate::number::Rational;
+use crate::scenario::Scenario;
+use num_traits::{One, Zero};
+use std::collections::HashMap;
+
+/// What determines a history's future.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StateKey {
+    /// The normalized posterior, in declaration order.
+    pub posterior: Vec<Rational>,
+    /// Each model's context, then the environment's.
+    pub contexts: Vec<u32>,
+    /// The rule's phase at the next step.
+    pub phase: u32,
+}
+
+/// One step out of a state, with its probability under the imitator.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub queried: bool,
+    pub action: usize,
+    pub observation: usize,
+    /// `m(a)·ρ(o|a)` without a query, `θ·μ(a)·ρ(o|a)` with one; always positive.
+    pub prob: Rational,
+    pub child: u32,
+}
+
+/// A merged history: its key, the imitator's policy there, and where it goes.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub key: StateKey,
+    pub ranking: Vec<usize>,
+    pub top: Vec<usize>,
+    pub m: Vec<Rational>,
+    pub theta: Rational,
+    /// Whether the truth is in the top set here.
+    pub truth_in_top: bool,
+    /// Whether the truth is in the top set and some action breaks the per-step bound.
+    pub violates: bool,
+    /// Filled by [`StateSpace::expand`].
+    pub transitions: Vec<Transition>,
+    expanded: bool,
+}
+
+/// The states reached so far, interned by key.
+pub struct StateSpace<'s> {
+    scenario: &'s Scenario,
+    rule: &'s dyn Rule<Rational>,
+    states: Vec<State>,
+    index: HashMap<StateKey, u32>,
+}
+
+impl<'s> StateSpace<'s> {
+    /// A state space holding the root (the empty history) as state 0.
+    pub fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>) -> Self {
+        let mut space = StateSpace { scenario, rule, states: Vec::new(), index: HashMap::new() };
+        let mut contexts: Vec<u32> = scenario.models.iter().map(|m| m.kind.initial_context() as u32).collect();
+        contexts.push(scenario.environment.initial_context() as u32);
+        let key = StateKey {
+            posterior: scenario.models.iter().map(|m| m.prior.clone()).collect(),
+            contexts,
+            phase: rule.phase(1) as u32,
+        };
+        space.intern(key, 1);
+        space
+    }
+
+    pub fn scenario(&self) -> &'s Scenario {
+        self.scenario
+    }
+
+    pub fn state(&self, id: u32) -> &State {
+        &self.states[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    fn dists(&self, contexts: &[u32]) -> Vec<&'s [Rational]> {
+        self.scenario.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect()
+    }
+
+    /// Finds or creates the state for `key`, reached before step `step`.
+    fn intern(&mut self, key: StateKey, step: usize) -> u32 {
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let s = self.scenario;
+        let dists = self.dists(&key.contexts);
+        let policy = self.rule.policy(&PolicyInput { step, posterior: &key.posterior, dists: &dists, alpha: &s.alpha });
+        let truth = dists[s.truth];
+        let truth_in_top = policy.collects(s.truth);
+        let violates = truth_in_top && policy.violates_per_step(truth);
+        let id = self.states.len() as u32;
+        self.index.insert(key.clone(), id);
+        self.states.push(State {
+            key,
+            ranking: policy.ranking,
+            top: policy.top,
+            m: policy.m,
+            theta: policy.theta,
+            truth_in_top,
+            violates,
+            transitions: Vec::new(),
+            expanded: false,
+        });
+        id
+    }
+
+    /// Computes the transitions of state `id`, which is at depth `depth` (before step `depth + 1`).
+    ///
+    /// The step number only matters through the rule's phase, which is part of
+    /// the key, so a state's transitions are the same at every depth it is reached.
+    pub fn expand(&mut self, id: u32, depth: usize) {
+        if self.states[id as usize].expanded {
+            return;
+        }
+        let s = self.scenario;
+        let st = &self.states[id as usize];
+        let key = st.key.clone();
+        let m = st.m.clone();
+        let theta = st.theta.clone();
+        let dists = self.dists(&key.contexts);
+        let env_ctx = *key.contexts.last().expect("the environment's context") as usize;
+        let next_step = depth + 2;
+        let mut transitions = Vec::new();
+        for queried in [false, true] {
+            for a in 0..s.actions.len() {
+                let pa = if queried { &theta * dists[s.truth][a].clone() } else { m[a].clone() };
+                if pa.is_zero() || pa < Rational::zero() {
+                    continue;
+                }
+                let posterior = self.rule.observe(&key.posterior, queried, a, &dists);
+                for (o, po) in s.environment.distribution(env_ctx, a).iter().enumerate() {
+                    if po.is_zero() {
+                        continue;
+                    }
+                    let mut contexts: Vec<u32> = s
+                        .models
+                        .iter()
+                        .zip(&key.contexts)
+                        .map(|(md, &c)| md.kind.next_context(c as usize, a, o) as u32)
+                        .collect();
+                    contexts.push(s.environment.next_context(env_ctx, a, o) as u32);
+                    let child_key =
+                        StateKey { posterior: posterior.clone(), contexts, phase: self.rule.phase(next_step) as u32 };
+                    let child = self.intern(child_key, next_step);
+                    transitions.push(Transition { queried, action: a, observation: o, prob: &pa * po, child });
+                }
+            }
+        }
+        let st = &mut self.states[id as usize];
+        st.transitions = transitions;
+        st.expanded = true;
+    }
+
+    /// The states reachable at each depth `0..=depth`, each layer sorted; layers
+    /// before `depth` are expanded.
+    pub fn layers(&mut self, depth: usize) -> Vec<Vec<u32>> {
+        let mut layers = vec![vec![0u32]];
+        for d in 0..depth {
+            let mut next = Vec::new();
+            for &id in &layers[d] {
+                self.expand(id, d);
+                next.extend(self.states[id as usize].transitions.iter().map(|t| t.child));
+            }
+            next.sort_unstable();
+            next.dedup();
+            layers.push(next);
+        }
+        layers
+    }
+
+    /// `1 + θ` at a state: the factor of `Π(1+θ)` that its step contributes.
+    pub fn one_plus_theta(&self, id: u32) -> Rational {
+        Rational::one() + &self.states[id as usize].theta
+    }
+}

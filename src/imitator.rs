@@ -1,0 +1,397 @@
+//! The conservative online imitator (SPEC §2), written once over [`Prob`].
+//!
+//! The pieces are free functions ([`ranking`], [`top_set`], [`min_policy`],
+//! [`update_posterior`]) so that each can be tested and so that deliberately
+//! wrong imitators can reuse all but one of them. A [`Rule`] ties them
+//! together: the policy at a history and how the posterior learns. The
+//! engines and the simulator take any `Rule`; [`Standard`] is the paper's
+//! imitator and its baselines. Nothing here knows of engines or output.
+
+use crate::number::Prob;
+use crate::scenario::Scenario;
+use rand::Rng;
+use std::fmt;
+use std::str::FromStr;
+
+/// Which imitator runs (SPEC §2, *Variants*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// The paper's imitator: the minimum over the top set, query with the rest.
+    Conservative,
+    /// Query at every step: the demonstrator acts the whole time.
+    AlwaysQuery,
+    /// Train then deploy: query the first `K` steps, then act with the top-ranked model.
+    Map,
+    /// Train then deploy: query the first `K` steps, then act with the posterior mixture.
+    Mixture,
+}
+
+impl Variant {
+    /// Every variant, in the order of SPEC §2.
+    pub const ALL: [Variant; 4] = [Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Conservative => "conservative",
+            Variant::AlwaysQuery => "always-query",
+            Variant::Map => "map",
+            Variant::Mixture => "mixture",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| format!("unknown variant `{s}`: use conservative, always-query, map or mixture"))
+    }
+}
+
+/// What the imitator does at one history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy<P> {
+    /// Model indices by posterior, largest first; ties to the earlier-declared model.
+    pub ranking: Vec<usize>,
+    /// The collected models (a prefix of `ranking`).
+    pub top: Vec<usize>,
+    /// `m(a)`: the probability of taking `a` without a query.
+    pub m: Vec<P>,
+    /// `θ`: the probability of asking the demonstrator.
+    pub theta: P,
+}
+
+impl<P: Prob> Policy<P> {
+    /// Whether model `i` is in the top set.
+    pub fn collects(&self, i: usize) -> bool {
+        self.top.contains(&i)
+    }
+
+    /// `π_im(a | h) = m(a) + θ·μ(a | h)`, summed over the query flag.
+    pub fn action_prob(&self, action: usize, truth: &[P]) -> P {
+        self.m[action].clone() + self.theta.clone() * truth[action].clone()
+    }
+
+    /// Whether the per-step bound fails at some action when the truth is collected:
+    /// `m(a) ≤ μ(a)` and `m(a) + θμ(a) ≤ (1+θ)μ(a)` for every `a` (SPEC §4).
+    pub fn violates_per_step(&self, truth: &[P]) -> bool {
+        let one_plus = P::one() + self.theta.clone();
+        (0..self.m.len())
+            .any(|a| self.m[a] > truth[a] || self.action_prob(a, truth) > one_plus.clone() * truth[a].clone())
+    }
+}
+
+/// Sorts models by posterior, largest first; ties go to the model declared earlier.
+pub fn ranking<P: Prob>(posterior: &[P]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..posterior.len()).collect();
+    // A stable sort keeps declaration order among equal posteriors.
+    order.sort_by(|&i, &j| posterior[j].partial_cmp(&posterior[i]).expect("posteriors are comparable"));
+    order
+}
+
+/// The α rule: walk the ranking and collect the model at rank `n` iff
+/// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict); stop at the first that is not.
+/// Rank 1 is always collected.
+pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
+    let mut top = Vec::new();
+    let mut above = P::zero();
+    for (n, &i) in ranking.iter().enumerate() {
+        if n > 0 && posterior[i] <= alpha.clone() * above.clone() {
+            break;
+        }
+        above = above + posterior[i].clone();
+        top.push(i);
+    }
+    top
+}
+
+/// `m(a) = min_{ν ∈ top} ν(a)` and `θ = 1 − Σ_a m(a)`.
+pub fn min_policy<P: Prob>(top: &[usize], dists: &[&[P]]) -> (Vec<P>, P) {
+    let actions = dists[top[0]].len();
+    let m: Vec<P> = (0..actions)
+        .map(|a| {
+            top.iter()
+                .map(|&i| dists[i][a].clone())
+                .reduce(|x, y| if y < x { y } else { x })
+                .expect("the top set is never empty")
+        })
+        .collect();
+    let theta = m.iter().fold(P::one(), |t, x| t - x.clone());
+    (m, theta)
+}
+
+/// Bayes' rule on one demonstrator action: `post'(ν) ∝ post(ν)·ν(a)`.
+///
+/// Returns the posterior unchanged if every model gave `a` probability zero
+/// (which the truth's own actions never do).
+pub fn update_posterior<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -> Vec<P> {
+    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.clone() * d[action].clone()).collect();
+    let total = w.iter().fold(P::zero(), |s, x| s + x.clone());
+    if total.is_zero() {
+        return posterior.to_vec();
+    }
+    w.into_iter().map(|x| x / total.clone()).collect()
+}
+
+/// What a rule sees when it decides at a history.
+pub struct PolicyInput<'a, P> {
+    /// The step about to be taken, 1-based.
+    pub step: usize,
+    /// The normalized posterior over the model class.
+    pub posterior: &'a [P],
+    /// Each model's distribution over actions at this history.
+    pub dists: &'a [&'a [P]],
+    pub alpha: &'a P,
+}
+
+/// An imitator: its policy at a history and how its posterior learns.
+///
+/// [`Standard`] is the paper's imitator and its baselines; the test suite plugs
+/// in deliberately wrong rules to show that each check of the verifier can fail.
+pub trait Rule<P: Prob>: Send + Sync {
+    /// The policy at a history.
+    fn policy(&self, input: &PolicyInput<P>) -> Policy<P>;
+    /// The posterior after a step with this query flag and action.
+    fn observe(&self, posterior: &[P], queried: bool, action: usize, dists: &[&[P]]) -> Vec<P>;
+    /// What of the step number the policy depends on (engines merge histories on it).
+    fn phase(&self, _step: usize) -> usize {
+        0
+    }
+    /// A short name for reports.
+    fn name(&self) -> String;
+}
+
+/// The paper's imitator and the baselines of SPEC §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standard {
+    pub variant: Variant,
+    /// `K`: the steps that `map` and `mixture` query before they deploy.
+    pub warmup: usize,
+}
+
+impl Standard {
+    pub fn new(variant: Variant, warmup: usize) -> Self {
+        Standard { variant, warmup }
+    }
+
+    fn in_warmup(&self, step: usize) -> bool {
+        matches!(self.variant, Variant::Map | Variant::Mixture) && step <= self.warmup
+    }
+}
+
+impl<P: Prob> Rule<P> for Standard {
+    fn policy(&self, input: &PolicyInput<P>) -> Policy<P> {
+        let ranking = ranking(input.posterior);
+        let top = top_set(input.posterior, &ranking, input.alpha);
+        let actions = input.dists[0].len();
+        let query_always = || (vec![P::zero(); actions], P::one());
+        let (m, theta) = match self.variant {
+            Variant::Conservative => min_policy(&top, input.dists),
+            Variant::AlwaysQuery => query_always(),
+            _ if self.in_warmup(input.step) => query_always(),
+            Variant::Map => (input.dists[ranking[0]].to_vec(), P::zero()),
+            Variant::Mixture => {
+                let m = (0..actions)
+                    .map(|a| {
+                        input
+                            .posterior
+                            .iter()
+                            .zip(input.dists)
+                            .fold(P::zero(), |s, (p, d)| s + p.clone() * d[a].clone())
+                    })
+                    .collect();
+                (m, P::zero())
+            }
+        };
+        Policy { ranking, top, m, theta }
+    }
+
+    fn observe(&self, posterior: &[P], queried: bool, action: usize, dists: &[&[P]]) -> Vec<P> {
+        if queried {
+            update_posterior(posterior, action, dists)
+        } else {
+            posterior.to_vec()
+        }
+    }
+
+    fn phase(&self, step: usize) -> usize {
+        self.in_warmup(step) as usize
+    }
+
+    fn name(&self) -> String {
+        match self.variant {
+            Variant::Map | Variant::Mixture => format!("{} (warm-up {})", self.variant, self.warmup),
+            v => v.to_string(),
+        }
+    }
+}
+
+/// A scenario's distributions converted once to the number type `P`.
+#[derive(Debug, Clone)]
+pub struct Tables<P> {
+    /// `models[i][ctx][a]`.
+    pub models: Vec<Vec<Vec<P>>>,
+    /// `env[ctx][a][o]`.
+    pub env: Vec<Vec<Vec<P>>>,
+}
+
+impl<P: Prob> Tables<P> {
+    pub fn new(s: &Scenario) -> Self {
+        let conv = |v: &[crate::number::Rational]| v.iter().map(P::from_rational).collect::<Vec<P>>();
+        let models =
+            s.models.iter().map(|m| (0..m.kind.contexts()).map(|c| conv(m.kind.distribution(c))).collect()).collect();
+        let env = (0..s.environment.contexts())
+            .map(|c| (0..s.actions.len()).map(|a| conv(s.environment.distribution(c, a))).collect())
+            .collect();
+        Tables { models, env }
+    }
+}
+
+/// One step of a run, as it happened.
+#[derive(Debug, Clone)]
+pub struct StepRecord<P> {
+    /// The step number, 1-based.
+    pub step: usize,
+    /// The policy the imitator used.
+    pub policy: Policy<P>,
+    pub queried: bool,
+    pub action: usize,
+    pub observation: usize,
+    /// Whether the truth was in the top set at this step.
+    pub truth_in_top: bool,
+}
+
+/// The imitator driven step by step over one history: a library user asks for
+/// the policy, records what happened, or lets it sample a whole step.
+pub struct Imitator<'s, P: Prob> {
+    scenario: &'s Scenario,
+    rule: Box<dyn Rule<P> + 's>,
+    tables: Tables<P>,
+    alpha: P,
+    posterior: Vec<P>,
+    model_ctx: Vec<usize>,
+    env_ctx: usize,
+    step: usize,
+    truth_always_top: bool,
+}
+
+impl<'s, P: Prob> Imitator<'s, P> {
+    /// An imitator with any rule, at the empty history.
+    pub fn with_rule(scenario: &'s Scenario, rule: Box<dyn Rule<P> + 's>) -> Self {
+        Imitator {
+            scenario,
+            rule,
+            tables: Tables::new(scenario),
+            alpha: P::from_rational(&scenario.alpha),
+            posterior: scenario.models.iter().map(|m| P::from_rational(&m.prior)).collect(),
+            model_ctx: scenario.models.iter().map(|m| m.kind.initial_context()).collect(),
+            env_ctx: scenario.environment.initial_context(),
+            step: 1,
+            truth_always_top: true,
+        }
+    }
+
+    /// The paper's imitator or one of its baselines, at the empty history.
+    pub fn new(scenario: &'s Scenario, variant: Variant, warmup: usize) -> Self {
+        Self::with_rule(scenario, Box::new(Standard::new(variant, warmup)))
+    }
+
+    /// The step about to be taken, 1-based.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// The normalized posterior, in declaration order.
+    pub fn posterior(&self) -> &[P] {
+        &self.posterior
+    }
+
+    /// Whether the truth has been in the top set at every step so far (the event `E`).
+    pub fn truth_always_top(&self) -> bool {
+        self.truth_always_top
+    }
+
+    /// Each model's distribution over actions at the current history.
+    pub fn distributions(&self) -> Vec<&[P]> {
+        self.model_ctx.iter().enumerate().map(|(i, &c)| self.tables.models[i][c].as_slice()).collect()
+    }
+
+    /// The truth's distribution over actions at the current history.
+    pub fn truth_distribution(&self) -> &[P] {
+        &self.tables.models[self.scenario.truth][self.model_ctx[self.scenario.truth]]
+    }
+
+    /// The environment's distribution over observations after `action`.
+    pub fn observation_distribution(&self, action: usize) -> &[P] {
+        &self.tables.env[self.env_ctx][action]
+    }
+
+    /// The policy at the current history.
+    pub fn policy(&self) -> Policy<P> {
+        let dists = self.distributions();
+        self.rule.policy(&PolicyInput {
+            step: self.step,
+            posterior: &self.posterior,
+            dists: &dists,
+            alpha: &self.alpha,
+        })
+    }
+
+    /// Records a step: whether the imitator asked, the action taken, the observation seen.
+    pub fn record(&mut self, queried: bool, action: usize, observation: usize) {
+        let policy = self.policy();
+        self.truth_always_top &= policy.collects(self.scenario.truth);
+        let dists = self.distributions();
+        let posterior = self.rule.observe(&self.posterior, queried, action, &dists);
+        self.posterior = posterior;
+        for (i, m) in self.scenario.models.iter().enumerate() {
+            self.model_ctx[i] = m.kind.next_context(self.model_ctx[i], action, observation);
+        }
+        self.env_ctx = self.scenario.environment.next_context(self.env_ctx, action, observation);
+        self.step += 1;
+    }
+
+    /// Samples one step: act without a query with probability `m(a)`, otherwise
+    /// ask the truth; then the environment answers. Records and returns it.
+    pub fn sample_step<R: Rng>(&mut self, rng: &mut R) -> StepRecord<P> {
+        let policy = self.policy();
+        let truth_in_top = policy.collects(self.scenario.truth);
+        let u = P::uniform(rng);
+        let (queried, action) = match pick(&policy.m, &u) {
+            Some(a) => (false, a),
+            None => (true, sample(self.truth_distribution(), rng)),
+        };
+        let observation = sample(self.observation_distribution(action), rng);
+        let step = self.step;
+        self.record(queried, action, observation);
+        StepRecord { step, policy, queried, action, observation, truth_in_top }
+    }
+}
+
+/// The first index where the cumulative sum passes `u`, or `None` if `u` is beyond the total.
+fn pick<P: Prob>(probs: &[P], u: &P) -> Option<usize> {
+    let mut acc = P::zero();
+    for (i, p) in probs.iter().enumerate() {
+        acc = acc + p.clone();
+        if *u < acc {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Draws an index from a distribution that sums to 1.
+fn sample<P: Prob, R: Rng>(probs: &[P], rng: &mut R) -> usize {
+    let u = P::uniform(rng);
+    // Rounding in f64 may leave `u` just past the total: take the last positive entry.
+    pick(probs, &u).unwrap_or_else(|| probs.iter().rposition(|p| !p.is_zero()).unwrap_or(0))
+}

@@ -1,0 +1,49 @@
+//! The `imitator` command line: parse, call the library, print, exit.
+//!
+//! Exit status: 0 when every check holds (or the command succeeded), 1 when a
+//! check fails, 2 on bad input or usage.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The conservative online imitator of Cohen, Hutter & Nanda (JMLR 2022), and an exact verifier of its guarantees.
+///
+/// A scenario file (TOML) declares actions, a class of demonstrator models with
+/// priors, the true demonstrator, α, an environment and events. `run` plays one
+/// episode; `verify` enumerates every history to a depth with exact rational
+/// arithmetic and checks each claim of the paper.
+#[derive(Parser)]
+#[command(name = "imitator", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Run(cli::run::Args),
+    Verify(cli::verify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => cli::run::main(a),
+        Command::Verify(a) => cli::verify::main(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Demonstrator models: what a model of the demonstrator must say, and the kinds
+//! a scenario file can declare.
+//!
+//! A model is a finite-state machine over world steps: it is in a *context*
+//! (what it reads of the history: nothing, the last action, the last
+//! observation…), gives a distribution over actions in that context, and moves
+//! to a new context after each step. Writing models this way is what lets the
+//! lumped engine merge histories whose futures are identical: two histories
+//! with the same posterior and the same contexts have the same future. A new
+//! kind implements [`DemonstratorModel`] and plugs in without touching the
+//! imitator or the engines.
+
+use crate::number::Rational;
+use std::fmt::Debug;
+
+/// A model of the demonstrator: a policy over actions given the world history,
+/// expressed through a finite context.
+pub trait DemonstratorModel: Send + Sync + Debug {
+    /// How many contexts there are; contexts are `0..contexts()`.
+    fn contexts(&self) -> usize;
+    /// The context at step 1 (empty history).
+    fn initial_context(&self) -> usize;
+    /// The context after taking `action` and seeing `observation` in context `ctx`.
+    fn next_context(&self, ctx: usize, action: usize, observation: usize) -> usize;
+    /// The distribution over actions in context `ctx` (one entry per action, sums to 1).
+    fn distribution(&self, ctx: usize) -> &[Rational];
+    /// Which part of the history the model reads, for people.
+    fn reads(&self) -> &'static str;
+    /// A human-readable name for a context, given the action and observation names.
+    fn describe_context(&self, ctx: usize, actions: &[String], observations: &[String]) -> String;
+}
+
+/// The same distribution at every step.
+#[derive(Debug, Clone)]
+pub struct Iid {
+    pub probs: Vec<Rational>,
+}
+
+impl DemonstratorModel for Iid {
+    fn contexts(&self) -> usize {
+        1
+    }
+    fn initial_context(&self) -> usize {
+        0
+    }
+    fn next_context(&self, _: usize, _: usize, _: usize) -> usize {
+        0
+    }
+    fn distribution(&self, _: usize) -> &[Rational] {
+        &self.probs
+    }
+    fn reads(&self) -> &'static str {
+        "nothing"
+    }
+    fn describe_context(&self, _: usize, _: &[String], _: &[String]) -> String {
+        "-".into()
+    }
+}
+
+/// Markov in the previous action: `start` at step 1, then `after[a]` after action `a`.
+#[derive(Debug, Clone)]
+pub struct AfterAction {
+    pub start: Vec<Rational>,
+    pub after: Vec<Vec<Rational>>,
+}
+
+impl DemonstratorModel for AfterAction {
+    fn contexts(&self) -> usize {
+        1 + self.after.len()
+    }
+    fn initial_context(&self) -> usize {
+        0
+    }
+    fn next_context(&self, _: usize, action: usize, _: usize) -> usize {
+        1 + action
+    }
+    fn distribution(&self, ctx: usize) -> &[Rational] {
+        if ctx == 0 {
+            &self.start
+        } else {
+            &self.after[ctx - 1]
+        }
+    }
+    fn reads(&self) -> &'static str {
+        "the last action"
+    }
+    fn describe_context(&self, ctx: usize, actions: &[String], _: &[String]) -> String {
+        if ctx == 0 {
+            "start".into()
+        } else {
+            format!("after {}", actions[ctx - 1])
+        }
+    }
+}
+
+/// Markov in the previous observation: `start` at step 1, then `after[o]` after observation `o`.
+#[derive(Debug, Clone)]
+pub struct AfterObservation {
+    pub start: Vec<Rational>,
+    pub after: Vec<Vec<Rational>>,
+}
+
+impl DemonstratorModel for AfterObservation {
+    fn contexts(&self) -> usize {
+        1 + self.after.len()
+    }
+    fn initial_context(&self) -> usize {
+        0
+    }
+    fn next_context(&self, _: usize, _: usize, observation: usize) -> usize {
+        1 + observation
+    }
+    fn distribution(&self, ctx: usize) -> &[Rational] {
+        if ctx == 0 {
+            &self.start
+        } else {
+            &self.after[ctx - 1]
+        }
+    }
+    fn reads(&self) -> &'static str {
+        "the last observation"
+    }
+    fn describe_context(&self, ctx: usize, _: &[String], observations: &[String]) -> String {
+        if ctx == 0 {
+            "start".into()
+        } else {
+            format!("after {}", observations[ctx - 1])
+        }
+    }
+}
+
+/// One member of the model class: a name, a normalized prior weight and the model.
+#[derive(Debug)]
+pub struct Model {
+    pub name: String,
+    /// Prior weight, normalized so that the class's priors sum to 1.
+    pub prior: Rational,
+    pub kind: Box<dyn DemonstratorModel>,
+}

@@ -1,0 +1,185 @@
+//! Probabilities: the one trait the algorithm is generic over, and exact parsing
+//! and printing of rationals.
+//!
+//! The imitator is written once over [`Prob`], so the same code runs with
+//! [`Rational`] (exact, for every verified figure) and with `f64` (fast
+//! simulation only). Nothing that the verifier reports ever passes through `f64`.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::fmt::Debug;
+use std::ops::{Add, Div, Mul, Sub};
+
+/// Exact rational numbers: the number type of every verified figure.
+pub type Rational = BigRational;
+
+/// What the imitator needs of a probability: a field with an order.
+///
+/// Implemented for [`Rational`] (exact) and `f64` (fast simulation).
+pub trait Prob:
+    Clone
+    + PartialOrd
+    + PartialEq
+    + Debug
+    + Send
+    + Sync
+    + 'static
+    + Zero
+    + One
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+{
+    /// Converts an exact scenario number into this type.
+    fn from_rational(r: &Rational) -> Self;
+    /// A decimal approximation, for display and for comparing with `f64` runs.
+    fn to_f64(&self) -> f64;
+    /// A uniform draw from `[0, 1)` on the grid `k / 2^64` (exact for rationals).
+    fn uniform<R: rand::Rng>(rng: &mut R) -> Self;
+}
+
+impl Prob for Rational {
+    fn from_rational(r: &Rational) -> Self {
+        r.clone()
+    }
+    fn to_f64(&self) -> f64 {
+        ToPrimitive::to_f64(self).unwrap_or(f64::NAN)
+    }
+    fn uniform<R: rand::Rng>(rng: &mut R) -> Self {
+        Rational::new(BigInt::from(rng.gen::<u64>()), BigInt::one() << 64)
+    }
+}
+
+impl Prob for f64 {
+    fn from_rational(r: &Rational) -> Self {
+        ToPrimitive::to_f64(r).unwrap_or(f64::NAN)
+    }
+    fn to_f64(&self) -> f64 {
+        *self
+    }
+    fn uniform<R: rand::Rng>(rng: &mut R) -> Self {
+        rng.gen::<u64>() as f64 / 18446744073709551616.0
+    }
+}
+
+/// Builds `n/d` as an exact rational (test and doc convenience).
+pub fn ratio(n: i64, d: i64) -> Rational {
+    Rational::new(BigInt::from(n), BigInt::from(d))
+}
+
+/// Parses `"p/q"`, `"n"` or a decimal such as `"0.25"` or `"-1.5"` exactly.
+///
+/// Decimals are read digit by digit, so `"0.1"` is exactly 1/10; exponents and
+/// anything else are rejected with a message that says what is accepted.
+pub fn parse_rational(text: &str) -> Result<Rational, String> {
+    let s = text.trim();
+    let bad = || {
+        format!("`{text}` is not a number: write \"p/q\" (e.g. \"1/3\"), an integer (\"2\") or a decimal (\"0.25\")")
+    };
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Some((p, q)) = s.split_once('/') {
+        let p: BigInt = parse_integer(p.trim()).ok_or_else(bad)?;
+        let q: BigInt = parse_integer(q.trim()).ok_or_else(bad)?;
+        if q.is_zero() {
+            return Err(format!("`{text}` divides by zero"));
+        }
+        return Ok(Rational::new(p, q));
+    }
+    if let Some((int, frac)) = s.split_once('.') {
+        let (neg, int) = match int.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, int.strip_prefix('+').unwrap_or(int)),
+        };
+        let digits_ok = |d: &str| d.chars().all(|c| c.is_ascii_digit());
+        if !digits_ok(int) || !digits_ok(frac) || (int.is_empty() && frac.is_empty()) {
+            return Err(bad());
+        }
+        let all = format!("{int}{frac}");
+        let n: BigInt = if all.is_empty() { BigInt::zero() } else { all.parse().map_err(|_| bad())? };
+        let d = num_traits::pow(BigInt::from(10), frac.len());
+        let r = Rational::new(n, d);
+        return Ok(if neg { -r } else { r });
+    }
+    parse_integer(s).map(Rational::from_integer).ok_or_else(bad)
+}
+
+fn parse_integer(s: &str) -> Option<BigInt> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Prints a rational in lowest terms as `"p/q"`, or `"n"` when the denominator is 1.
+///
+/// This is the format of every exact number in the JSON output (SPEC §6).
+pub fn fmt_exact(r: &Rational) -> String {
+    // BigRational is always kept reduced with a positive denominator.
+    if r.denom().is_one() {
+        r.numer().to_string()
+    } else {
+        format!("{}/{}", r.numer(), r.denom())
+    }
+}
+
+/// A short decimal approximation for people: six significant digits.
+pub fn fmt_approx(r: &Rational) -> String {
+    fmt_float(Prob::to_f64(r))
+}
+
+/// Six significant digits, switching to scientific notation for tiny or huge values.
+pub fn fmt_float(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-4..1e6).contains(&a) {
+        format!("{x:.5e}")
+    } else {
+        let s = format!("{x:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    }
+}
+
+/// Whether a rational lies in the closed unit interval.
+pub fn in_unit_interval(r: &Rational) -> bool {
+    !r.is_negative() && *r <= Rational::one()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_accepted_form_exactly() {
+        assert_eq!(parse_rational("1/3").unwrap(), ratio(1, 3));
+        assert_eq!(parse_rational("2/6").unwrap(), ratio(1, 3));
+        assert_eq!(parse_rational("0.1").unwrap(), ratio(1, 10));
+        assert_eq!(parse_rational("0.25").unwrap(), ratio(1, 4));
+        assert_eq!(parse_rational(".5").unwrap(), ratio(1, 2));
+        assert_eq!(parse_rational("-1.5").unwrap(), ratio(-3, 2));
+        assert_eq!(parse_rational("1").unwrap(), ratio(1, 1));
+        assert_eq!(parse_rational(" 3 ").unwrap(), ratio(3, 1));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_number() {
+        for s in ["", "1e-3", "1/0", "a", "1/2/3", "0x10", ".", "1.2.3", "--1"] {
+            assert!(parse_rational(s).is_err(), "{s} should be rejected");
+        }
+    }
+
+    #[test]
+    fn prints_lowest_terms() {
+        assert_eq!(fmt_exact(&ratio(2, 4)), "1/2");
+        assert_eq!(fmt_exact(&ratio(4, 2)), "2");
+        assert_eq!(fmt_exact(&ratio(0, 5)), "0");
+        assert_eq!(fmt_exact(&ratio(-3, 6)), "-1/2");
+    }
+}

@@ -1,0 +1,13 @@
+//! What people and tools read: the text report, the JSON document, the plots.
+
+pub mod json;
+pub mod text;
+
+/// How the verifier was run, for the report's header.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub variant: String,
+    pub warmup: usize,
+    pub threads: usize,
+    pub elapsed_ms: u128,
+}

@@ -1,0 +1,254 @@
+//! The readable reports: the verifier's table and an episode's trace.
+
+use super::RunInfo;
+use crate::checks::Verdict;
+use crate::engine::Figures;
+use crate::imitator::StepRecord;
+use crate::number::{fmt_approx, fmt_exact, fmt_float, Prob, Rational};
+use crate::scenario::Scenario;
+use crate::simulate::Episode;
+use std::fmt::Write;
+
+/// An exact number and its decimal approximation; long fractions are summarized.
+pub fn exact_and_approx(r: &Rational) -> String {
+    let e = fmt_exact(r);
+    if e.len() <= 40 {
+        if r.denom() == &1.into() {
+            e
+        } else {
+            format!("{e} ≈ {}", fmt_approx(r))
+        }
+    } else {
+        format!("≈ {} (exact: {} digits, see --json)", fmt_approx(r), e.len())
+    }
+}
+
+fn mark(holds: bool) -> &'static str {
+    if holds {
+        "holds"
+    } else {
+        "FAILS"
+    }
+}
+
+/// The verifier's report: one row per check, then the figures by depth.
+pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> String {
+    let mut out = String::new();
+    let w = &v.truth_weight;
+    let _ =
+        writeln!(out, "imitator verify — {} ({} engine, variant {}, depth {})", s.name, f.engine, run.variant, f.depth);
+    let _ = writeln!(
+        out,
+        "  {} actions, {} observations, {} models, truth {} with prior w(μ) = {}, α = {}",
+        s.actions.len(),
+        s.observations.len(),
+        s.models.len(),
+        s.models[s.truth].name,
+        exact_and_approx(w),
+        fmt_exact(&s.alpha)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {:<26} {:<34} {:<30} {:<16} result", "check", "measured", "bound", "slack");
+    let row = |out: &mut String, name: &str, measured: String, bound: String, slack: String, holds: bool| {
+        let _ = writeln!(out, "  {name:<26} {measured:<34} {bound:<30} {slack:<16} {}", mark(holds));
+    };
+    let e = &v.event_e;
+    row(
+        &mut out,
+        &format!("P(E_t) ≥ 1−α/w  (t={})", e.tightest_depth),
+        exact_and_approx(&e.by_depth[e.tightest_depth - 1]),
+        exact_and_approx(&e.bound),
+        fmt_approx(&e.slack),
+        e.holds,
+    );
+    let q = &v.query_cubed_sum;
+    row(
+        &mut out,
+        &format!("E[Σθ³] ≤ |A|α⁻³(24/w+12)  (t={})", q.tightest_depth),
+        exact_and_approx(&q.by_depth[q.tightest_depth - 1]),
+        exact_and_approx(&q.bound),
+        fmt_approx(&q.slack),
+        q.holds,
+    );
+    let p = &v.per_step_ratio;
+    row(
+        &mut out,
+        "π_im(a) ≤ (1+θ)μ(a)",
+        format!("{} violations", p.violations),
+        format!("0 of {} {}", p.nodes_checked, if f.engine.name() == "lumped" { "states" } else { "nodes" }),
+        "-".into(),
+        p.holds,
+    );
+    for ev in &v.events {
+        row(
+            &mut out,
+            &format!("event “{}”", ev.figures.name),
+            format!("P_im(B) = {}", exact_and_approx(&ev.figures.p_im)),
+            exact_and_approx(&ev.bound),
+            fmt_approx(&(&ev.bound - &ev.figures.p_im)),
+            ev.holds,
+        );
+    }
+    let u = &v.unprecedented;
+    row(
+        &mut out,
+        "unprecedented ≤ 1−P(E_T)",
+        exact_and_approx(&u.p_im),
+        exact_and_approx(&u.bound),
+        fmt_approx(&(&u.bound - &u.p_im)),
+        u.holds,
+    );
+    row(&mut out, "node mass sums to 1", "every depth".into(), "exactly 1".into(), "-".into(), v.mass_conserved);
+    let _ = writeln!(out);
+    if !v.events.is_empty() {
+        let _ = writeln!(out, "  events (world histories of length {}):", f.depth);
+        for ev in &v.events {
+            let _ = writeln!(
+                out,
+                "    {:<28} P_dem = {:<12} P_im = {:<12} P_im(B ∧ E) = {}",
+                ev.figures.name,
+                fmt_approx(&ev.figures.p_dem),
+                fmt_approx(&ev.figures.p_im),
+                fmt_approx(&ev.figures.p_im_and_e)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    match &f.worst_case {
+        Some(wc) => {
+            let _ = writeln!(
+                out,
+                "  worst case: max P_im(h ∧ E)/P_dem(h) = {} over {} world histories",
+                exact_and_approx(&wc.max_ratio),
+                wc.histories
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  worst case: not computed by the lumped engine (needs single histories)");
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  by depth (decimal):");
+    let _ = writeln!(
+        out,
+        "    {:>5} {:>12} {:>12} {:>12} {:>14} {:>10}{}",
+        "t",
+        "P(E_t)",
+        "E[Σθ³]",
+        "E[Σθ]",
+        "E[Π(1+θ)]",
+        "÷ t²",
+        if f.engine.name() == "lumped" { "     states" } else { "" }
+    );
+    for t in sample_depths(f.depth, 24) {
+        let i = t - 1;
+        let prod = &f.expected_product[i];
+        let t2 = Rational::from_integer(((t * t) as i64).into());
+        let states = if f.engine.name() == "lumped" {
+            format!(" {:>10}", f.stats.states_per_depth.get(i).copied().unwrap_or(0))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "    {:>5} {:>12} {:>12} {:>12} {:>14} {:>10}{}",
+            t,
+            fmt_approx(&f.event_e[i]),
+            fmt_approx(&f.query_cubed_sum[i]),
+            fmt_approx(&f.expected_queries[i]),
+            fmt_approx(prod),
+            fmt_approx(&(prod / t2)),
+            states
+        );
+    }
+    let _ = writeln!(out);
+    let secs = (run.elapsed_ms as f64 / 1000.0).max(1e-3);
+    let mut stats = format!(
+        "  {} {} in {} ms on {} thread(s): {} per second; {} arithmetic",
+        f.stats.nodes,
+        if f.engine.name() == "lumped" { "merged states" } else { "nodes" },
+        run.elapsed_ms,
+        run.threads,
+        fmt_float((f.stats.nodes as f64 / secs).round()),
+        if f.stats.word_arithmetic { "u128" } else { "big-integer" }
+    );
+    if let Some(b) = f.stats.peak_memory_bytes {
+        let _ = write!(stats, "; peak layer memory ≈ {:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    }
+    let _ = writeln!(out, "{stats}");
+    let _ = writeln!(out, "  result: {}", if v.holds { "every check holds" } else { "a check FAILS" });
+    out
+}
+
+/// At most `count` depths of `1..=depth`, the first and the last included.
+pub fn sample_depths(depth: usize, count: usize) -> Vec<usize> {
+    crate::engine::spread(depth, count).into_iter().map(|i| i + 1).collect()
+}
+
+fn names(idx: &[usize], s: &Scenario) -> String {
+    idx.iter().map(|&i| s.models[i].name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// One line of an episode's trace.
+pub fn trace_line<P: Prob>(s: &Scenario, r: &StepRecord<P>) -> String {
+    format!(
+        "{:>6}  {:<34} θ = {:<10} {:<7} {:<12} {}",
+        r.step,
+        format!("{{{}}}{}", names(&r.policy.top, s), if r.truth_in_top { "" } else { " (truth out!)" }),
+        fmt_float(r.policy.theta.to_f64()),
+        if r.queried { "asked" } else { "-" },
+        s.actions[r.action],
+        s.observations[r.observation]
+    )
+}
+
+/// An episode: the trace (when kept) and the summary.
+pub fn episode_report<P: Prob>(s: &Scenario, ep: &Episode<P>, variant: &str, exact: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "imitator run — {} (variant {variant}, {} steps, seed {}, {} arithmetic)",
+        s.name,
+        ep.steps,
+        ep.seed,
+        if exact { "exact" } else { "f64" }
+    );
+    if !ep.trace.is_empty() {
+        let _ = writeln!(out, "  Each step: the top set (the models the imitator trusts), θ (its chance of asking the");
+        let _ = writeln!(out, "  demonstrator), whether it asked, the action taken and the observation.");
+        let _ = writeln!(out);
+        let _ =
+            writeln!(out, "{:>6}  {:<34} {:<14} {:<7} {:<12} observation", "step", "top set", "θ", "query", "action");
+        for r in &ep.trace {
+            let _ = writeln!(out, "{}", trace_line(s, r));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "  queries: {} of {} steps ({:.2}%)",
+        ep.queries,
+        ep.steps,
+        100.0 * ep.queries as f64 / ep.steps.max(1) as f64
+    );
+    let _ = writeln!(
+        out,
+        "  truth `{}` {} the top set at every step",
+        s.models[s.truth].name,
+        if ep.truth_always_top { "stayed in" } else { "did NOT stay in" }
+    );
+    let _ = writeln!(out, "  final posterior:");
+    let width = s.models.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    for (m, p) in s.models.iter().zip(&ep.final_posterior) {
+        let shown = match (exact, p_as_rational(p)) {
+            (true, Some(r)) => exact_and_approx(&r),
+            _ => fmt_float(p.to_f64()),
+        };
+        let _ = writeln!(out, "    {:<width$}  {}", m.name, shown);
+    }
+    out
+}
+
+fn p_as_rational<P: Prob>(p: &P) -> Option<Rational> {
+    (p as &dyn std::any::Any).downcast_ref::<Rational>().cloned()
+}
