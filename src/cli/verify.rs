@@ -1,7 +1,7 @@
 //! `imitator verify`: every history to a depth, exactly, and every check of the paper.
 
 use imitator::checks::check;
-use imitator::engine::{exhaustive, EngineKind};
+use imitator::engine::{self, EngineKind};
 use imitator::imitator::{Standard, Variant};
 use imitator::report::{json::verify_document, text::verify_report, RunInfo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -48,15 +48,9 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let start = Instant::now();
     let (figures, threads) = super::with_threads(a.threads, || {
         let threads = rayon::current_num_threads();
-        let figures = match a.engine {
-            EngineKind::Exhaustive => {
-                let opts = exhaustive::Options { depth, progress: true };
-                exhaustive::run(&s, &rule, opts, &|done, total| bar.tick(done, total))
-            }
-            EngineKind::Lumped => anyhow::bail!("the lumped engine is not available yet"),
-        };
-        Ok((figures, threads))
-    })??;
+        let figures = engine::run(a.engine, &s, &rule, depth, &|done, total| bar.tick(done, total));
+        (figures, threads)
+    })?;
     bar.finish();
     let figures = figures?;
     let elapsed_ms = start.elapsed().as_millis();

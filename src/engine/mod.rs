@@ -127,3 +127,20 @@ pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
     }
     (0..count).map(|k| k * (n - 1) / (count - 1)).collect()
 }
+
+/// Runs the chosen engine to `depth` with `rule`; `tick(done, total)` reports progress.
+///
+/// This is the one entry point the commands use, so that a caller never needs
+/// to know which engine computes what.
+pub fn run(
+    kind: EngineKind,
+    scenario: &crate::scenario::Scenario,
+    rule: &dyn crate::imitator::Rule<Rational>,
+    depth: usize,
+    tick: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Figures, EngineError> {
+    match kind {
+        EngineKind::Exhaustive => exhaustive::run(scenario, rule, exhaustive::Options { depth, progress: true }, tick),
+        EngineKind::Lumped => lumped::run(scenario, rule, lumped::Options::new(depth), tick),
+    }
+}
