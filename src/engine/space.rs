@@ -12,10 +12,12 @@ use crate::imitator::{PolicyInput, Rule};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
-use std::collections::HashMap;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
 
 /// What determines a history's future.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateKey {
     /// The normalized posterior, in declaration order.
     pub posterior: Vec<Rational>,
@@ -23,6 +25,23 @@ pub struct StateKey {
     pub contexts: Vec<u32>,
     /// The rule's phase at the next step.
     pub phase: u32,
+}
+
+/// Hashes the posterior through its numerators and denominators.
+///
+/// `BigRational` values are always kept in lowest terms with a positive
+/// denominator, so equal values have equal parts and this agrees with `Eq`.
+/// (num-rational's own `Hash` expands a continued fraction so that unreduced
+/// ratios hash alike, which costs a division per term on large posteriors.)
+impl Hash for StateKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for r in &self.posterior {
+            r.numer().hash(h);
+            r.denom().hash(h);
+        }
+        self.contexts.hash(h);
+        self.phase.hash(h);
+    }
 }
 
 /// One step out of a state, with its probability under the imitator.
@@ -58,13 +77,13 @@ pub struct StateSpace<'s> {
     scenario: &'s Scenario,
     rule: &'s dyn Rule<Rational>,
     states: Vec<State>,
-    index: HashMap<StateKey, u32>,
+    index: FxHashMap<StateKey, u32>,
 }
 
 impl<'s> StateSpace<'s> {
     /// A state space holding the root (the empty history) as state 0.
     pub fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>) -> Self {
-        let mut space = StateSpace { scenario, rule, states: Vec::new(), index: HashMap::new() };
+        let mut space = StateSpace { scenario, rule, states: Vec::new(), index: FxHashMap::default() };
         let mut contexts: Vec<u32> = scenario.models.iter().map(|m| m.kind.initial_context() as u32).collect();
         contexts.push(scenario.environment.initial_context() as u32);
         let key = StateKey {
@@ -96,20 +115,15 @@ impl<'s> StateSpace<'s> {
         self.scenario.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect()
     }
 
-    /// Finds or creates the state for `key`, reached before step `step`.
-    fn intern(&mut self, key: StateKey, step: usize) -> u32 {
-        if let Some(&id) = self.index.get(&key) {
-            return id;
-        }
+    /// The state for `key`, reached before step `step`: its policy, not yet expanded.
+    fn make_state(&self, key: StateKey, step: usize) -> State {
         let s = self.scenario;
         let dists = self.dists(&key.contexts);
         let policy = self.rule.policy(&PolicyInput { step, posterior: &key.posterior, dists: &dists, alpha: &s.alpha });
         let truth = dists[s.truth];
         let truth_in_top = policy.collects(s.truth);
         let violates = truth_in_top && policy.violates_per_step(truth);
-        let id = self.states.len() as u32;
-        self.index.insert(key.clone(), id);
-        self.states.push(State {
+        State {
             key,
             ranking: policy.ranking,
             top: policy.top,
@@ -119,30 +133,37 @@ impl<'s> StateSpace<'s> {
             violates,
             transitions: Vec::new(),
             expanded: false,
-        });
+        }
+    }
+
+    /// Finds or creates the state for `key`, reached before step `step`.
+    fn intern(&mut self, key: StateKey, step: usize) -> u32 {
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let state = self.make_state(key.clone(), step);
+        self.push(key, state)
+    }
+
+    fn push(&mut self, key: StateKey, state: State) -> u32 {
+        let id = self.states.len() as u32;
+        self.index.insert(key, id);
+        self.states.push(state);
         id
     }
 
-    /// Computes the transitions of state `id`, which is at depth `depth` (before step `depth + 1`).
-    ///
-    /// The step number only matters through the rule's phase, which is part of
-    /// the key, so a state's transitions are the same at every depth it is reached.
-    pub fn expand(&mut self, id: u32, depth: usize) {
-        if self.states[id as usize].expanded {
-            return;
-        }
+    /// The steps out of state `id` at depth `depth`, each with its child's key.
+    fn successors(&self, id: u32, depth: usize) -> Vec<(Transition, StateKey)> {
         let s = self.scenario;
         let st = &self.states[id as usize];
-        let key = st.key.clone();
-        let m = st.m.clone();
-        let theta = st.theta.clone();
+        let key = &st.key;
         let dists = self.dists(&key.contexts);
         let env_ctx = *key.contexts.last().expect("the environment's context") as usize;
-        let next_step = depth + 2;
-        let mut transitions = Vec::new();
+        let next_phase = self.rule.phase(depth + 2) as u32;
+        let mut out = Vec::new();
         for queried in [false, true] {
             for a in 0..s.actions.len() {
-                let pa = if queried { &theta * dists[s.truth][a].clone() } else { m[a].clone() };
+                let pa = if queried { &st.theta * &dists[s.truth][a] } else { st.m[a].clone() };
                 if pa.is_zero() || pa < Rational::zero() {
                     continue;
                 }
@@ -158,16 +179,59 @@ impl<'s> StateSpace<'s> {
                         .map(|(md, &c)| md.kind.next_context(c as usize, a, o) as u32)
                         .collect();
                     contexts.push(s.environment.next_context(env_ctx, a, o) as u32);
-                    let child_key =
-                        StateKey { posterior: posterior.clone(), contexts, phase: self.rule.phase(next_step) as u32 };
-                    let child = self.intern(child_key, next_step);
-                    transitions.push(Transition { queried, action: a, observation: o, prob: &pa * po, child });
+                    let child = StateKey { posterior: posterior.clone(), contexts, phase: next_phase };
+                    out.push((
+                        Transition { queried, action: a, observation: o, prob: &pa * po, child: u32::MAX },
+                        child,
+                    ));
                 }
             }
         }
-        let st = &mut self.states[id as usize];
-        st.transitions = transitions;
-        st.expanded = true;
+        out
+    }
+
+    /// Computes the transitions of state `id`, which is at depth `depth` (before step `depth + 1`).
+    ///
+    /// The step number only matters through the rule's phase, which is part of
+    /// the key, so a state's transitions are the same at every depth it is reached.
+    pub fn expand(&mut self, id: u32, depth: usize) {
+        self.expand_all(&[id], depth);
+    }
+
+    /// Expands every state of `ids` (all at depth `depth`) that is not yet expanded.
+    ///
+    /// The posterior updates and the new states' policies, the costly part,
+    /// are computed in parallel; states are then numbered in the order of
+    /// `ids` and their transitions, so the numbering is the same for any
+    /// thread count.
+    pub fn expand_all(&mut self, ids: &[u32], depth: usize) {
+        let mut todo: Vec<u32> = ids.iter().copied().filter(|&id| !self.states[id as usize].expanded).collect();
+        todo.sort_unstable();
+        todo.dedup();
+        if todo.is_empty() {
+            return;
+        }
+        let this = &*self;
+        let succ: Vec<Vec<(Transition, StateKey)>> = todo.par_iter().map(|&id| this.successors(id, depth)).collect();
+        let mut fresh: Vec<StateKey> = Vec::new();
+        let mut seen: FxHashMap<&StateKey, ()> = FxHashMap::default();
+        for (_, k) in succ.iter().flatten() {
+            if !self.index.contains_key(k) && seen.insert(k, ()).is_none() {
+                fresh.push(k.clone());
+            }
+        }
+        let step = depth + 2;
+        let made: Vec<State> = fresh.par_iter().map(|k| this.make_state(k.clone(), step)).collect();
+        for (k, st) in fresh.into_iter().zip(made) {
+            self.push(k, st);
+        }
+        for (id, list) in todo.into_iter().zip(succ) {
+            let transitions =
+                list.into_iter().map(|(t, k)| Transition { child: self.index[&k], ..t }).collect::<Vec<_>>();
+            let st = &mut self.states[id as usize];
+            st.transitions = transitions;
+            st.expanded = true;
+        }
     }
 
     /// The states reachable at each depth `0..=depth`, each layer sorted; layers
@@ -175,11 +239,9 @@ impl<'s> StateSpace<'s> {
     pub fn layers(&mut self, depth: usize) -> Vec<Vec<u32>> {
         let mut layers = vec![vec![0u32]];
         for d in 0..depth {
-            let mut next = Vec::new();
-            for &id in &layers[d] {
-                self.expand(id, d);
-                next.extend(self.states[id as usize].transitions.iter().map(|t| t.child));
-            }
+            self.expand_all(&layers[d].clone(), d);
+            let mut next: Vec<u32> =
+                layers[d].iter().flat_map(|&id| self.states[id as usize].transitions.iter().map(|t| t.child)).collect();
             next.sort_unstable();
             next.dedup();
             layers.push(next);
