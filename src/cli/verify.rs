@@ -35,6 +35,9 @@ pub struct Args {
     /// Print exactly one JSON object (SPEC §6) instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Lumped engine: stop with a clear message if one depth would hold more merged states than this.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub max_states: usize,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
@@ -48,7 +51,8 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let start = Instant::now();
     let (figures, threads) = super::with_threads(a.threads, || {
         let threads = rayon::current_num_threads();
-        let figures = engine::run(a.engine, &s, &rule, depth, &|done, total| bar.tick(done, total));
+        let opts = engine::RunOptions { max_states: a.max_states, ..engine::RunOptions::new(depth) };
+        let figures = engine::run_with(a.engine, &s, &rule, opts, &|done, total| bar.tick(done, total));
         (figures, threads)
     })?;
     bar.finish();

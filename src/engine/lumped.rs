@@ -33,12 +33,8 @@ pub struct Options {
     pub depth: usize,
     /// Stop with a clear message when a layer would hold more merged states than this.
     pub max_states: usize,
-}
-
-impl Options {
-    pub fn new(depth: usize) -> Self {
-        Options { depth, max_states: 5_000_000 }
-    }
+    /// … or take more memory than this (estimated, in bytes).
+    pub max_memory: u64,
 }
 
 /// Interned combinations of event-tracker states, and their transitions.
@@ -117,8 +113,9 @@ fn key(state: u32, combo: u32, e: bool, dem_ok: bool) -> u128 {
     ((state as u128) << 64) | ((combo as u128) << 2) | ((e as u128) << 1) | dem_ok as u128
 }
 
-fn approx_bytes(n: &BigUint) -> u64 {
-    n.bits().div_ceil(8) + 24
+/// An estimate of a layer's memory: the integers' digits and each entry's fixed part.
+fn layer_bytes(layer: &[Entry]) -> u64 {
+    layer.iter().map(|x| x.n.bits().div_ceil(8) + x.m.bits().div_ceil(8) + std::mem::size_of::<Entry>() as u64).sum()
 }
 
 /// What the walk needs of a state beyond its policy, computed once.
@@ -355,7 +352,7 @@ pub fn run(
     for d in 0..depth {
         nodes += layer.len() as u64;
         states_per_depth.push(layer.len() as u64);
-        peak = peak.max(layer.iter().map(|x| approx_bytes(&x.n) + approx_bytes(&x.m) + 32).sum());
+        peak = peak.max(layer_bytes(&layer));
         // Figures of step d+1, from the layer at depth d.
         let states: Vec<u32> = layer.iter().map(|x| x.state).collect();
         space.expand_all(&states, d);
@@ -411,11 +408,21 @@ pub fn run(
         let next = propagate(&layer, &space, &infos, &advance);
         if next.len() > opts.max_states {
             return Err(EngineError::TooLarge(format!(
-                "the lumped engine stopped at depth {}: depth {} would hold {} merged states, more than --max-states {}",
-                d,
+                "the lumped engine stopped after depth {d}: depth {} would hold {} merged states, more than \
+                 --max-states {}; raise --max-states or lower --depth",
                 d + 1,
                 next.len(),
                 opts.max_states
+            )));
+        }
+        let bytes = layer_bytes(&next);
+        if bytes > opts.max_memory {
+            return Err(EngineError::TooLarge(format!(
+                "the lumped engine stopped after depth {d}: depth {} would take about {} MiB, more than the limit of \
+                 {} MiB; lower --depth",
+                d + 1,
+                bytes >> 20,
+                opts.max_memory >> 20
             )));
         }
         layer = next;

@@ -128,7 +128,25 @@ pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
     (0..count).map(|k| k * (n - 1) / (count - 1)).collect()
 }
 
-/// Runs the chosen engine to `depth` with `rule`; `tick(done, total)` reports progress.
+/// Limits and settings of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    pub depth: usize,
+    /// Lumped: the most merged states one layer may hold.
+    pub max_states: usize,
+    /// Lumped: the most memory (estimated, in bytes) one layer may take.
+    pub max_memory: u64,
+}
+
+impl RunOptions {
+    /// The defaults: 5 million merged states and 8 GiB per layer.
+    pub fn new(depth: usize) -> Self {
+        RunOptions { depth, max_states: 5_000_000, max_memory: 8 << 30 }
+    }
+}
+
+/// Runs the chosen engine to `depth` with `rule` and the default limits;
+/// `tick(done, total)` reports progress.
 ///
 /// This is the one entry point the commands use, so that a caller never needs
 /// to know which engine computes what.
@@ -139,8 +157,26 @@ pub fn run(
     depth: usize,
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
+    run_with(kind, scenario, rule, RunOptions::new(depth), tick)
+}
+
+/// [`run`] with explicit limits.
+pub fn run_with(
+    kind: EngineKind,
+    scenario: &crate::scenario::Scenario,
+    rule: &dyn crate::imitator::Rule<Rational>,
+    opts: RunOptions,
+    tick: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Figures, EngineError> {
     match kind {
-        EngineKind::Exhaustive => exhaustive::run(scenario, rule, exhaustive::Options { depth, progress: true }, tick),
-        EngineKind::Lumped => lumped::run(scenario, rule, lumped::Options::new(depth), tick),
+        EngineKind::Exhaustive => {
+            exhaustive::run(scenario, rule, exhaustive::Options { depth: opts.depth, progress: true }, tick)
+        }
+        EngineKind::Lumped => lumped::run(
+            scenario,
+            rule,
+            lumped::Options { depth: opts.depth, max_states: opts.max_states, max_memory: opts.max_memory },
+            tick,
+        ),
     }
 }
