@@ -192,7 +192,7 @@ fn names(idx: &[usize], s: &Scenario) -> String {
 /// One line of an episode's trace.
 pub fn trace_line<P: Prob>(s: &Scenario, r: &StepRecord<P>) -> String {
     format!(
-        "{:>6}  {:<34} θ = {:<10} {:<7} {:<12} {}",
+        "{:>6}  {:<34} {:<8} {:<7} {:<12} {}",
         r.step,
         format!("{{{}}}{}", names(&r.policy.top, s), if r.truth_in_top { "" } else { " (truth out!)" }),
         fmt_float(r.policy.theta.to_f64()),
@@ -214,11 +214,12 @@ pub fn episode_report<P: Prob>(s: &Scenario, ep: &Episode<P>, variant: &str, exa
         if exact { "exact" } else { "f64" }
     );
     if !ep.trace.is_empty() {
-        let _ = writeln!(out, "  Each step: the top set (the models the imitator trusts), θ (its chance of asking the");
-        let _ = writeln!(out, "  demonstrator), whether it asked, the action taken and the observation.");
+        let _ = writeln!(out, "  Each step: the top set (the models the imitator trusts, best first), θ (its chance");
+        let _ = writeln!(out, "  of asking the demonstrator), whether it asked (then the demonstrator chose the");
+        let _ = writeln!(out, "  action), the action taken and the observation.");
         let _ = writeln!(out);
         let _ =
-            writeln!(out, "{:>6}  {:<34} {:<14} {:<7} {:<12} observation", "step", "top set", "θ", "query", "action");
+            writeln!(out, "{:>6}  {:<34} {:<8} {:<7} {:<12} observation", "step", "top set", "θ", "query", "action");
         for r in &ep.trace {
             let _ = writeln!(out, "{}", trace_line(s, r));
         }
