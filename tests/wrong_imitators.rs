@@ -13,7 +13,9 @@
 
 use imitator::checks::{check, query_cubed_bound, Verdict};
 use imitator::engine::{self, EngineKind, Figures};
-use imitator::imitator::{min_policy, ranking, top_set, update_posterior, Policy, PolicyInput, Rule, Standard, Variant};
+use imitator::imitator::{
+    min_policy, ranking, top_set, update_posterior, Policy, PolicyInput, Rule, Standard, Variant,
+};
 use imitator::number::{ratio, Rational};
 use imitator::scenario::Scenario;
 use num_traits::{One, Zero};
@@ -70,7 +72,9 @@ impl Rule<Rational> for Wrong {
             Flaw::MeanOverTop => {
                 let mass = top.iter().fold(Rational::zero(), |s, &i| s + &input.posterior[i]);
                 let m = (0..actions)
-                    .map(|a| top.iter().fold(Rational::zero(), |s, &i| s + &input.posterior[i] * &input.dists[i][a]) / &mass)
+                    .map(|a| {
+                        top.iter().fold(Rational::zero(), |s, &i| s + &input.posterior[i] * &input.dists[i][a]) / &mass
+                    })
                     .collect();
                 (m, Rational::zero())
             }
@@ -205,7 +209,10 @@ fn b_non_strict_top_set_changes_event_e_at_an_exact_tie() {
     let s = scenario(TIE);
     // The paper's rule (strict >) leaves the truth out at step 1: P(E_1) = 0, no query.
     let (good, gv) = verify(&s, &CONSERVATIVE, 1);
-    assert_eq!((good.event_e.as_slice(), good.expected_queries.as_slice()), ([r(0, 1)].as_slice(), [r(0, 1)].as_slice()));
+    assert_eq!(
+        (good.event_e.as_slice(), good.expected_queries.as_slice()),
+        ([r(0, 1)].as_slice(), [r(0, 1)].as_slice())
+    );
     // With ≥ the truth is collected: P(E_1) = 1, and θ = 1 − (1/2 + 1/4) = 1/4.
     let (bad, bv) = verify(&s, &Wrong(Flaw::NonStrictTop), 1);
     assert_eq!((bad.event_e.as_slice(), bad.expected_queries.as_slice()), ([r(1, 1)].as_slice(), [r(1, 4)].as_slice()));
