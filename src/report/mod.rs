@@ -1,6 +1,7 @@
 //! What people and tools read: the text report, the JSON document, the plots.
 
 pub mod json;
+pub mod proofs;
 pub mod text;
 
 /// How the verifier was run, for the report's header.

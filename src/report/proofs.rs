@@ -1,0 +1,430 @@
+//! The measured tables of `proofs/`: generated from the engines and the checks,
+//! never typed by hand.
+//!
+//! Each claim file in `proofs/` holds one or more tables between markers
+//! `<!-- table:KEY:begin -->` and `<!-- table:KEY:end -->`. [`regenerate`]
+//! runs every entry of [`RUNS`] (the conservative imitator on a shipped
+//! example), judges it with [`crate::checks::check`], and returns each file
+//! with the text between its markers replaced. `cargo run --release --example
+//! proof_tables` writes the files; `tests/proof_tables.rs` fails when the
+//! committed tables differ from a fresh regeneration.
+//!
+//! Adding a row (a deeper run, another engine) is one line in [`RUNS`].
+
+use crate::checks::{check, event_e_bound, query_cubed_bound, Verdict};
+use crate::engine::space::StateSpace;
+use crate::engine::{self, EngineKind, Figures};
+use crate::imitator::{Rule, Standard, Variant};
+use crate::number::{fmt_approx, fmt_exact, Rational};
+use crate::scenario::Scenario;
+use num_traits::{One, Zero};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// One verifier run behind the tables.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    /// The scenario, relative to the repository root.
+    pub file: &'static str,
+    pub engine: EngineKind,
+    /// The horizon; `None` uses the scenario's own `depth`.
+    pub depth: Option<usize>,
+}
+
+impl Run {
+    pub const fn exhaustive(file: &'static str) -> Run {
+        Run { file, engine: EngineKind::Exhaustive, depth: None }
+    }
+}
+
+/// Every run the tables show, in order: the conservative imitator on each
+/// shipped example at the example's depth. A lumped row is one more line, e.g.
+/// `Run { file: "examples/three-coins.toml", engine: EngineKind::Lumped, depth: Some(200) }`.
+pub const RUNS: &[Run] = &[
+    Run::exhaustive("examples/three-coins.toml"),
+    Run::exhaustive("examples/markov-weather.toml"),
+    Run::exhaustive("examples/rare-action.toml"),
+    Run::exhaustive("examples/elimination.toml"),
+];
+
+/// Each claim file of `proofs/` and the tables it holds.
+pub const FILES: &[(&str, &[&str])] = &[
+    ("proofs/per-step-bound.md", &["per-step"]),
+    ("proofs/event-e.md", &["event-e"]),
+    ("proofs/query-cubed-sum.md", &["query-cubed"]),
+    ("proofs/bad-events.md", &["bad-events", "worst-case"]),
+    ("proofs/product-growth.md", &["product-final", "product-by-depth"]),
+];
+
+/// What the state space adds to an engine's figures: the per-step ratios
+/// themselves (not only whether they pass 1) and the largest `Π(1+θ)` on a path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateExtremes {
+    /// `max m(a)/μ(a|h)` over reachable states with `μ ∈ Top` and actions with `μ(a|h) > 0`.
+    pub max_no_query_ratio: Rational,
+    /// `max π_im(a|h) / ((1+θ)·μ(a|h))` over the same.
+    pub max_step_ratio: Rational,
+    /// `max Π_{k≤T} (1+θ_k)` over the paths of `T` steps on which `μ` is always collected.
+    pub max_path_product: Rational,
+}
+
+/// The extremes over the states reachable in `depth` steps.
+pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usize) -> StateExtremes {
+    let mut space = StateSpace::new(scenario, rule);
+    let layers = space.layers(depth);
+    let (mut no_query, mut step) = (Rational::zero(), Rational::zero());
+    // best[d][i]: the largest product along an E-path to the i-th state of layer d.
+    let mut best: std::collections::BTreeMap<u32, Rational> = [(0u32, Rational::one())].into();
+    for layer in &layers[..depth] {
+        let mut next = std::collections::BTreeMap::new();
+        for &id in layer {
+            let st = space.state(id);
+            if !st.truth_in_top {
+                continue;
+            }
+            let truth = scenario.models[scenario.truth].kind.distribution(st.key.contexts[scenario.truth] as usize);
+            let opt = Rational::one() + &st.theta;
+            for (a, mu) in truth.iter().enumerate() {
+                if mu.is_zero() {
+                    continue;
+                }
+                no_query = no_query.max(&st.m[a] / mu);
+                step = step.max((&st.m[a] + &st.theta * mu) / (&opt * mu));
+            }
+            if let Some(b) = best.get(&id) {
+                let through = b * &opt;
+                for t in &st.transitions {
+                    let e = next.entry(t.child).or_insert_with(Rational::zero);
+                    if through > *e {
+                        *e = through.clone();
+                    }
+                }
+            }
+        }
+        best = next;
+    }
+    let max_path_product = best.into_values().max().unwrap_or_else(Rational::zero);
+    StateExtremes { max_no_query_ratio: no_query, max_step_ratio: step, max_path_product }
+}
+
+/// One run, measured and judged.
+pub struct Measured {
+    pub run: Run,
+    pub scenario: Scenario,
+    pub figures: Figures,
+    pub verdict: Verdict,
+    pub extremes: StateExtremes,
+}
+
+/// Runs the conservative imitator on `run`'s scenario (paths relative to `root`).
+pub fn measure(root: &Path, run: Run) -> Result<Measured, String> {
+    let scenario = Scenario::from_file(root.join(run.file)).map_err(|e| e.to_string())?;
+    let depth = run.depth.or(scenario.depth).ok_or_else(|| format!("{}: no depth", run.file))?;
+    let rule = Standard::new(Variant::Conservative, 0);
+    let figures = engine::run(run.engine, &scenario, &rule, depth, &|_, _| {}).map_err(|e| e.to_string())?;
+    let verdict = check(&scenario, &figures);
+    let extremes = state_extremes(&scenario, &rule, depth);
+    Ok(Measured { run, scenario, figures, verdict, extremes })
+}
+
+/// A number for a table: exact when short, with a decimal approximation.
+pub fn num(r: &Rational) -> String {
+    let e = fmt_exact(r);
+    if r.denom().is_one() && e.len() <= 24 {
+        e
+    } else if e.len() <= 24 {
+        format!("{e} ≈ {}", fmt_approx(r))
+    } else {
+        format!("≈ {} ({} digits)", fmt_approx(r), e.len())
+    }
+}
+
+/// `x / y` as a number for a table, or `—` when `y = 0`.
+fn ratio(x: &Rational, y: &Rational) -> String {
+    if y.is_zero() {
+        "—".into()
+    } else {
+        num(&(x / y))
+    }
+}
+
+fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for r in rows {
+        let _ = writeln!(out, "| {} |", r.join(" | "));
+    }
+    out
+}
+
+fn last(v: &[Rational]) -> &Rational {
+    v.last().expect("depth ≥ 1")
+}
+
+/// The Markdown of table `key` from the measured runs.
+pub fn render(key: &str, runs: &[Measured]) -> String {
+    let mut rows = Vec::new();
+    match key {
+        "per-step" => {
+            for m in runs {
+                let p = &m.verdict.per_step_ratio;
+                let x = &m.extremes;
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    p.nodes_checked.to_string(),
+                    p.violations.to_string(),
+                    num(&x.max_no_query_ratio),
+                    num(&x.max_step_ratio),
+                    "1".into(),
+                    num(&x.max_step_ratio),
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "depth",
+                    "engine",
+                    "nodes with μ ∈ Top",
+                    "violations",
+                    "max m(a)/μ(a)",
+                    "measured: max π_im(a)/((1+θ)μ(a))",
+                    "bound",
+                    "ratio",
+                ],
+                rows,
+            )
+        }
+        "event-e" => {
+            for m in runs {
+                let w = &m.verdict.truth_weight;
+                let alpha = &m.scenario.alpha;
+                let p = last(&m.figures.event_e);
+                let b = event_e_bound(alpha, w);
+                let fail = Rational::one() - p;
+                let fail_bound = alpha / w;
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    num(alpha),
+                    num(w),
+                    num(p),
+                    num(&b),
+                    ratio(p, &b),
+                    num(&fail),
+                    num(&fail_bound),
+                    ratio(&fail, &fail_bound),
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "depth T",
+                    "engine",
+                    "α",
+                    "w(μ)",
+                    "measured P(E_T)",
+                    "bound 1−α/w",
+                    "ratio",
+                    "1−P(E_T)",
+                    "α/w",
+                    "ratio (1−P(E_T))/(α/w)",
+                ],
+                rows,
+            )
+        }
+        "query-cubed" => {
+            for m in runs {
+                let w = &m.verdict.truth_weight;
+                let q = last(&m.figures.query_cubed_sum);
+                let b = query_cubed_bound(m.scenario.actions.len(), &m.scenario.alpha, w);
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    num(q),
+                    num(&b),
+                    ratio(q, &b),
+                    num(last(&m.figures.expected_queries)),
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "depth T",
+                    "engine",
+                    "measured E[Σθ³]",
+                    "bound #A·α⁻³(24/w+12)",
+                    "ratio",
+                    "E[Σθ] (reported)",
+                ],
+                rows,
+            )
+        }
+        "bad-events" => {
+            let not_e = |m: &Measured| Rational::one() - last(&m.figures.event_e);
+            for m in runs {
+                for ev in &m.verdict.events {
+                    let f = &ev.figures;
+                    rows.push(vec![
+                        m.scenario.name.clone(),
+                        f.name.clone(),
+                        m.figures.depth.to_string(),
+                        m.figures.engine.to_string(),
+                        num(&f.p_dem),
+                        num(&f.p_im_and_e),
+                        ratio(&f.p_im_and_e, &f.p_dem),
+                        num(&f.p_im),
+                        num(&(&f.p_im_and_e + not_e(m))),
+                        ratio(&f.p_im, &ev.bound),
+                    ]);
+                }
+                let u = &m.verdict.unprecedented;
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    "*unprecedented* (P_dem(h) = 0)".into(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    "0".into(),
+                    "—".into(),
+                    "—".into(),
+                    num(&u.p_im),
+                    num(&u.bound),
+                    ratio(&u.p_im, &u.bound),
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "event B",
+                    "depth T",
+                    "engine",
+                    "P_dem(B)",
+                    "P_im(B ∧ E_T)",
+                    "P_im(B ∧ E_T)/P_dem(B)",
+                    "measured P_im(B)",
+                    "bound P_im(B ∧ E_T) + 1 − P(E_T)",
+                    "ratio",
+                ],
+                rows,
+            )
+        }
+        "worst-case" => {
+            for m in runs {
+                let Some(wc) = &m.figures.worst_case else {
+                    continue;
+                };
+                let b = &m.extremes.max_path_product;
+                let two_t = Rational::from_integer(num_bigint::BigInt::from(2u32).pow(m.figures.depth as u32));
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    wc.histories.to_string(),
+                    num(&wc.max_ratio),
+                    num(b),
+                    ratio(&wc.max_ratio, b),
+                    num(&two_t),
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "depth T",
+                    "engine",
+                    "histories with P_dem > 0",
+                    "measured max_h P_im(h ∧ E_T)/P_dem(h)",
+                    "bound max over E-paths of Π(1+θ)",
+                    "ratio",
+                    "2^T",
+                ],
+                rows,
+            )
+        }
+        "product-final" => {
+            for m in runs {
+                let t = m.figures.depth;
+                let p = last(&m.figures.expected_product);
+                let t2 = Rational::from_integer((t * t).into());
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    t.to_string(),
+                    m.figures.engine.to_string(),
+                    num(p),
+                    num(&t2),
+                    ratio(p, &t2),
+                ]);
+            }
+            table(&["example", "depth T", "engine", "measured E[Π(1+θ)]", "T²", "ratio to T²"], rows)
+        }
+        "product-by-depth" => {
+            for m in runs {
+                let prods = &m.figures.expected_product;
+                for (i, p) in prods.iter().enumerate() {
+                    let t = i + 1;
+                    let t2 = Rational::from_integer((t * t).into());
+                    let growth = if i == 0 { "—".into() } else { ratio(p, &prods[i - 1]) };
+                    rows.push(vec![
+                        m.scenario.name.clone(),
+                        t.to_string(),
+                        m.figures.engine.to_string(),
+                        num(p),
+                        ratio(p, &t2),
+                        growth,
+                        num(&m.figures.expected_queries[i]),
+                    ]);
+                }
+            }
+            table(
+                &["example", "t", "engine", "E[Π_{k≤t}(1+θ_k)]", "ratio to t²", "growth factor vs t−1", "E[Σθ]"],
+                rows,
+            )
+        }
+        _ => panic!("unknown table `{key}`"),
+    }
+}
+
+/// Replaces the text between `<!-- table:KEY:begin -->` and `<!-- table:KEY:end -->`.
+pub fn splice(text: &str, key: &str, body: &str) -> Result<String, String> {
+    let begin = format!("<!-- table:{key}:begin -->");
+    let end = format!("<!-- table:{key}:end -->");
+    let i = text.find(&begin).ok_or_else(|| format!("no marker `{begin}`"))? + begin.len();
+    let j = text[i..].find(&end).ok_or_else(|| format!("no marker `{end}`"))? + i;
+    Ok(format!("{}\n{}{}", &text[..i], body, &text[j..]))
+}
+
+/// The command that regenerates the tables, as the files cite it.
+pub const COMMAND: &str = "cargo run --release --example proof_tables";
+
+/// Every claim file with its tables regenerated: `(path, new content)`.
+pub fn regenerate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let runs: Vec<Measured> = RUNS.iter().map(|&r| measure(root, r)).collect::<Result<_, _>>()?;
+    FILES
+        .iter()
+        .map(|(file, keys)| {
+            let path = root.join(file);
+            let mut text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            for key in *keys {
+                let body =
+                    format!("<!-- generated by `{COMMAND}`; do not edit -->\n\n{}\n", render(key, &runs).trim_end());
+                text = splice(&text, key, &body).map_err(|e| format!("{file}: {e}"))?;
+            }
+            Ok((path, text))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_only_between_markers() {
+        let t = "a\n<!-- table:x:begin -->\nold\n<!-- table:x:end -->\nb\n";
+        assert_eq!(splice(t, "x", "new\n").unwrap(), "a\n<!-- table:x:begin -->\nnew\n<!-- table:x:end -->\nb\n");
+        assert!(splice(t, "y", "new\n").is_err());
+    }
+}
