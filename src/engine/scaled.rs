@@ -83,12 +83,17 @@ pub fn unscale(n: &BigUint, d: &BigUint, depth: usize) -> Rational {
 }
 
 /// Whether every integer a walk can form fits in a `u128`: each is at most
-/// `factor^depth · D^depth`, where `factor` bounds how much a path's weight
-/// can grow beyond its probability (2 for `Π(1+θ)`).
+/// `(factor · D)^depth`, where `factor` bounds how much a path's weight can
+/// grow beyond its probability (2 for `Π(1+θ)`), so it fits when that power
+/// is below `2^127`.
 pub fn fits_u128(denominators: &[&BigUint], factor: u64, depth: usize) -> bool {
     denominators.iter().all(|d| {
-        let per_step = (*d * factor).bits();
-        per_step.saturating_mul(depth as u64) <= 126
+        let base = *d * factor;
+        // Cheap rejection before forming a large power.
+        if (base.bits() - 1).saturating_mul(depth as u64) > 127 {
+            return false;
+        }
+        num_traits::pow(base, depth).bits() <= 127
     })
 }
 
@@ -109,7 +114,9 @@ mod tests {
     #[test]
     fn u128_is_chosen_only_when_it_cannot_overflow() {
         let d = BigUint::from(16u32);
-        assert!(fits_u128(&[&d], 2, 25)); // 5 bits a step
-        assert!(!fits_u128(&[&d], 2, 26));
+        assert!(fits_u128(&[&d], 2, 25)); // 32^25 = 2^125
+        assert!(!fits_u128(&[&d], 2, 26)); // 2^130
+        assert!(fits_u128(&[&BigUint::from(3u32)], 1, 80)); // 3^80 < 2^127
+        assert!(!fits_u128(&[&BigUint::from(3u32)], 1, 81)); // 3^81 > 2^128
     }
 }
