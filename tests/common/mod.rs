@@ -1,0 +1,202 @@
+//! Shared by the integration tests: one proptest strategy for random small
+//! scenarios (as TOML text), and the verifier run in-process to its SPEC §6 JSON.
+#![allow(dead_code)]
+
+use imitator::checks::check;
+use imitator::engine::{self, EngineKind};
+use imitator::imitator::{Standard, Variant};
+use imitator::number::{fmt_exact, parse_rational, ratio, Rational};
+use imitator::report::{json::verify_document, RunInfo};
+use imitator::scenario::Scenario;
+use num_traits::{One, Zero};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// A distribution over `n` outcomes: integer weights in `0..5` (zeros included,
+/// so models get eliminated), normalized to sum to exactly 1.
+fn dist(n: usize) -> impl Strategy<Value = Vec<Rational>> {
+    vec(0i64..5, n).prop_map(|mut w| {
+        if w.iter().all(|&x| x == 0) {
+            w[0] = 1;
+        }
+        let total: i64 = w.iter().sum();
+        w.into_iter().map(|x| ratio(x, total)).collect()
+    })
+}
+
+/// One model as drawn: kind (0 iid, 1 after_action, 2 after_observation),
+/// whether it copies model 0's distributions, its prior `p/q`, and distributions
+/// for every kind (only the kind's own are written).
+type RawModel = (u8, bool, (i64, i64), Vec<Rational>, Vec<Vec<Rational>>, Vec<Vec<Rational>>);
+type RawEvent = (u8, usize, usize, Vec<usize>);
+
+#[derive(Debug, Clone)]
+struct Draw {
+    na: usize,
+    no: usize,
+    models: Vec<RawModel>,
+    truth: usize,
+    alpha: (u8, i64),
+    env: (u8, Vec<Rational>, Vec<Vec<Rational>>),
+    events: Vec<RawEvent>,
+    depth: usize,
+}
+
+/// Random small scenarios as TOML text: 2–3 actions, 1–2 observations, 2–4
+/// models of all three kinds (some copying model 0, so that models agree and
+/// posteriors tie), priors written as integers or `"p/q"`, α in (0, 1) drawn at
+/// random or near, at and above `w(μ)`, an environment that is absent, `iid` or
+/// `after_action`, 0–3 events of the three kinds (steps beyond the depth and
+/// prefixes longer than it included), and a depth of 1–4.
+pub fn scenario_toml() -> impl Strategy<Value = String> {
+    (2usize..=3, 1usize..=2, 2usize..=4)
+        .prop_flat_map(|(na, no, nm)| {
+            let model = (
+                0u8..3,
+                prop::bool::weighted(0.2),
+                (1i64..6, 1i64..4),
+                dist(na),
+                vec(dist(na), na + 1),
+                vec(dist(na), no + 1),
+            );
+            let event = (0u8..3, 0..na, 0usize..7, vec(0..na, 1..=5));
+            (
+                Just((na, no)),
+                vec(model, nm),
+                0..nm,
+                (0u8..5, 1i64..20),
+                (0u8..3, dist(no), vec(dist(no), na)),
+                vec(event, 0..=3),
+                1usize..=4,
+            )
+        })
+        .prop_map(|((na, no), models, truth, alpha, env, events, depth)| {
+            render(&Draw { na, no, models, truth, alpha, env, events, depth })
+        })
+}
+
+fn list(v: &[Rational]) -> String {
+    format!("[{}]", v.iter().map(|r| format!("\"{}\"", fmt_exact(r))).collect::<Vec<_>>().join(", "))
+}
+
+fn names(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn table(labels: &[String], dists: &[Vec<Rational>]) -> String {
+    let body: Vec<String> = labels.iter().zip(dists).map(|(l, d)| format!("\"{l}\" = {}", list(d))).collect();
+    format!("{{ {} }}", body.join(", "))
+}
+
+fn render(d: &Draw) -> String {
+    use std::fmt::Write;
+    let actions = names("a", d.na);
+    // One observation is left to the default, named `-`.
+    let observations = if d.no > 1 { names("o", d.no) } else { vec!["-".to_string()] };
+    let quoted = |v: &[String]| format!("[{}]", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "));
+    // A model that copies model 0 takes its kind and distributions, keeping its own prior.
+    let body = |i: usize| -> &RawModel {
+        let m = &d.models[i];
+        if m.1 && i > 0 {
+            &d.models[0]
+        } else {
+            m
+        }
+    };
+    let prior = |i: usize| {
+        let (p, q) = d.models[i].2;
+        ratio(p, q)
+    };
+    let total = (0..d.models.len()).fold(Rational::zero(), |s, i| s + prior(i));
+    let w = prior(d.truth) / total;
+    let (kind, x) = d.alpha;
+    let one = Rational::one();
+    let alpha = match kind {
+        0 => ratio(x, 20),
+        1 => w.clone(),
+        2 => &w - &w / Rational::from_integer(50.into()),
+        3 => &w + (&one - &w) / Rational::from_integer(50.into()),
+        _ => (&w + &one) / Rational::from_integer(2.into()),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "name = \"random\"");
+    let _ = writeln!(out, "actions = {}", quoted(&actions));
+    if d.no > 1 {
+        let _ = writeln!(out, "observations = {}", quoted(&observations));
+    }
+    let _ = writeln!(out, "alpha = \"{}\"", fmt_exact(&alpha));
+    let _ = writeln!(out, "depth = {}", d.depth);
+    let _ = writeln!(out, "truth = \"m{}\"", d.truth);
+    for i in 0..d.models.len() {
+        let (p, q) = d.models[i].2;
+        let prior = if q == 1 { p.to_string() } else { format!("\"{p}/{q}\"") };
+        let _ = writeln!(out, "\n[[models]]\nname = \"m{i}\"\nprior = {prior}");
+        let (kind, _, _, iid, after_a, after_o) = body(i);
+        match kind {
+            0 => {
+                let _ = writeln!(out, "iid = {}", list(iid));
+            }
+            1 => {
+                let _ = writeln!(out, "start = {}", list(&after_a[0]));
+                let _ = writeln!(out, "after_action = {}", table(&actions, &after_a[1..]));
+            }
+            _ => {
+                let _ = writeln!(out, "start = {}", list(&after_o[0]));
+                let _ = writeln!(out, "after_observation = {}", table(&observations, &after_o[1..]));
+            }
+        }
+    }
+    match d.env.0 {
+        0 => {}
+        1 => {
+            let _ = writeln!(out, "\n[environment]\niid = {}", list(&d.env.1));
+        }
+        _ => {
+            let _ = writeln!(out, "\n[environment]\nafter_action = {}", table(&actions, &d.env.2));
+        }
+    }
+    for (i, (kind, action, n, prefix)) in d.events.iter().enumerate() {
+        let _ = writeln!(out, "\n[[events]]\nname = \"e{i}\"");
+        match kind {
+            0 => {
+                let _ = writeln!(out, "action = \"{}\"\nat_least = {n}", actions[*action]);
+            }
+            1 => {
+                let _ = writeln!(out, "action = \"{}\"\nat_step = {}", actions[*action], n + 1);
+            }
+            _ => {
+                let p: Vec<String> = prefix.iter().map(|&a| actions[a].clone()).collect();
+                let _ = writeln!(out, "prefix = {}", quoted(&p));
+            }
+        }
+    }
+    out
+}
+
+/// Parses a scenario the strategy produced (it is valid by construction).
+pub fn parse(toml: &str) -> Scenario {
+    Scenario::parse(toml, "random.toml", "random").unwrap_or_else(|e| panic!("{e}\n{toml}"))
+}
+
+/// The verifier in-process: the exhaustive engine, the checks and the SPEC §6
+/// document, with a fixed `RunInfo` (one thread, zero milliseconds).
+pub fn verify_json(s: &Scenario, variant: Variant, warmup: usize, depth: usize) -> Value {
+    let rule = Standard::new(variant, warmup);
+    let figures = engine::run(EngineKind::Exhaustive, s, &rule, depth, &|_, _| {}).expect("small scenarios fit");
+    let verdict = check(s, &figures);
+    let run = RunInfo { variant: variant.name().to_string(), warmup, threads: 1, elapsed_ms: 0 };
+    verify_document(s, &figures, &verdict, &run)
+}
+
+/// An exact number of the JSON document (`"p/q"` or `"n"`).
+pub fn exact(v: &Value) -> Rational {
+    let s = v.as_str().unwrap_or_else(|| panic!("{v} is not an exact number"));
+    parse_rational(s).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The document without `stats`, which alone may differ between runs.
+pub fn without_stats(mut doc: Value) -> Value {
+    doc.as_object_mut().expect("an object").remove("stats");
+    doc
+}
