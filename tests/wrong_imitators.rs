@@ -345,7 +345,6 @@ fn f_never_updating_grows_the_query_sum_by_one_a_step() {
 }
 
 #[test]
-#[ignore = "needs the lumped engine (issue 4) for depth 124"]
 fn f_never_updating_fails_query_cubed_sum_at_depth_124() {
     let s = scenario(DETERMINISTIC_PAIR);
     let f = engine::run(EngineKind::Lumped, &s, &Wrong(Flaw::NeverUpdate), 124, &|_, _| {}).expect("lumped engine");
