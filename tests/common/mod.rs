@@ -182,8 +182,13 @@ pub fn parse(toml: &str) -> Scenario {
 /// The verifier in-process: the exhaustive engine, the checks and the SPEC §6
 /// document, with a fixed `RunInfo` (one thread, zero milliseconds).
 pub fn verify_json(s: &Scenario, variant: Variant, warmup: usize, depth: usize) -> Value {
+    verify_json_with(EngineKind::Exhaustive, s, variant, warmup, depth)
+}
+
+/// [`verify_json`] with the engine of one's choice.
+pub fn verify_json_with(kind: EngineKind, s: &Scenario, variant: Variant, warmup: usize, depth: usize) -> Value {
     let rule = Standard::new(variant, warmup);
-    let figures = engine::run(EngineKind::Exhaustive, s, &rule, depth, &|_, _| {}).expect("small scenarios fit");
+    let figures = engine::run(kind, s, &rule, depth, &|_, _| {}).expect("small scenarios fit");
     let verdict = check(s, &figures);
     let run = RunInfo { variant: variant.name().to_string(), warmup, threads: 1, elapsed_ms: 0 };
     verify_document(s, &figures, &verdict, &run)
