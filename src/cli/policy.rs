@@ -1,7 +1,7 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
 use imitator::imitator::{Standard, Variant};
-use imitator::policy::{line, walk};
+use imitator::policy::{walk, LineWriter};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -64,8 +64,9 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         None => Box::new(io::stdout().lock()),
     };
     let mut w = BufWriter::new(sink);
+    let mut lines = LineWriter::new(&s);
     let written = walk(&s, &rule, depth, |e| {
-        serde_json::to_writer(&mut w, &line(&s, e))?;
+        w.write_all(lines.render(e).as_bytes())?;
         w.write_all(b"\n")
     })
     .and_then(|()| w.flush());
