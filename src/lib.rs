@@ -6,6 +6,7 @@ pub mod event;
 pub mod imitator;
 pub mod model;
 pub mod number;
+pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod simulate;

@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     Run(cli::run::Args),
     Verify(cli::verify::Args),
+    Policy(cli::policy::Args),
+    Diff(cli::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cli::run::main(a),
         Command::Verify(a) => cli::verify::main(a),
+        Command::Policy(a) => cli::policy::main(a),
+        Command::Diff(a) => cli::diff::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""A naive imitator in plain Python floats: a client for `imitator diff`.
+
+It implements the conservative online imitator of Cohen, Hutter & Nanda
+(JMLR 2022) straight from its definition, and writes its policy at every
+reachable full history in the JSON Lines format of `imitator policy`
+(numbers as JSON floats). Standard library only (Python 3.11+ for tomllib).
+
+    python3 naive_imitator.py SCENARIO.toml [--depth T] > mine.jsonl
+    imitator diff SCENARIO.toml mine.jsonl
+
+Histories: every full history of length 0..T-1 with positive probability, by
+length, then lexicographically; a step is ordered by its query flag (False
+first), then its action, then its observation, in declaration order.
+"""
+import argparse
+import json
+import sys
+import tomllib
+from fractions import Fraction
+
+
+def num(x):
+    """A scenario number ("1/3", "0.25", 2) as a float."""
+    return float(Fraction(x))
+
+
+def dist(values):
+    return [num(v) for v in values]
+
+
+class Scenario:
+    def __init__(self, path):
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+        self.actions = raw["actions"]
+        self.observations = raw.get("observations", ["-"])
+        self.alpha = num(raw["alpha"])
+        self.depth = raw.get("depth")
+        self.names = [m["name"] for m in raw["models"]]
+        self.truth = self.names.index(raw["truth"])
+        total = sum(num(m["prior"]) for m in raw["models"])
+        self.prior = [num(m["prior"]) / total for m in raw["models"]]
+        self.models = [self.model(m) for m in raw["models"]]
+        env = raw.get("environment", {})
+        if "iid" in env:
+            iid = dist(env["iid"])
+            self.env = lambda a: iid
+        elif "after_action" in env:
+            table = {a: dist(v) for a, v in env["after_action"].items()}
+            self.env = lambda a: table[self.actions[a]]
+        else:
+            first = [1.0] + [0.0] * (len(self.observations) - 1)
+            self.env = lambda a: first
+
+    def model(self, m):
+        """A model as a function of the world history [(action, observation), ...]."""
+        if "iid" in m:
+            iid = dist(m["iid"])
+            return lambda world: iid
+        start = dist(m["start"])
+        if "after_action" in m:
+            table = {k: dist(v) for k, v in m["after_action"].items()}
+            return lambda world: table[self.actions[world[-1][0]]] if world else start
+        table = {k: dist(v) for k, v in m["after_observation"].items()}
+        return lambda world: table[self.observations[world[-1][1]]] if world else start
+
+
+def policy(sc, weights, world):
+    """Posterior, ranking, top set, m(a) and theta at a history."""
+    total = sum(weights)
+    post = [w / total for w in weights]
+    ranking = sorted(range(len(post)), key=lambda i: -post[i])  # stable: ties to the earlier model
+    top, above = [], 0.0
+    for n, i in enumerate(ranking):
+        if n > 0 and not post[i] > sc.alpha * above:
+            break
+        top.append(i)
+        above += post[i]
+    probs = [model(world) for model in sc.models]
+    m = [min(probs[i][a] for i in top) for a in range(len(sc.actions))]
+    theta = 1.0 - sum(m)
+    if theta < 1e-12:  # rounding: 1 - sum(m) may be a hair off an exact 0
+        theta = 0.0
+    return post, ranking, top, m, theta, probs[sc.truth]
+
+
+def walk(sc, target, out, history=(), weights=None, p=1.0):
+    """Depth-first, in step order, down to histories of length `target`."""
+    if weights is None:
+        weights = list(sc.prior)
+    world = [(a, o) for (_, a, o) in history]
+    post, ranking, top, m, theta, truth = policy(sc, weights, world)
+    if len(history) == target:
+        out.write(json.dumps({
+            "history": [{"query": q, "action": sc.actions[a], "observation": sc.observations[o]}
+                        for (q, a, o) in history],
+            "posterior": dict(zip(sc.names, post)),
+            "ranking": [sc.names[i] for i in ranking],
+            "top": [sc.names[i] for i in top],
+            "m": dict(zip(sc.actions, m)),
+            "theta": theta,
+            "p_im": p,
+            "truth_in_top": sc.truth in top,
+        }) + "\n")
+        return
+    for query in (False, True):
+        for a in range(len(sc.actions)):
+            pa = theta * truth[a] if query else m[a]
+            if pa <= 0.0:
+                continue
+            if query:  # only the demonstrator's answers are evidence about it
+                probs = [model(world) for model in sc.models]
+                new = [w * probs[i][a] for i, w in enumerate(weights)]
+            else:
+                new = weights
+            for o, po in enumerate(sc.env(a)):
+                if po > 0.0:
+                    walk(sc, target, out, history + ((query, a, o),), new, p * pa * po)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario")
+    ap.add_argument("--depth", type=int, help="horizon T (default: the scenario's depth)")
+    args = ap.parse_args()
+    sc = Scenario(args.scenario)
+    depth = args.depth or sc.depth
+    if not depth:
+        sys.exit("no depth: give --depth T")
+    for length in range(depth):
+        walk(sc, length, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

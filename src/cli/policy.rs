@@ -1,0 +1,79 @@
+//! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
+
+use imitator::imitator::{Standard, Variant};
+use imitator::policy::{walk, LineWriter};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+/// Write the imitator's exact policy at every reachable history, one JSON object per line
+///
+/// The ground truth for testing another implementation of the imitator: run
+/// this, make yours write the same lines, and compare with `imitator diff`.
+///
+/// Which histories: every full history (query flags included) of length 0 to
+/// T−1 with positive probability under the imitator, i.e. every point where it
+/// decides within the horizon T. Order: by length, then lexicographically,
+/// comparing steps by query flag (false first), then action, then observation,
+/// in the scenario's declaration order.
+///
+/// One line (exact numbers are strings in lowest terms, "p/q" or "n"):
+///
+///   {"history": [{"query": true, "action": "heads", "observation": "-"}],
+///    "posterior": {"fair": "2/5", "heads-biased": "3/5"},
+///    "ranking": ["heads-biased", "fair"], "top": ["heads-biased", "fair"],
+///    "m": {"heads": "1/2", "tails": "1/4"}, "theta": "1/4",
+///    "p_im": "1/8", "truth_in_top": true}
+///
+/// posterior: the normalized posterior before the next step; ranking: models by
+/// posterior, largest first, ties to the one declared earlier; top: the
+/// collected models; m: the probability of each action without a query; theta:
+/// the probability of asking; p_im: the probability of the whole history under
+/// the imitator and the environment; truth_in_top: whether the true
+/// demonstrator is collected. The schema is docs/policy-line.schema.json.
+///
+/// The number of lines grows like (2·#A·#O)^(T−1): keep T small.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The horizon T: lists histories of length 0..T-1 (default: the scenario's depth).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Which imitator: conservative, always-query, map or mixture.
+    #[arg(long, default_value = "conservative")]
+    pub variant: Variant,
+    /// Steps that map and mixture query before they deploy.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Write the lines to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn main(a: Args) -> anyhow::Result<u8> {
+    let s = super::load(&a.file)?;
+    let depth = a.depth.or(s.depth).ok_or_else(|| {
+        anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", a.file.display())
+    })?;
+    anyhow::ensure!(depth >= 1, "--depth must be at least 1");
+    let rule = Standard::new(a.variant, a.warmup);
+    let sink: Box<dyn Write> = match &a.out {
+        Some(p) => Box::new(File::create(p).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", p.display()))?),
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut w = BufWriter::new(sink);
+    let mut lines = LineWriter::new(&s);
+    let written = walk(&s, &rule, depth, |e| {
+        w.write_all(lines.render(e).as_bytes())?;
+        w.write_all(b"\n")
+    })
+    .and_then(|()| w.flush());
+    match written {
+        Ok(()) => Ok(0),
+        // A closed pipe (`imitator policy … | head`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe && a.out.is_none() => Ok(0),
+        Err(e) => Err(anyhow::anyhow!("cannot write the lines: {e}")),
+    }
+}

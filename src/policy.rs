@@ -1,0 +1,654 @@
+//! Ground truth for other implementations: the imitator's exact policy at
+//! every reachable full history, and a comparison with someone else's.
+//!
+//! # Which histories, in which order
+//!
+//! For a horizon `T`, [`walk`] visits every full history of length
+//! `0, 1, …, T−1` that has positive probability under the imitator: every
+//! point at which the imitator decides within the horizon (the history of
+//! length `t−1` is where step `t` is decided). Histories of length `T` are not
+//! listed: no decision is taken there.
+//!
+//! The order is by length, then lexicographic by history. Two histories of
+//! the same length compare at their first differing step, and steps compare
+//! by their fields in order: the query flag (`false` before `true`), then the
+//! action's index in the scenario, then the observation's index.
+//!
+//! # A line
+//!
+//! [`line`] renders one history as a JSON object (one line of `imitator
+//! policy`); its schema is `docs/policy-line.schema.json`:
+//!
+//! ```json
+//! {"history": [{"query": true, "action": "heads", "observation": "-"}],
+//!  "posterior": {"fair": "2/5", "heads-biased": "3/5"},
+//!  "ranking": ["heads-biased", "fair"], "top": ["heads-biased", "fair"],
+//!  "m": {"heads": "1/2", "tails": "1/4"}, "theta": "1/4",
+//!  "p_im": "1/8", "truth_in_top": true}
+//! ```
+//!
+//! Exact numbers are strings in lowest terms (`"p/q"`, or `"n"` when the
+//! denominator is 1), as in SPEC §6. `posterior` is the normalized posterior
+//! at the history (before its next step), `m` and `theta` the policy there,
+//! `p_im` the probability of the full history (query flags, actions and
+//! observations) when the imitator runs in the scenario's environment.
+//!
+//! # Comparing
+//!
+//! [`parse_line`] reads a line written by another implementation (numbers as
+//! exact strings or JSON numbers) and [`diff`] compares a file of them with
+//! the exact policy: see [`DiffReport`].
+
+use crate::engine::space::{State, StateSpace};
+use crate::imitator::Rule;
+use crate::number::{fmt_exact, parse_rational, Rational};
+use crate::scenario::Scenario;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// One step of a full history.
+///
+/// The derived order is the order of the listing: query flag (`false` first),
+/// then action index, then observation index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Step {
+    pub queried: bool,
+    pub action: usize,
+    pub observation: usize,
+}
+
+/// One reachable full history and the imitator's policy there.
+pub struct Entry<'a> {
+    pub history: &'a [Step],
+    /// The id of the merged state in the walk's [`StateSpace`] (histories with equal ids share a policy).
+    pub id: u32,
+    /// The merged state of the history: posterior, ranking, top set, `m`, `θ`.
+    pub state: &'a State,
+    /// `P_im` of the full history.
+    pub p_im: &'a Rational,
+}
+
+/// Visits every full history of length `0..horizon` with positive probability
+/// under `rule`, by length, then lexicographically (see the module docs).
+///
+/// Each length is a fresh depth-first search in step order (iterative
+/// deepening), so memory stays proportional to the horizon and the state
+/// space; the policy at each history is computed once per merged state.
+/// Stops at the first error of `f` and returns it.
+pub fn walk<E>(
+    s: &Scenario,
+    rule: &dyn Rule<Rational>,
+    horizon: usize,
+    mut f: impl FnMut(&Entry) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut space = StateSpace::new(s, rule);
+    let mut path = Vec::with_capacity(horizon);
+    for len in 0..horizon {
+        dfs(&mut space, 0, 0, len, &mut path, &Rational::one(), &mut f)?;
+    }
+    Ok(())
+}
+
+fn dfs<E>(
+    space: &mut StateSpace,
+    id: u32,
+    depth: usize,
+    target: usize,
+    path: &mut Vec<Step>,
+    p: &Rational,
+    f: &mut impl FnMut(&Entry) -> Result<(), E>,
+) -> Result<(), E> {
+    if depth == target {
+        return f(&Entry { history: path, id, state: space.state(id), p_im: p });
+    }
+    space.expand(id, depth);
+    for i in 0..space.state(id).transitions.len() {
+        let t = space.state(id).transitions[i].clone();
+        path.push(Step { queried: t.queried, action: t.action, observation: t.observation });
+        dfs(space, t.child, depth + 1, target, path, &(p * &t.prob), f)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+/// A history as JSON: `[{"query": bool, "action": name, "observation": name}, …]`.
+pub fn history_json(s: &Scenario, history: &[Step]) -> Value {
+    history
+        .iter()
+        .map(|st| {
+            json!({
+                "query": st.queried,
+                "action": s.actions[st.action],
+                "observation": s.observations[st.observation],
+            })
+        })
+        .collect()
+}
+
+/// A history for people: `(empty)`, or steps `action/observation` separated by
+/// spaces, each prefixed by `?` when the imitator asked the demonstrator.
+pub fn history_text(s: &Scenario, history: &[Step]) -> String {
+    if history.is_empty() {
+        return "(empty)".into();
+    }
+    history
+        .iter()
+        .map(|st| {
+            format!("{}{}/{}", if st.queried { "?" } else { "" }, s.actions[st.action], s.observations[st.observation])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One line of `imitator policy` (see the module docs for the format).
+pub fn line(s: &Scenario, e: &Entry) -> Value {
+    let st = e.state;
+    let names = |v: &[usize]| v.iter().map(|&i| Value::from(s.models[i].name.clone())).collect::<Vec<_>>();
+    let posterior: Map<String, Value> =
+        s.models.iter().zip(&st.key.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
+    let m: Map<String, Value> = s.actions.iter().zip(&st.m).map(|(a, x)| (a.clone(), fmt_exact(x).into())).collect();
+    json!({
+        "history": history_json(s, e.history),
+        "posterior": posterior,
+        "ranking": names(&st.ranking),
+        "top": names(&st.top),
+        "m": m,
+        "theta": fmt_exact(&st.theta),
+        "p_im": fmt_exact(e.p_im),
+        "truth_in_top": st.truth_in_top,
+    })
+}
+
+/// Renders lines as text, formatting the policy of each merged state once.
+///
+/// Gives the same text as `line(s, e).to_string()`, several times faster on
+/// long listings, where many histories share a state.
+pub struct LineWriter<'s> {
+    s: &'s Scenario,
+    /// By state id: the text from `"posterior"` to `"theta"`, and `truth_in_top`.
+    cache: Vec<Option<(String, bool)>>,
+}
+
+impl<'s> LineWriter<'s> {
+    pub fn new(s: &'s Scenario) -> Self {
+        LineWriter { s, cache: Vec::new() }
+    }
+
+    /// One line, without its newline.
+    pub fn render(&mut self, e: &Entry) -> String {
+        let id = e.id as usize;
+        if self.cache.len() <= id {
+            self.cache.resize(id + 1, None);
+        }
+        let s = self.s;
+        let (middle, truth) = self.cache[id].get_or_insert_with(|| {
+            let mut v = line(s, &Entry { history: &[], id: e.id, state: e.state, p_im: e.p_im });
+            let o = v.as_object_mut().expect("a line is an object");
+            o.shift_remove("history");
+            o.shift_remove("p_im");
+            let truth = o.shift_remove("truth_in_top").and_then(|b| b.as_bool()).expect("truth_in_top");
+            let text = v.to_string();
+            // `{"posterior":…,"theta":"…"}` → `"posterior":…,"theta":"…"`.
+            (text[1..text.len() - 1].to_string(), truth)
+        });
+        format!(
+            "{{\"history\":{},{middle},\"p_im\":\"{}\",\"truth_in_top\":{truth}}}",
+            history_json(s, e.history),
+            fmt_exact(e.p_im)
+        )
+    }
+}
+
+/// A number as another implementation wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Num {
+    /// A string (`"p/q"`, `"n"`, `"0.25"`), read exactly.
+    Exact(Rational),
+    /// A JSON number, compared as `f64`.
+    Float(f64),
+}
+
+impl Num {
+    fn read(v: &Value) -> Result<Num, String> {
+        match v {
+            Value::String(t) => parse_rational(t).map(Num::Exact),
+            Value::Number(n) => n.as_f64().map(Num::Float).ok_or_else(|| format!("{n} is not a finite number")),
+            other => Err(format!("expected a number (a JSON number or a string such as \"1/3\"), found {other}")),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Num::Exact(r) => fmt_exact(r),
+            Num::Float(x) => Value::from(*x).to_string(),
+        }
+    }
+}
+
+/// A line of another implementation, resolved against the scenario.
+#[derive(Debug, Clone)]
+pub struct TheirLine {
+    /// 1-based line number in their file.
+    pub line: usize,
+    pub history: Vec<Step>,
+    /// `m(a)` in action order.
+    pub m: Vec<Num>,
+    pub theta: Num,
+    /// The posterior in model order, if they give it.
+    pub posterior: Option<Vec<Num>>,
+    pub p_im: Option<Num>,
+    /// The top set as model indices, sorted, if they give it.
+    pub top: Option<Vec<usize>>,
+    pub truth_in_top: Option<bool>,
+}
+
+/// Reads one line of another implementation. `history`, `m` and `theta` are
+/// required; `posterior`, `p_im`, `top` and `truth_in_top` are compared when
+/// present; other keys (such as `ranking`) are ignored. A step's
+/// `observation` may be left out when the scenario has a single observation.
+pub fn parse_line(s: &Scenario, text: &str, line: usize) -> Result<TheirLine, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let obj = v.as_object().ok_or("a line must be a JSON object")?;
+    let field = |k: &str| obj.get(k).ok_or_else(|| format!("missing `{k}`"));
+    let index = |names: &[String], what: &str, v: &Value| -> Result<usize, String> {
+        let name = v.as_str().ok_or_else(|| format!("{what} must be a name (a string), found {v}"))?;
+        names.iter().position(|n| n == name).ok_or_else(|| format!("`{name}` is not one of the {what}s {names:?}"))
+    };
+    let model_names: Vec<String> = s.models.iter().map(|m| m.name.clone()).collect();
+    let steps = field("history")?.as_array().ok_or("`history` must be an array of steps")?;
+    let mut history = Vec::with_capacity(steps.len());
+    for (k, st) in steps.iter().enumerate() {
+        let at = |e: String| format!("history[{k}]: {e}");
+        let o = st.as_object().ok_or_else(|| at("a step must be an object".into()))?;
+        let queried =
+            o.get("query").and_then(Value::as_bool).ok_or_else(|| at("`query` must be true or false".into()))?;
+        let action =
+            index(&s.actions, "action", o.get("action").ok_or_else(|| at("missing `action`".into()))?).map_err(at)?;
+        let observation = match o.get("observation") {
+            Some(x) => index(&s.observations, "observation", x).map_err(at)?,
+            None if s.observations.len() == 1 => 0,
+            None => return Err(at("missing `observation`".into())),
+        };
+        history.push(Step { queried, action, observation });
+    }
+    let by_name = |key: &str, names: &[String]| -> Result<Vec<Num>, String> {
+        let o = field(key)?.as_object().ok_or_else(|| format!("`{key}` must be an object keyed by name"))?;
+        if let Some(k) = o.keys().find(|k| !names.contains(k)) {
+            return Err(format!("`{key}`: `{k}` is not one of {names:?}"));
+        }
+        names
+            .iter()
+            .map(|n| {
+                let x = o.get(n).ok_or_else(|| format!("`{key}` has no entry for `{n}`"))?;
+                Num::read(x).map_err(|e| format!("`{key}.{n}`: {e}"))
+            })
+            .collect()
+    };
+    let m = by_name("m", &s.actions)?;
+    let theta = Num::read(field("theta")?).map_err(|e| format!("`theta`: {e}"))?;
+    let posterior = match obj.get("posterior") {
+        Some(_) => Some(by_name("posterior", &model_names)?),
+        None => None,
+    };
+    let p_im = match obj.get("p_im") {
+        Some(x) => Some(Num::read(x).map_err(|e| format!("`p_im`: {e}"))?),
+        None => None,
+    };
+    let top = match obj.get("top") {
+        Some(x) => {
+            let list = x.as_array().ok_or("`top` must be an array of model names")?;
+            let mut idx = list
+                .iter()
+                .map(|n| index(&model_names, "model", n))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("`top`: {e}"))?;
+            idx.sort_unstable();
+            Some(idx)
+        }
+        None => None,
+    };
+    let truth_in_top = match obj.get("truth_in_top") {
+        Some(x) => Some(x.as_bool().ok_or("`truth_in_top` must be true or false")?),
+        None => None,
+    };
+    Ok(TheirLine { line, history, m, theta, posterior, p_im, top, truth_in_top })
+}
+
+/// How far apart two numbers may be (absolute) and still agree.
+#[derive(Debug, Clone)]
+pub struct Tolerance {
+    /// For numbers they wrote as strings (compared exactly).
+    pub exact: Rational,
+    /// For JSON numbers (compared as `f64` with the exact value rounded to `f64`).
+    pub float: f64,
+}
+
+impl Default for Tolerance {
+    /// 0 for exact strings, `1e-12` for JSON numbers.
+    fn default() -> Self {
+        Tolerance { exact: Rational::zero(), float: 1e-12 }
+    }
+}
+
+impl Tolerance {
+    /// The same tolerance for both kinds of numbers.
+    pub fn uniform(x: &Rational) -> Self {
+        Tolerance { exact: x.clone(), float: x.to_f64().unwrap_or(f64::INFINITY) }
+    }
+}
+
+/// How far their number is from the exact one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    /// The absolute deviation (for JSON numbers, the exact value of the `f64` difference).
+    pub value: Rational,
+    /// Whether it was computed exactly (they wrote a string) or in `f64`.
+    pub exact: bool,
+}
+
+impl Deviation {
+    /// The deviation as text: exact `p/q` for strings, the `f64` for numbers.
+    pub fn text(&self) -> String {
+        if self.exact {
+            fmt_exact(&self.value)
+        } else {
+            Value::from(self.value.to_f64().unwrap_or(f64::NAN)).to_string()
+        }
+    }
+
+    /// The deviation as a JSON value: a string when exact, a number otherwise.
+    pub fn json(&self) -> Value {
+        if self.exact {
+            fmt_exact(&self.value).into()
+        } else {
+            Value::from(self.value.to_f64().unwrap_or(f64::NAN))
+        }
+    }
+}
+
+/// One field on which they and the exact policy may differ.
+#[derive(Debug, Clone)]
+pub struct FieldDiff {
+    /// `theta`, `m.<action>`, `posterior.<model>`, `p_im`, `top` or `truth_in_top`.
+    pub field: String,
+    pub ours: String,
+    pub theirs: String,
+    /// `None` for fields that are not numbers (`top`, `truth_in_top`), or a NaN.
+    pub deviation: Option<Deviation>,
+}
+
+/// The first history where they differ beyond the tolerance.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub line: usize,
+    pub history: Vec<Step>,
+    /// Every field of that history that differs beyond the tolerance.
+    pub fields: Vec<FieldDiff>,
+}
+
+/// The largest deviation of any number they wrote, within the tolerance or not.
+#[derive(Debug, Clone)]
+pub struct Largest {
+    pub deviation: Deviation,
+    pub field: String,
+    pub line: usize,
+    pub history: Vec<Step>,
+}
+
+/// What [`diff`] found.
+#[derive(Debug, Clone)]
+pub struct DiffReport {
+    /// Histories of length `0..horizon` are expected in their file.
+    pub horizon: usize,
+    /// Histories they list that are reachable, each compared.
+    pub compared: usize,
+    /// How many of those differ beyond the tolerance.
+    pub differing: usize,
+    /// The first, in the order of the listing.
+    pub first: Option<Difference>,
+    pub largest: Option<Largest>,
+    /// Histories they list that have probability zero under the imitator, in
+    /// the order of the listing: `(line, history)`.
+    pub unreachable: Vec<(usize, Vec<Step>)>,
+    /// How many reachable histories of length `< horizon` they do not list.
+    pub missing: usize,
+    /// The first few of those, in the order of the listing.
+    pub missing_first: Vec<Vec<Step>>,
+}
+
+impl DiffReport {
+    /// Whether they agree everywhere: nothing differs, nothing unreachable, nothing missing.
+    pub fn agrees(&self) -> bool {
+        self.differing == 0 && self.unreachable.is_empty() && self.missing == 0
+    }
+}
+
+/// How many missing histories [`DiffReport::missing_first`] keeps.
+pub const MISSING_KEPT: usize = 10;
+
+fn compare(field: String, ours: &Rational, theirs: &Num, tol: &Tolerance) -> (FieldDiff, bool) {
+    let (deviation, beyond) = match theirs {
+        Num::Exact(r) => {
+            let d = (r - ours).abs();
+            let beyond = d > tol.exact;
+            (Some(Deviation { value: d, exact: true }), beyond)
+        }
+        Num::Float(x) => {
+            let d = (x - ours.to_f64().unwrap_or(f64::NAN)).abs();
+            // A NaN difference is never within the tolerance.
+            let beyond = d.is_nan() || d > tol.float;
+            (Rational::from_float(d).map(|value| Deviation { value, exact: false }), beyond)
+        }
+    };
+    (FieldDiff { field, ours: fmt_exact(ours), theirs: theirs.text(), deviation }, beyond)
+}
+
+fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<(FieldDiff, bool)> {
+    let st = e.state;
+    let mut out: Vec<(FieldDiff, bool)> = Vec::new();
+    for (a, name) in s.actions.iter().enumerate() {
+        out.push(compare(format!("m.{name}"), &st.m[a], &t.m[a], tol));
+    }
+    out.push(compare("theta".into(), &st.theta, &t.theta, tol));
+    if let Some(post) = &t.posterior {
+        for (i, m) in s.models.iter().enumerate() {
+            out.push(compare(format!("posterior.{}", m.name), &st.key.posterior[i], &post[i], tol));
+        }
+    }
+    if let Some(p) = &t.p_im {
+        out.push(compare("p_im".into(), e.p_im, p, tol));
+    }
+    let names =
+        |v: &[usize]| format!("[{}]", v.iter().map(|&i| s.models[i].name.as_str()).collect::<Vec<_>>().join(", "));
+    if let Some(top) = &t.top {
+        let mut ours = st.top.clone();
+        ours.sort_unstable();
+        let fd = FieldDiff { field: "top".into(), ours: names(&ours), theirs: names(top), deviation: None };
+        out.push((fd, ours != *top));
+    }
+    if let Some(b) = t.truth_in_top {
+        let fd = FieldDiff {
+            field: "truth_in_top".into(),
+            ours: st.truth_in_top.to_string(),
+            theirs: b.to_string(),
+            deviation: None,
+        };
+        out.push((fd, b != st.truth_in_top));
+    }
+    out
+}
+
+/// Compares their lines with the exact policy of `rule`.
+///
+/// Every reachable history of length `0..max(horizon, longest of theirs + 1)`
+/// is visited in the order of the listing; those they list are compared field
+/// by field, those of length `< horizon` they do not list are missing, and
+/// what they list that the walk never meets is unreachable. Their lines must
+/// name distinct histories (see [`parse_line`]; the caller checks it).
+pub fn diff(
+    s: &Scenario,
+    rule: &dyn Rule<Rational>,
+    theirs: Vec<TheirLine>,
+    horizon: usize,
+    tol: &Tolerance,
+) -> DiffReport {
+    let longest = theirs.iter().map(|t| t.history.len() + 1).max().unwrap_or(0);
+    let mut pending: HashMap<Vec<Step>, TheirLine> = theirs.into_iter().map(|t| (t.history.clone(), t)).collect();
+    let mut report = DiffReport {
+        horizon,
+        compared: 0,
+        differing: 0,
+        first: None,
+        largest: None,
+        unreachable: Vec::new(),
+        missing: 0,
+        missing_first: Vec::new(),
+    };
+    let _ = walk::<()>(s, rule, horizon.max(longest), |e| {
+        let Some(t) = pending.remove(e.history) else {
+            if e.history.len() < horizon {
+                report.missing += 1;
+                if report.missing_first.len() < MISSING_KEPT {
+                    report.missing_first.push(e.history.to_vec());
+                }
+            }
+            return Ok(());
+        };
+        report.compared += 1;
+        let fields = compare_line(s, e, &t, tol);
+        for (fd, _) in &fields {
+            if let Some(d) = &fd.deviation {
+                if report.largest.as_ref().is_none_or(|l| d.value > l.deviation.value) {
+                    report.largest = Some(Largest {
+                        deviation: d.clone(),
+                        field: fd.field.clone(),
+                        line: t.line,
+                        history: t.history.clone(),
+                    });
+                }
+            }
+        }
+        let beyond: Vec<FieldDiff> = fields.into_iter().filter(|(_, b)| *b).map(|(fd, _)| fd).collect();
+        if !beyond.is_empty() {
+            report.differing += 1;
+            if report.first.is_none() {
+                report.first = Some(Difference { line: t.line, history: t.history.clone(), fields: beyond });
+            }
+        }
+        Ok(())
+    });
+    let mut rest: Vec<(usize, Vec<Step>)> = pending.into_values().map(|t| (t.line, t.history)).collect();
+    rest.sort_by(|a, b| (a.1.len(), &a.1).cmp(&(b.1.len(), &b.1)));
+    report.unreachable = rest;
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imitator::{Standard, Variant};
+
+    const COINS: &str = r#"
+actions = ["h", "t"]
+alpha = "1/10"
+truth = "fair"
+[[models]]
+name = "fair"
+prior = 1
+iid = ["1/2", "1/2"]
+[[models]]
+name = "biased"
+prior = 1
+iid = ["3/4", "1/4"]
+"#;
+
+    fn lines(s: &Scenario, horizon: usize) -> Vec<Value> {
+        let rule = Standard::new(Variant::Conservative, 0);
+        let mut out = Vec::new();
+        walk::<()>(s, &rule, horizon, |e| {
+            out.push(line(s, e));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn root_then_children_in_step_order() {
+        let s = Scenario::parse(COINS, "coins.toml", "coins").unwrap();
+        let v = lines(&s, 2);
+        // Root: m = (1/2, 1/4), θ = 1/4; children: own h, own t, asked h, asked t.
+        assert_eq!(v.len(), 5);
+        assert_eq!(v[0]["history"], json!([]));
+        assert_eq!(v[0]["m"], json!({"h": "1/2", "t": "1/4"}));
+        assert_eq!(v[0]["theta"], json!("1/4"));
+        assert_eq!(v[0]["p_im"], json!("1"));
+        let firsts: Vec<(bool, &str, String)> = v[1..]
+            .iter()
+            .map(|l| {
+                let st = &l["history"][0];
+                (
+                    st["query"].as_bool().unwrap(),
+                    st["action"].as_str().unwrap(),
+                    l["p_im"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            firsts,
+            vec![
+                (false, "h", "1/2".to_string()),
+                (false, "t", "1/4".to_string()),
+                (true, "h", "1/8".to_string()),
+                (true, "t", "1/8".to_string()),
+            ]
+        );
+        // Asking and seeing h: posterior (1/2·1/2, 1/2·3/4) normalized = (2/5, 3/5).
+        assert_eq!(v[3]["posterior"], json!({"fair": "2/5", "biased": "3/5"}));
+        assert_eq!(v[3]["ranking"], json!(["biased", "fair"]));
+        // The example of the module docs (with `biased` called `heads-biased` there).
+        assert_eq!(v[3]["top"], json!(["biased", "fair"]));
+        assert_eq!(v[3]["m"], json!({"h": "1/2", "t": "1/4"}));
+        assert_eq!(v[3]["theta"], json!("1/4"));
+        assert_eq!(v[3]["p_im"], json!("1/8"));
+        assert_eq!(v[3]["truth_in_top"], json!(true));
+    }
+
+    #[test]
+    fn the_writer_renders_the_same_text() {
+        let s = Scenario::parse(COINS, "coins.toml", "coins").unwrap();
+        let rule = Standard::new(Variant::Conservative, 0);
+        let mut w = LineWriter::new(&s);
+        let mut n = 0;
+        walk::<()>(&s, &rule, 4, |e| {
+            assert_eq!(w.render(e), line(&s, e).to_string());
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 1 + 4 + 16 + 64);
+    }
+
+    #[test]
+    fn own_output_agrees_and_a_change_is_found() {
+        let s = Scenario::parse(COINS, "coins.toml", "coins").unwrap();
+        let rule = Standard::new(Variant::Conservative, 0);
+        let v = lines(&s, 3);
+        let parse = |v: &[Value]| -> Vec<TheirLine> {
+            v.iter().enumerate().map(|(i, l)| parse_line(&s, &l.to_string(), i + 1).unwrap()).collect()
+        };
+        let r = diff(&s, &rule, parse(&v), 3, &Tolerance::default());
+        assert!(r.agrees());
+        assert_eq!(r.compared, v.len());
+        let mut changed = v.clone();
+        changed[2]["theta"] = json!("1/3");
+        changed.remove(4);
+        let r = diff(&s, &rule, parse(&changed), 3, &Tolerance::default());
+        assert_eq!(r.differing, 1);
+        let first = r.first.unwrap();
+        assert_eq!(first.line, 3);
+        assert_eq!(first.fields[0].field, "theta");
+        assert_eq!(r.missing, 1);
+    }
+}
