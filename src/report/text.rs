@@ -39,66 +39,110 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         writeln!(out, "imitator verify — {} ({} engine, variant {}, depth {})", s.name, f.engine, run.variant, f.depth);
     let _ = writeln!(
         out,
-        "  {} actions, {} observations, {} models, truth {} with prior w(μ) = {}, α = {}",
-        s.actions.len(),
-        s.observations.len(),
-        s.models.len(),
+        "  {}, {}, {}, truth {} with prior w(μ) = {}, α = {}",
+        count(s.actions.len(), "action"),
+        count(s.observations.len(), "observation"),
+        count(s.models.len(), "model"),
         s.models[s.truth].name,
         exact_and_approx(w),
         fmt_exact(&s.alpha)
     );
     let _ = writeln!(out);
-    let _ = writeln!(out, "  {:<26} {:<34} {:<30} {:<16} result", "check", "measured", "bound", "slack");
-    let row = |out: &mut String, name: &str, measured: String, bound: String, slack: String, holds: bool| {
-        let _ = writeln!(out, "  {name:<26} {measured:<34} {bound:<30} {slack:<16} {}", mark(holds));
-    };
+    // One row per check, in decimals; the exact values follow the table.
+    struct Row {
+        label: String,
+        measured: String,
+        bound: String,
+        slack: String,
+        holds: bool,
+        exact: Option<(Rational, Rational, &'static str)>,
+    }
+    let dec = |r: &Rational| fmt_approx(r);
+    let mut rows = Vec::new();
     let e = &v.event_e;
-    row(
-        &mut out,
-        &format!("P(E_t) ≥ 1−α/w  (t={})", e.tightest_depth),
-        exact_and_approx(&e.by_depth[e.tightest_depth - 1]),
-        exact_and_approx(&e.bound),
-        fmt_approx(&e.slack),
-        e.holds,
-    );
+    let e_at = &e.by_depth[e.tightest_depth - 1];
+    rows.push(Row {
+        label: format!("P(E_t) ≥ 1−α/w(μ)  [t={}]", e.tightest_depth),
+        measured: dec(e_at),
+        bound: dec(&e.bound),
+        slack: dec(&e.slack),
+        holds: e.holds,
+        exact: Some((e_at.clone(), e.bound.clone(), "≥")),
+    });
     let q = &v.query_cubed_sum;
-    row(
-        &mut out,
-        &format!("E[Σθ³] ≤ |A|α⁻³(24/w+12)  (t={})", q.tightest_depth),
-        exact_and_approx(&q.by_depth[q.tightest_depth - 1]),
-        exact_and_approx(&q.bound),
-        fmt_approx(&q.slack),
-        q.holds,
-    );
+    let q_at = &q.by_depth[q.tightest_depth - 1];
+    rows.push(Row {
+        label: format!("E[Σθ³] ≤ |A|α⁻³(24/w+12)  [t={}]", q.tightest_depth),
+        measured: dec(q_at),
+        bound: dec(&q.bound),
+        slack: dec(&q.slack),
+        holds: q.holds,
+        exact: Some((q_at.clone(), q.bound.clone(), "≤")),
+    });
     let p = &v.per_step_ratio;
-    row(
-        &mut out,
-        "π_im(a) ≤ (1+θ)μ(a)",
-        format!("{} violations", p.violations),
-        format!("0 of {} {}", p.nodes_checked, if f.engine.name() == "lumped" { "states" } else { "nodes" }),
-        "-".into(),
-        p.holds,
-    );
+    let unit = if f.engine.name() == "lumped" { "merged state" } else { "node" };
+    rows.push(Row {
+        label: "π_im(a) ≤ (1+θ)·μ(a)".into(),
+        measured: format!("{} bad", p.violations),
+        bound: format!("0 of {}", p.nodes_checked),
+        slack: "-".into(),
+        holds: p.holds,
+        exact: None,
+    });
     for ev in &v.events {
-        row(
-            &mut out,
-            &format!("event “{}”", ev.figures.name),
-            format!("P_im(B) = {}", exact_and_approx(&ev.figures.p_im)),
-            exact_and_approx(&ev.bound),
-            fmt_approx(&(&ev.bound - &ev.figures.p_im)),
-            ev.holds,
-        );
+        let mut name = ev.figures.name.clone();
+        if name.chars().count() > 24 {
+            name = name.chars().take(23).collect::<String>() + "…";
+        }
+        rows.push(Row {
+            label: format!("event “{name}”"),
+            measured: dec(&ev.figures.p_im),
+            bound: dec(&ev.bound),
+            slack: dec(&(&ev.bound - &ev.figures.p_im)),
+            holds: ev.holds,
+            exact: Some((ev.figures.p_im.clone(), ev.bound.clone(), "≤")),
+        });
     }
     let u = &v.unprecedented;
-    row(
-        &mut out,
-        "unprecedented ≤ 1−P(E_T)",
-        exact_and_approx(&u.p_im),
-        exact_and_approx(&u.bound),
-        fmt_approx(&(&u.bound - &u.p_im)),
-        u.holds,
-    );
-    row(&mut out, "node mass sums to 1", "every depth".into(), "exactly 1".into(), "-".into(), v.mass_conserved);
+    rows.push(Row {
+        label: "unprecedented ≤ 1−P(E_T)".into(),
+        measured: dec(&u.p_im),
+        bound: dec(&u.bound),
+        slack: dec(&(&u.bound - &u.p_im)),
+        holds: u.holds,
+        exact: Some((u.p_im.clone(), u.bound.clone(), "≤")),
+    });
+    rows.push(Row {
+        label: "node probabilities sum to 1".into(),
+        measured: "every depth".into(),
+        bound: "exactly".into(),
+        slack: "-".into(),
+        holds: v.mass_conserved,
+        exact: None,
+    });
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    let _ =
+        writeln!(out, "  {}{}{}{}result", pad("check", 38), pad("measured", 14), pad("bound", 14), pad("slack", 14));
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "  {}{}{}{}{}",
+            pad(&r.label, 38),
+            pad(&r.measured, 14),
+            pad(&r.bound, 14),
+            pad(&r.slack, 14),
+            mark(r.holds)
+        );
+    }
+    let _ = writeln!(out, "  (per-step bound checked at every {unit} where the truth is in the top set)");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  exact values (measured, then bound):");
+    for r in &rows {
+        if let Some((m, b, rel)) = &r.exact {
+            let _ = writeln!(out, "    {}", r.label);
+            let _ = writeln!(out, "      {}  {rel}  {}", exact_short(m), exact_short(b));
+        }
+    }
     let _ = writeln!(out);
     if !v.events.is_empty() {
         let _ = writeln!(out, "  events (world histories of length {}):", f.depth);
@@ -178,6 +222,25 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
     let _ = writeln!(out, "{stats}");
     let _ = writeln!(out, "  result: {}", if v.holds { "every check holds" } else { "a check FAILS" });
     out
+}
+
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// An exact number, or a note that it is too long to print (it is in the JSON).
+fn exact_short(r: &Rational) -> String {
+    let e = fmt_exact(r);
+    if e.len() <= 64 {
+        e
+    } else {
+        format!("({} digits; see --json)", e.len())
+    }
 }
 
 /// At most `count` depths of `1..=depth`, the first and the last included.
