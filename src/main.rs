@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     Run(cli::run::Args),
     Verify(cli::verify::Args),
+    Explain(cli::explain::Args),
+    Report(cli::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cli::run::main(a),
         Command::Verify(a) => cli::verify::main(a),
+        Command::Explain(a) => cli::explain::main(a),
+        Command::Report(a) => cli::report::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,8 @@
 //! One module per subcommand: its arguments and a `main` that returns the exit status.
 //! Errors returned as `Err` are bad input (status 2).
 
+pub mod explain;
+pub mod report;
 pub mod run;
 pub mod verify;
 
