@@ -17,8 +17,10 @@ use std::fmt::Write;
 /// The width the narration is laid out for.
 pub const WIDTH: usize = 80;
 
-/// Fractions longer than this are abbreviated to a decimal.
+/// Fractions longer than this are abbreviated to a decimal inside a formula ([`short`]).
 const MAX_FRACTION: usize = 21;
+/// Fractions longer than this are abbreviated where a number stands alone ([`num`]).
+const MAX_ALONE: usize = 27;
 
 /// A narrated run: the text, and the steps as the imitator took them.
 #[derive(Debug, Clone)]
@@ -32,12 +34,12 @@ pub struct Explained {
 pub fn num(r: &Rational) -> String {
     let e = fmt_exact(r);
     if r.denom().is_one() {
-        if e.len() <= MAX_FRACTION {
+        if e.len() <= MAX_ALONE {
             e
         } else {
             format!("≈ {} (a {}-digit integer)", fmt_approx(r), e.trim_start_matches('-').len())
         }
-    } else if e.len() <= MAX_FRACTION {
+    } else if e.len() <= MAX_ALONE {
         format!("{e} ≈ {}", fmt_approx(r))
     } else {
         format!("≈ {} (a {}-character fraction)", fmt_approx(r), e.len())
@@ -270,14 +272,16 @@ fn narrate_step(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>, a
             if !passes {
                 walking = false;
             }
+            let bar_text = match short(&bar) {
+                b if b.starts_with('≈') || bar.denom().is_one() => b,
+                b => format!("{b} (≈ {})", fmt_approx(&bar)),
+            };
             format!(
-                "{}. {name}: {} {op} {} · {} = {} (≈ {}): {verdict}.",
+                "{}. {name}: {} {op} {} · {} = {bar_text}: {verdict}.",
                 n + 1,
                 short(&c.post[i]),
                 fmt_exact(&s.alpha),
                 short(&above),
-                short(&bar),
-                fmt_approx(&bar)
             )
         };
         out.push_str(&wrap(5, 3, &line, WIDTH));
