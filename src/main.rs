@@ -27,6 +27,8 @@ enum Command {
     Verify(cli::verify::Args),
     Policy(cli::policy::Args),
     Diff(cli::diff::Args),
+    Explain(cli::explain::Args),
+    Report(cli::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cli::verify::main(a),
         Command::Policy(a) => cli::policy::main(a),
         Command::Diff(a) => cli::diff::main(a),
+        Command::Explain(a) => cli::explain::main(a),
+        Command::Report(a) => cli::report::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

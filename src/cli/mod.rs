@@ -3,6 +3,8 @@
 
 pub mod diff;
 pub mod policy;
+pub mod explain;
+pub mod report;
 pub mod run;
 pub mod verify;
 

@@ -1,7 +1,10 @@
 //! What people and tools read: the text report, the JSON document, the plots.
 
+pub mod explain;
+pub mod html;
 pub mod json;
 pub mod proofs;
+pub mod plot;
 pub mod text;
 
 /// How the verifier was run, for the report's header.
