@@ -2,8 +2,8 @@
 //! Errors returned as `Err` are bad input (status 2).
 
 pub mod diff;
-pub mod policy;
 pub mod explain;
+pub mod policy;
 pub mod report;
 pub mod run;
 pub mod verify;

@@ -167,14 +167,14 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
     let _ = writeln!(
         h,
         "<p>Every history to depth {depth}, enumerated by the {engine} engine with exact rational arithmetic, for \
-         {} imitators: {}. The scenario has {} actions, {} observations and {} models; the truth is <b>{}</b> \
+         {} imitators: {}. The scenario has {}, {} and {}; the truth is <b>{}</b> \
          with prior w(μ) = {}, and α = {}. Every number below is exact; numbers are converted to floating point \
          only to be drawn.</p>",
         runs.len(),
         esc(&labels.join(", ")),
-        s.actions.len(),
-        s.observations.len(),
-        s.models.len(),
+        crate::report::text::count(s.actions.len(), "action"),
+        crate::report::text::count(s.observations.len(), "observation"),
+        crate::report::text::count(s.models.len(), "model"),
         esc(&s.models[s.truth].name),
         esc(&exact_and_approx(s.truth_weight())),
         esc(&fmt_exact(&s.alpha))

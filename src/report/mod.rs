@@ -3,8 +3,8 @@
 pub mod explain;
 pub mod html;
 pub mod json;
-pub mod proofs;
 pub mod plot;
+pub mod proofs;
 pub mod text;
 
 /// How the verifier was run, for the report's header.

@@ -19,7 +19,7 @@ pub fn exact_and_approx(r: &Rational) -> String {
             format!("{e} ≈ {}", fmt_approx(r))
         }
     } else {
-        format!("≈ {} (exact: {} digits, see --json)", fmt_approx(r), e.len())
+        format!("{}… (exact: {} digits, see --json)", fmt_approx(r), e.len())
     }
 }
 
@@ -225,7 +225,7 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
 }
 
 /// `n thing` or `n things`.
-fn count(n: usize, thing: &str) -> String {
+pub fn count(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")
     } else {
