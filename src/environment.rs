@@ -20,39 +20,19 @@ pub trait Environment: Send + Sync + Debug {
     fn distribution(&self, ctx: usize, action: usize) -> &[Rational];
 }
 
-/// The default: always the first observation.
-#[derive(Debug, Clone)]
-pub struct FirstObservation {
-    probs: Vec<Rational>,
-}
-
-impl FirstObservation {
-    pub fn new(observations: usize) -> Self {
-        let mut probs = vec![Rational::zero(); observations];
-        probs[0] = Rational::one();
-        FirstObservation { probs }
-    }
-}
-
-impl Environment for FirstObservation {
-    fn contexts(&self) -> usize {
-        1
-    }
-    fn initial_context(&self) -> usize {
-        0
-    }
-    fn next_context(&self, _: usize, _: usize, _: usize) -> usize {
-        0
-    }
-    fn distribution(&self, _: usize, _: usize) -> &[Rational] {
-        &self.probs
-    }
-}
-
 /// The same distribution over observations after every action.
 #[derive(Debug, Clone)]
 pub struct IidEnvironment {
     pub probs: Vec<Rational>,
+}
+
+impl IidEnvironment {
+    /// The default environment: always the first observation.
+    pub fn first_observation(observations: usize) -> Self {
+        let mut probs = vec![Rational::zero(); observations];
+        probs[0] = Rational::one();
+        IidEnvironment { probs }
+    }
 }
 
 impl Environment for IidEnvironment {

@@ -57,22 +57,34 @@ impl DemonstratorModel for Iid {
     }
 }
 
-/// Markov in the previous action: `start` at step 1, then `after[a]` after action `a`.
+/// What a Markov model reads of the last step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastStep {
+    Action,
+    Observation,
+}
+
+/// Markov in the last action or the last observation: `start` at step 1, then
+/// `after[i]` after action (or observation) `i`.
 #[derive(Debug, Clone)]
-pub struct AfterAction {
+pub struct Markov {
+    pub reads: LastStep,
     pub start: Vec<Rational>,
     pub after: Vec<Vec<Rational>>,
 }
 
-impl DemonstratorModel for AfterAction {
+impl DemonstratorModel for Markov {
     fn contexts(&self) -> usize {
         1 + self.after.len()
     }
     fn initial_context(&self) -> usize {
         0
     }
-    fn next_context(&self, _: usize, action: usize, _: usize) -> usize {
-        1 + action
+    fn next_context(&self, _: usize, action: usize, observation: usize) -> usize {
+        1 + match self.reads {
+            LastStep::Action => action,
+            LastStep::Observation => observation,
+        }
     }
     fn distribution(&self, ctx: usize) -> &[Rational] {
         if ctx == 0 {
@@ -82,49 +94,20 @@ impl DemonstratorModel for AfterAction {
         }
     }
     fn reads(&self) -> &'static str {
-        "the last action"
+        match self.reads {
+            LastStep::Action => "the last action",
+            LastStep::Observation => "the last observation",
+        }
     }
-    fn describe_context(&self, ctx: usize, actions: &[String], _: &[String]) -> String {
+    fn describe_context(&self, ctx: usize, actions: &[String], observations: &[String]) -> String {
+        let names = match self.reads {
+            LastStep::Action => actions,
+            LastStep::Observation => observations,
+        };
         if ctx == 0 {
             "start".into()
         } else {
-            format!("after {}", actions[ctx - 1])
-        }
-    }
-}
-
-/// Markov in the previous observation: `start` at step 1, then `after[o]` after observation `o`.
-#[derive(Debug, Clone)]
-pub struct AfterObservation {
-    pub start: Vec<Rational>,
-    pub after: Vec<Vec<Rational>>,
-}
-
-impl DemonstratorModel for AfterObservation {
-    fn contexts(&self) -> usize {
-        1 + self.after.len()
-    }
-    fn initial_context(&self) -> usize {
-        0
-    }
-    fn next_context(&self, _: usize, _: usize, observation: usize) -> usize {
-        1 + observation
-    }
-    fn distribution(&self, ctx: usize) -> &[Rational] {
-        if ctx == 0 {
-            &self.start
-        } else {
-            &self.after[ctx - 1]
-        }
-    }
-    fn reads(&self) -> &'static str {
-        "the last observation"
-    }
-    fn describe_context(&self, ctx: usize, _: &[String], observations: &[String]) -> String {
-        if ctx == 0 {
-            "start".into()
-        } else {
-            format!("after {}", observations[ctx - 1])
+            format!("after {}", names[ctx - 1])
         }
     }
 }

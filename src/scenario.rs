@@ -4,9 +4,9 @@
 //! Numbers are read exactly (`"1/3"`, `"2"`, `"0.1"`, TOML integers); TOML
 //! floats are refused, because `0.1` as a float is not 1/10.
 
-use crate::environment::{AfterActionEnvironment, Environment, FirstObservation, IidEnvironment};
+use crate::environment::{AfterActionEnvironment, Environment, IidEnvironment};
 use crate::event::{Event, EventKind};
-use crate::model::{AfterAction, AfterObservation, DemonstratorModel, Iid, Model};
+use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
 use crate::number::{fmt_exact, in_unit_interval, parse_rational, Rational};
 use num_traits::{One, Signed, Zero};
 use serde::Deserialize;
@@ -381,11 +381,13 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
         prior_sum += &prior;
         let kind: Box<dyn DemonstratorModel> = match (&m.iid, &m.start, &m.after_action, &m.after_observation) {
             (Some(d), None, None, None) => Box::new(Iid { probs: distribution(d, na, "actions", &key("iid"), ctx)? }),
-            (None, Some(s), Some(t), None) => Box::new(AfterAction {
+            (None, Some(s), Some(t), None) => Box::new(Markov {
+                reads: LastStep::Action,
                 start: distribution(s, na, "actions", &key("start"), ctx)?,
                 after: by_name(t, &actions, na, "actions", &key("after_action"), ctx)?,
             }),
-            (None, Some(s), None, Some(t)) => Box::new(AfterObservation {
+            (None, Some(s), None, Some(t)) => Box::new(Markov {
+                reads: LastStep::Observation,
                 start: distribution(s, na, "actions", &key("start"), ctx)?,
                 after: by_name(t, &observations, na, "actions", &key("after_observation"), ctx)?,
             }),
@@ -412,7 +414,7 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
     })?;
     let no = observations.len();
     let environment: Box<dyn Environment> = match &raw.environment {
-        None => Box::new(FirstObservation::new(no)),
+        None => Box::new(IidEnvironment::first_observation(no)),
         Some(env) => match (&env.get_ref().iid, &env.get_ref().after_action) {
             (Some(d), None) => {
                 Box::new(IidEnvironment { probs: distribution(d, no, "observations", "environment.iid", ctx)? })

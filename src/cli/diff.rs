@@ -1,6 +1,6 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
-use imitator::imitator::{Standard, Variant};
+use imitator::imitator::Variant;
 use imitator::number::{parse_rational, Rational};
 use imitator::policy::{diff, history_json, history_text, parse_line, DiffReport, Step, Tolerance};
 use imitator::scenario::Scenario;
@@ -50,12 +50,8 @@ pub struct Args {
     /// Expect every reachable history of length 0..T-1 (default: up to the longest history they list).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// Which imitator they implement: conservative, always-query, map or mixture.
-    #[arg(long, default_value = "conservative")]
-    pub variant: Variant,
-    /// Steps that map and mixture query before they deploy.
-    #[arg(long, default_value_t = 0)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
     /// Print exactly one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -100,7 +96,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     }
     let longest = theirs.iter().map(|t| t.history.len() + 1).max().unwrap_or(1);
     let horizon = a.depth.unwrap_or(longest);
-    let rule = Standard::new(a.variant, a.warmup);
+    let rule = a.imitator.rule();
     let r = diff(&s, &rule, theirs, horizon, &tol);
     if a.json {
         println!("{}", document(&s, &a, &r));
@@ -133,8 +129,8 @@ fn document(s: &Scenario, a: &Args, r: &DiffReport) -> Value {
     });
     json!({
         "scenario": s.name,
-        "variant": a.variant.name(),
-        "warmup": a.warmup,
+        "variant": a.imitator.variant.name(),
+        "warmup": a.imitator.warmup,
         "depth": r.horizon,
         "compared": r.compared,
         "differing": r.differing,
@@ -155,8 +151,8 @@ fn document(s: &Scenario, a: &Args, r: &DiffReport) -> Value {
 fn report(s: &Scenario, a: &Args, r: &DiffReport) -> String {
     use std::fmt::Write;
     let mut o = String::new();
-    let variant = match a.variant {
-        Variant::Map | Variant::Mixture => format!("{} (warm-up {})", a.variant, a.warmup),
+    let variant = match a.imitator.variant {
+        Variant::Map | Variant::Mixture => format!("{} (warm-up {})", a.imitator.variant, a.imitator.warmup),
         v => v.to_string(),
     };
     let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);

@@ -1,6 +1,5 @@
 //! `imitator explain`: a narrated run for a newcomer.
 
-use imitator::imitator::Variant;
 use imitator::report::explain::explain;
 use std::path::PathBuf;
 
@@ -17,17 +16,13 @@ pub struct Args {
     /// Seed of the random generator (ChaCha8): the same seed as `run` gives the same episode.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Which imitator: conservative, always-query, map or mixture.
-    #[arg(long, default_value = "conservative")]
-    pub variant: Variant,
-    /// Steps that map and mixture query before they deploy.
-    #[arg(long, default_value_t = 0)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let steps = a.steps.or(s.depth).unwrap_or(20);
-    print!("{}", explain(&s, a.variant, a.warmup, steps, a.seed).text);
+    print!("{}", explain(&s, a.imitator.variant, a.imitator.warmup, steps, a.seed).text);
     Ok(0)
 }

@@ -8,6 +8,7 @@ pub mod report;
 pub mod run;
 pub mod verify;
 
+use imitator::imitator::{Standard, Variant};
 use imitator::scenario::Scenario;
 use std::path::Path;
 
@@ -25,4 +26,24 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
     }
     let pool = builder.build()?;
     Ok(pool.install(f))
+}
+
+/// Which imitator to run: the options every command that runs one shares.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ImitatorArgs {
+    /// Which imitator: conservative (the paper's), always-query (the demonstrator acts at every step),
+    /// map or mixture (train then deploy: query the first K steps, then act with the top-ranked model or
+    /// the posterior mixture and never ask again).
+    #[arg(long, default_value = "conservative")]
+    pub variant: Variant,
+    /// K: the steps that map and mixture query before they deploy.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+}
+
+impl ImitatorArgs {
+    /// The rule these options select.
+    pub fn rule(&self) -> Standard {
+        Standard::new(self.variant, self.warmup)
+    }
 }

@@ -1,6 +1,5 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
-use imitator::imitator::{Standard, Variant};
 use imitator::policy::{walk, LineWriter};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -41,12 +40,8 @@ pub struct Args {
     /// The horizon T: lists histories of length 0..T-1 (default: the scenario's depth).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// Which imitator: conservative, always-query, map or mixture.
-    #[arg(long, default_value = "conservative")]
-    pub variant: Variant,
-    /// Steps that map and mixture query before they deploy.
-    #[arg(long, default_value_t = 0)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
     /// Write the lines to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -58,7 +53,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", a.file.display())
     })?;
     anyhow::ensure!(depth >= 1, "--depth must be at least 1");
-    let rule = Standard::new(a.variant, a.warmup);
+    let rule = a.imitator.rule();
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(File::create(p).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", p.display()))?),
         None => Box::new(io::stdout().lock()),

@@ -1,6 +1,5 @@
 //! `imitator run`: one episode, exact by default.
 
-use imitator::imitator::{Standard, Variant};
 use imitator::number::{fmt_exact, Prob, Rational};
 use imitator::report::text::episode_report;
 use imitator::scenario::Scenario;
@@ -19,12 +18,8 @@ pub struct Args {
     /// Seed of the random generator (ChaCha8): the same seed gives the same episode.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Which imitator: conservative, always-query, map or mixture.
-    #[arg(long, default_value = "conservative")]
-    pub variant: Variant,
-    /// Steps that map and mixture query before they deploy.
-    #[arg(long, default_value_t = 0)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
     /// Print every step: the top set, θ, whether it asked, the action and the observation.
     #[arg(long)]
     pub trace: bool,
@@ -39,7 +34,7 @@ pub struct Args {
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let steps = a.steps.or(s.depth).unwrap_or(20);
-    let rule = Standard::new(a.variant, a.warmup);
+    let rule = a.imitator.rule();
     let keep = a.trace;
     let out = if a.float {
         let ep = episode::<f64>(&s, Box::new(rule), steps, a.seed, keep);
@@ -54,14 +49,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
 
 fn render<P: Prob>(s: &Scenario, ep: &Episode<P>, a: &Args, num: impl Fn(&P) -> Value) -> String {
     if !a.json {
-        return episode_report(s, ep, a.variant.name(), !a.float);
+        return episode_report(s, ep, a.imitator.variant.name(), !a.float);
     }
     let posterior: serde_json::Map<String, Value> =
         s.models.iter().zip(&ep.final_posterior).map(|(m, p)| (m.name.clone(), num(p))).collect();
     let mut doc = json!({
         "scenario": s.name,
-        "variant": a.variant.name(),
-        "warmup": a.warmup,
+        "variant": a.imitator.variant.name(),
+        "warmup": a.imitator.warmup,
         "steps": ep.steps,
         "seed": ep.seed,
         "exact": !a.float,

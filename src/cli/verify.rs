@@ -2,7 +2,6 @@
 
 use imitator::checks::check;
 use imitator::engine::{self, EngineKind};
-use imitator::imitator::{Standard, Variant};
 use imitator::report::{json::verify_document, text::verify_report, RunInfo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -26,12 +25,8 @@ pub struct Args {
     /// exhaustive: every full history (gives worst_case); lumped: merges histories with identical futures (deep runs).
     #[arg(long, default_value = "exhaustive")]
     pub engine: EngineKind,
-    /// Which imitator: conservative, always-query, map or mixture.
-    #[arg(long, default_value = "conservative")]
-    pub variant: Variant,
-    /// Steps that map and mixture query before they deploy.
-    #[arg(long, default_value_t = 0)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
     /// Print exactly one JSON object (SPEC §6) instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -46,7 +41,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", a.file.display())
     })?;
     anyhow::ensure!(depth >= 1, "--depth must be at least 1");
-    let rule = Standard::new(a.variant, a.warmup);
+    let rule = a.imitator.rule();
     let bar = Progress::new();
     let start = Instant::now();
     let (figures, threads) = super::with_threads(a.threads, || {
@@ -59,7 +54,8 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let figures = figures?;
     let elapsed_ms = start.elapsed().as_millis();
     let verdict = check(&s, &figures);
-    let run = RunInfo { variant: a.variant.name().to_string(), warmup: a.warmup, threads, elapsed_ms };
+    let run =
+        RunInfo { variant: a.imitator.variant.name().to_string(), warmup: a.imitator.warmup, threads, elapsed_ms };
     if a.json {
         println!("{}", verify_document(&s, &figures, &verdict, &run));
     } else {

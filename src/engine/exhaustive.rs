@@ -97,6 +97,19 @@ struct Frontier<I> {
 }
 
 impl<I: Scaled> Walk<'_, I> {
+    /// Adds the node at depth `d < T` to the sums; returns it and `E_{d+1}`.
+    fn record(&self, d: usize, pos: u32, n: &I, r: &I, e: bool, acc: &mut Acc<I>) -> (&Node<I>, bool) {
+        let cell = &mut acc.cells[d][pos as usize];
+        cell.count += 1;
+        cell.mass.add_to(n);
+        if e {
+            cell.mass_e.add_to(n);
+        }
+        cell.rmass.add_to(r);
+        let node = &self.graph[d][pos as usize];
+        (node, e && node.truth_in_top)
+    }
+
     /// Visits the node at depth `d`; `n` is its probability and `r` its
     /// `Π(1+θ)`-weighted probability, as integers; `e` is `E_d`.
     #[allow(clippy::too_many_arguments)]
@@ -120,15 +133,7 @@ impl<I: Scaled> Walk<'_, I> {
             }
             return;
         }
-        let cell = &mut acc.cells[d][pos as usize];
-        cell.count += 1;
-        cell.mass.add_to(n);
-        if e {
-            cell.mass_e.add_to(n);
-        }
-        cell.rmass.add_to(r);
-        let node = &self.graph[d][pos as usize];
-        let e2 = e && node.truth_in_top;
+        let (node, e2) = self.record(d, pos, n, r, e, acc);
         for edge in &node.edges {
             self.visit(
                 d + 1,
@@ -162,15 +167,7 @@ impl<I: Scaled> Walk<'_, I> {
             out.push(Frontier { pos, n: n.clone(), r: r.clone(), e, world: w });
             return;
         }
-        let cell = &mut acc.cells[d][pos as usize];
-        cell.count += 1;
-        cell.mass.add_to(n);
-        if e {
-            cell.mass_e.add_to(n);
-        }
-        cell.rmass.add_to(r);
-        let node = &self.graph[d][pos as usize];
-        let e2 = e && node.truth_in_top;
+        let (node, e2) = self.record(d, pos, n, r, e, acc);
         for edge in &node.edges {
             self.top(
                 k,
