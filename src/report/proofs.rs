@@ -45,6 +45,8 @@ pub const RUNS: &[Run] = &[
     Run::exhaustive("examples/markov-weather.toml"),
     Run::exhaustive("examples/rare-action.toml"),
     Run::exhaustive("examples/elimination.toml"),
+    Run { file: "examples/three-coins.toml", engine: EngineKind::Lumped, depth: Some(200) },
+    Run { file: "examples/rare-action.toml", engine: EngineKind::Lumped, depth: Some(100) },
 ];
 
 /// Each claim file of `proofs/` and the tables it holds.
@@ -363,8 +365,10 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
         "product-by-depth" => {
             for m in runs {
                 let prods = &m.figures.expected_product;
-                for (i, p) in prods.iter().enumerate() {
-                    let t = i + 1;
+                // Long runs are sampled: 25 depths, the first and the last included.
+                for t in crate::report::text::sample_depths(prods.len(), 25) {
+                    let i = t - 1;
+                    let p = &prods[i];
                     let t2 = Rational::from_integer((t * t).into());
                     let growth = if i == 0 { "—".into() } else { ratio(p, &prods[i - 1]) };
                     rows.push(vec![
