@@ -81,3 +81,21 @@ proptest! {
         assert_agree(&s, variant, warmup, depth);
     }
 }
+
+/// The lumped engine splits each depth into a fixed number of pieces, so its
+/// figures (and its merged-state counts) are the same for any thread count.
+#[test]
+fn lumped_figures_are_identical_for_one_and_two_threads() {
+    for name in ["three-coins", "markov-weather", "rare-action", "elimination"] {
+        let path = format!("{}/examples/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let s = Scenario::from_file(&path).expect("example");
+        let depth = 3 * s.depth.expect("depth");
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            let doc = pool.install(|| verify_json_with(EngineKind::Lumped, &s, Variant::Conservative, 0, depth));
+            let states = doc["stats"]["states_per_depth"].clone();
+            (common::without_stats(doc), states)
+        };
+        assert_eq!(run(1), run(2), "{name} at depth {depth}");
+    }
+}
