@@ -8,4 +8,5 @@ pub mod model;
 pub mod number;
 pub mod report;
 pub mod scenario;
+pub mod search;
 pub mod simulate;

@@ -25,6 +25,7 @@ struct Cli {
 enum Command {
     Run(cli::run::Args),
     Verify(cli::verify::Args),
+    Search(cli::search::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cli::run::main(a),
         Command::Verify(a) => cli::verify::main(a),
+        Command::Search(a) => cli::search::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 //! Errors returned as `Err` are bad input (status 2).
 
 pub mod run;
+pub mod search;
 pub mod verify;
 
 use imitator::scenario::Scenario;
