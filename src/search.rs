@@ -6,6 +6,13 @@
 //! quantity of [`crate::checks::BoundRatios`] the search keeps the candidate
 //! with the largest ratio measured / bound; every ratio is an exact rational.
 //!
+//! **Quantities.** (a) `(1 − P(E_T)) / (α/w(μ))`, at most `1/(1+α)` by
+//! `proofs/event-e.md`; (b) `E[Σθ³]_T / (|A|·α⁻³·(24/w(μ)+12))` — call it `s`:
+//! the constants `24s` and `12s` in place of 24 and 12 would give a bound met
+//! with equality by the worst candidate at depth `T`; (c) `max_{t≤T} E[Π(1+θ)]_t / t²`
+//! (at `t = 1` it is `1 + θ₁ ≤ 2`, so (c) is at least 2 as soon as some
+//! candidate has `θ₁ = 1`); (d) `E[Π(1+θ)]_T / T²`, the same at the horizon.
+//!
 //! **Families** (one observation, the default environment, no events):
 //!
 //! - `iid`: `M` models, each an iid distribution over the `K` actions;
@@ -660,7 +667,8 @@ mod tests {
     #[test]
     fn grid_class_is_distinct_and_sums_to_one() {
         let class = grid_class(3, 4);
-        assert_eq!(class[0], ModelSpec::Iid(Split { den: 10, counts: vec![2, 4, 4] }));
+        // 2/10, 4/10, 4/10 in lowest terms.
+        assert_eq!(class[0], ModelSpec::Iid(Split { den: 5, counts: vec![1, 2, 2] }));
         assert_eq!(class[3], ModelSpec::Iid(Split { den: 10, counts: vec![8, 1, 1] }));
     }
 }
