@@ -28,6 +28,67 @@ pub fn query_cubed_bound_with(actions: usize, alpha: &Rational, truth_weight: &R
         * (Rational::from_integer(c1.into()) / truth_weight + Rational::from_integer(c2.into()))
 }
 
+/// One quantity against its bound: `ratio = measured / bound`, at `depth`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundRatio {
+    pub measured: Rational,
+    pub bound: Rational,
+    pub ratio: Rational,
+    /// The depth `t` (1-based) where it is measured.
+    pub depth: usize,
+}
+
+impl BoundRatio {
+    fn new(measured: Rational, bound: Rational, depth: usize) -> Self {
+        BoundRatio { ratio: &measured / &bound, measured, bound, depth }
+    }
+}
+
+/// How close one run comes to each bound, exactly (for the constants search).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundRatios {
+    /// `(1 − P(E_T)) / (α / w(μ))`: at most `1/(1+α) < 1` by `proofs/event-e.md`.
+    pub event_e: BoundRatio,
+    /// `E[Σθ³]_T / (|A|·α⁻³·(24/w(μ) + 12))`: the factor `s` such that `24s` and `12s`
+    /// in place of 24 and 12 give a bound met with equality at depth `T`.
+    pub query_cubed: BoundRatio,
+    /// `max_{t≤T} E[Π_{k≤t}(1+θ_k)] / t²`, at the first depth `t` that attains it.
+    pub product: BoundRatio,
+    /// `E[Π_{k≤T}(1+θ_k)] / T²`, at the horizon.
+    pub product_horizon: BoundRatio,
+}
+
+/// The ratios measured / bound of one run to depth `T = figures.depth`.
+///
+/// `P(E_t)` only falls and `E[Σθ³]_t` only grows with `t`, so their values at `T`
+/// are the extremes over `t ≤ T`.
+pub fn bound_ratios(scenario: &Scenario, figures: &Figures) -> BoundRatios {
+    let w = scenario.truth_weight();
+    let alpha = &scenario.alpha;
+    let t = figures.event_e.len().max(1);
+    let p_e = figures.event_e.last().cloned().unwrap_or_else(Rational::one);
+    let event_e = BoundRatio::new(Rational::one() - p_e, alpha / w, t);
+    let q = figures.query_cubed_sum.last().cloned().unwrap_or_else(Rational::zero);
+    let query_cubed = BoundRatio::new(q, query_cubed_bound(scenario.actions.len(), alpha, w), t);
+    let square = |t: usize| Rational::from_integer(((t * t) as i64).into());
+    let per_depth: Vec<BoundRatio> = figures
+        .expected_product
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BoundRatio::new(p.clone(), square(i + 1), i + 1))
+        .collect();
+    let product = per_depth
+        .iter()
+        .fold(None::<&BoundRatio>, |best, r| match best {
+            Some(b) if b.ratio >= r.ratio => Some(b),
+            _ => Some(r),
+        })
+        .cloned()
+        .unwrap_or_else(|| BoundRatio::new(Rational::one(), Rational::one(), 1));
+    let product_horizon = per_depth.last().cloned().unwrap_or_else(|| product.clone());
+    BoundRatios { event_e, query_cubed, product, product_horizon }
+}
+
 /// A quantity measured at every depth against one bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepthCheck {

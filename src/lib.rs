@@ -51,4 +51,5 @@ pub mod number;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod search;
 pub mod simulate;

@@ -29,6 +29,7 @@ enum Command {
     Diff(cli::diff::Args),
     Explain(cli::explain::Args),
     Report(cli::report::Args),
+    Search(cli::search::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
         Command::Report(a) => cli::report::main(a),
+        Command::Search(a) => cli::search::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

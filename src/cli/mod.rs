@@ -6,6 +6,7 @@ pub mod explain;
 pub mod policy;
 pub mod report;
 pub mod run;
+pub mod search;
 pub mod verify;
 
 use imitator::imitator::{Standard, Variant};

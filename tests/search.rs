@@ -1,0 +1,199 @@
+//! `imitator search`: deterministic for a seed and budget on any thread count, worst scenarios
+//! that `verify` reproduces exactly, and never a ratio above the proved bound on `P(E)`.
+
+use imitator::checks::bound_ratios;
+use imitator::engine::{self, EngineKind};
+use imitator::imitator::{Standard, Variant};
+use imitator::number::{parse_rational, ratio, Rational};
+use imitator::scenario::Scenario;
+use imitator::search::{self, Candidate, Family, ModelSpec, Options, Outcome, Quantity, Split};
+use num_traits::One;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn opts(family: Family, depth: usize, budget: u64, seed: u64) -> Options {
+    Options { budget, seed, ..Options::new(family, 2, 3, depth) }
+}
+
+fn search_on(threads: usize, o: &Options) -> Outcome {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| search::search(o, &|_, _| {})).unwrap()
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_imitator"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("imitator-search-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn rat(v: &Value) -> Rational {
+    parse_rational(v.as_str().expect("an exact number")).unwrap()
+}
+
+#[test]
+fn same_seed_same_outcome_on_one_and_two_threads() {
+    for family in Family::ALL {
+        let o = opts(family, 8, 40, 5);
+        let one = search_on(1, &o);
+        assert_eq!(one, search_on(2, &o), "{family}");
+        assert_eq!(one, search_on(1, &o), "{family}");
+        assert_eq!(one.random + one.local, 40);
+        assert!(one.worst.iter().all(Option::is_some));
+    }
+    // Another seed explores other candidates.
+    assert_ne!(search_on(2, &opts(Family::Iid, 8, 40, 5)).worst, search_on(2, &opts(Family::Iid, 8, 40, 6)).worst);
+}
+
+#[test]
+fn command_output_is_identical_for_one_and_two_threads() {
+    let run = |threads: &str| {
+        let out = bin()
+            .args(["search", "--family", "after-action", "--depth", "6", "--budget", "30", "--seed", "2", "--threads"])
+            .arg(threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = run("1");
+    assert!(one.contains("(a) (1 - P(E_T)) / (α/w(μ))"), "{one}");
+    assert_eq!(one, run("2"));
+}
+
+#[test]
+fn a_hand_computed_candidate() {
+    // Two deterministic models that disagree, equal priors, α = 1/2, truth m1: both are
+    // collected at step 1 (1/2 > 1/4), θ₁ = 1, the query eliminates m2, and θ = 0 after.
+    let det = |a: u64| ModelSpec::Iid(Split { den: 1, counts: vec![a, 1 - a] });
+    let c = Candidate {
+        alpha: Split { den: 2, counts: vec![1, 1] },
+        priors: Split { den: 2, counts: vec![1, 1] },
+        models: vec![det(1), det(0)],
+        truth: 0,
+    };
+    let o = Options::new(Family::Iid, 2, 2, 5);
+    let r = search::evaluate(&c, &o).unwrap();
+    assert_eq!(r.event_e.ratio, ratio(0, 1));
+    // E[Σθ³] = 1 against 2 · 8 · (48 + 12) = 960.
+    assert_eq!((r.query_cubed.measured.clone(), r.query_cubed.bound.clone()), (ratio(1, 1), ratio(960, 1)));
+    assert_eq!(r.query_cubed.ratio, ratio(1, 960));
+    assert_eq!((r.product.ratio.clone(), r.product.depth), (ratio(2, 1), 1));
+    assert_eq!((r.product_horizon.ratio.clone(), r.product_horizon.depth), (ratio(2, 25), 5));
+}
+
+#[test]
+fn grid_plan_fits_the_random_half_of_the_budget() {
+    // M = 2: n = 1 gives 2 · 1 · 1 = 2 points; n = 2 gives 2 · 4 · 3 = 24 > 10.
+    let o = Options { budget: 20, ..Options::new(Family::Grid, 2, 2, 4) };
+    let out = search_on(2, &o);
+    assert_eq!((out.grid_n, out.random, out.local), (Some(1), 2, 18));
+    // The class never moves in the grid family.
+    for w in out.worst.iter().flatten() {
+        assert_eq!(w.candidate.models, search::grid_class(2, 2));
+    }
+}
+
+#[test]
+fn event_e_ratio_never_exceeds_the_proved_bound() {
+    // proofs/event-e.md: 1 − P(E_T) ≤ α / ((1+α) w(μ)), so the ratio is at most 1/(1+α) < 1.
+    for (family, seed) in [(Family::Iid, 1), (Family::AfterAction, 2), (Family::Grid, 3)] {
+        let out = search_on(2, &opts(family, 10, 60, seed));
+        let w = out.worst[0].as_ref().unwrap();
+        assert_eq!(w.quantity, Quantity::EventE);
+        let r = &w.ratio().ratio;
+        let alpha = w.candidate.alpha();
+        assert!(
+            *r <= Rational::one() / (Rational::one() + alpha),
+            "{family}: {r} on\n{}",
+            w.scenario(&out.options).to_toml()
+        );
+        assert!(out.worst[1].as_ref().unwrap().ratio().ratio < Rational::one(), "{family}: the cubic bound");
+    }
+}
+
+/// Recomputes a quantity's ratio from `imitator verify --engine lumped --json` on a written file.
+fn ratio_from_verify(file: &Path, depth: usize, q: Quantity) -> Rational {
+    let out = bin()
+        .args(["verify", "--engine", "lumped", "--json", "--depth", &depth.to_string()])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = |key: &str| rat(v[key]["by_depth"].as_array().unwrap().last().unwrap());
+    let (alpha, w) = (rat(&v["alpha"]), rat(&v["truth_weight"]));
+    let square = |t: usize| Rational::from_integer(((t * t) as i64).into());
+    match q {
+        Quantity::EventE => (Rational::one() - last("event_e")) * w / alpha,
+        Quantity::QueryCubed => last("query_cubed_sum") / rat(&v["query_cubed_sum"]["bound"]),
+        Quantity::Product => v["expected_product"]["by_depth"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| rat(p) / square(i + 1))
+            .max()
+            .unwrap(),
+        Quantity::ProductHorizon => last("expected_product") / square(depth),
+    }
+}
+
+#[test]
+fn written_scenarios_reproduce_their_ratios_through_verify() {
+    for (family, extra) in [(Family::Iid, None), (Family::AfterAction, Some("1/7")), (Family::Grid, None)] {
+        let dir = temp_dir(family.name());
+        let depth = 7;
+        let mut cmd = bin();
+        cmd.args(["search", "--family", family.name(), "--depth", "7", "--budget", "30", "--seed", "4", "--json"])
+            .arg("--out")
+            .arg(&dir);
+        if let Some(a) = extra {
+            cmd.args(["--alpha", a]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let worst = doc["worst"].as_array().unwrap();
+        assert_eq!(worst.len(), Quantity::ALL.len());
+        for (q, w) in Quantity::ALL.into_iter().zip(worst) {
+            assert_eq!(w["quantity"], q.key());
+            let file = PathBuf::from(w["file"].as_str().unwrap());
+            let reported = rat(&w["ratio"]);
+            // In process: parse the file, run the lumped engine, judge with checks.
+            let s = Scenario::from_file(&file).unwrap();
+            assert_eq!(s.depth, Some(depth));
+            if let Some(a) = extra {
+                assert_eq!(s.alpha, parse_rational(a).unwrap());
+            }
+            let f = engine::run(EngineKind::Lumped, &s, &Standard::new(Variant::Conservative, 0), depth, &|_, _| {})
+                .unwrap();
+            assert_eq!(q.of(&bound_ratios(&s, &f)).ratio, reported, "{family} {}", q.key());
+            // Through the binary's verify command.
+            assert_eq!(ratio_from_verify(&file, depth, q), reported, "{family} {}", q.key());
+            if q == Quantity::QueryCubed {
+                assert_eq!(rat(&w["constants"]["c1"]), &reported * Rational::from_integer(24.into()));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn bad_input_exits_2() {
+    for args in [
+        vec!["--family", "iid", "--depth", "3", "--actions", "1"],
+        vec!["--family", "iid", "--depth", "3", "--alpha", "3/2"],
+        vec!["--family", "iid", "--depth", "0"],
+        vec!["--family", "nope", "--depth", "3"],
+        vec!["--family", "grid", "--depth", "3", "--budget", "0"],
+    ] {
+        let out = bin().arg("search").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
