@@ -48,3 +48,35 @@ impl ImitatorArgs {
         Standard::new(self.variant, self.warmup)
     }
 }
+
+/// The horizon: `--depth` if given, else the scenario's `depth`; at least 1.
+pub fn horizon(depth: Option<usize>, s: &Scenario, file: &Path) -> anyhow::Result<usize> {
+    let depth = depth.or(s.depth).ok_or_else(|| {
+        anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", file.display())
+    })?;
+    anyhow::ensure!(depth >= 1, "--depth must be at least 1");
+    Ok(depth)
+}
+
+/// One seeded episode: what `run` and `explain` share, so that the same
+/// options tell the same story in both.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EpisodeArgs {
+    /// The scenario file (TOML).
+    pub file: std::path::PathBuf,
+    /// How many steps (default: the scenario's depth, or 20).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Seed of the random generator (ChaCha8): the same seed gives the same episode in `run` and `explain`.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub imitator: ImitatorArgs,
+}
+
+impl EpisodeArgs {
+    /// The number of steps for scenario `s`.
+    pub fn steps(&self, s: &Scenario) -> usize {
+        self.steps.or(s.depth).unwrap_or(20)
+    }
+}

@@ -35,10 +35,7 @@ pub struct Args {
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let source = std::fs::read_to_string(&a.file)?;
-    let depth = a.depth.or(s.depth).ok_or_else(|| {
-        anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", a.file.display())
-    })?;
-    anyhow::ensure!(depth >= 1, "--depth must be at least 1");
+    let depth = super::horizon(a.depth, &s, &a.file)?;
     let mut runs = Vec::new();
     for variant in [Variant::Conservative, Variant::Map, Variant::Mixture] {
         let rule = Standard::new(variant, a.warmup);

@@ -5,21 +5,12 @@ use imitator::report::text::episode_report;
 use imitator::scenario::Scenario;
 use imitator::simulate::{episode, Episode};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
 /// Play one episode: the imitator acts, asks the demonstrator (the truth) when it is unsure, and learns from its answers.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The scenario file (TOML).
-    pub file: PathBuf,
-    /// How many steps (default: the scenario's depth, or 20).
-    #[arg(long)]
-    pub steps: Option<usize>,
-    /// Seed of the random generator (ChaCha8): the same seed gives the same episode.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     #[command(flatten)]
-    pub imitator: super::ImitatorArgs,
+    pub episode: super::EpisodeArgs,
     /// Print every step: the top set, θ, whether it asked, the action and the observation.
     #[arg(long)]
     pub trace: bool,
@@ -32,15 +23,15 @@ pub struct Args {
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
-    let s = super::load(&a.file)?;
-    let steps = a.steps.or(s.depth).unwrap_or(20);
-    let rule = a.imitator.rule();
+    let s = super::load(&a.episode.file)?;
+    let steps = a.episode.steps(&s);
+    let rule = a.episode.imitator.rule();
     let keep = a.trace;
     let out = if a.float {
-        let ep = episode::<f64>(&s, Box::new(rule), steps, a.seed, keep);
+        let ep = episode::<f64>(&s, Box::new(rule), steps, a.episode.seed, keep);
         render(&s, &ep, &a, |p| json!(p))
     } else {
-        let ep = episode::<Rational>(&s, Box::new(rule), steps, a.seed, keep);
+        let ep = episode::<Rational>(&s, Box::new(rule), steps, a.episode.seed, keep);
         render(&s, &ep, &a, |p| json!(fmt_exact(p)))
     };
     print!("{out}");
@@ -49,14 +40,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
 
 fn render<P: Prob>(s: &Scenario, ep: &Episode<P>, a: &Args, num: impl Fn(&P) -> Value) -> String {
     if !a.json {
-        return episode_report(s, ep, a.imitator.variant.name(), !a.float);
+        return episode_report(s, ep, a.episode.imitator.variant.name(), !a.float);
     }
     let posterior: serde_json::Map<String, Value> =
         s.models.iter().zip(&ep.final_posterior).map(|(m, p)| (m.name.clone(), num(p))).collect();
     let mut doc = json!({
         "scenario": s.name,
-        "variant": a.imitator.variant.name(),
-        "warmup": a.imitator.warmup,
+        "variant": a.episode.imitator.variant.name(),
+        "warmup": a.episode.imitator.warmup,
         "steps": ep.steps,
         "seed": ep.seed,
         "exact": !a.float,

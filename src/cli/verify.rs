@@ -37,10 +37,7 @@ pub struct Args {
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
-    let depth = a.depth.or(s.depth).ok_or_else(|| {
-        anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", a.file.display())
-    })?;
-    anyhow::ensure!(depth >= 1, "--depth must be at least 1");
+    let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
     let bar = Progress::new();
     let start = Instant::now();
