@@ -1,5 +1,5 @@
 //! The lumped engine merges histories; the exhaustive engine visits each one.
-//! Every figure both compute must be identical, to the digit (issue 4).
+//! Every figure both compute must be identical, to the digit.
 
 mod common;
 
