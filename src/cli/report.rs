@@ -43,7 +43,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
             Variant::Conservative => variant.name().to_string(),
             _ => format!("{variant} (warm-up {})", a.warmup),
         };
-        let bar = super::verify::Progress::new();
+        let bar = super::verify::Progress::new("computing the figures");
         let start = Instant::now();
         let (figures, threads) = super::with_threads(a.threads, || {
             let threads = rayon::current_num_threads();

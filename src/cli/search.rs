@@ -71,7 +71,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         ..Options::new(a.family, a.actions, a.models, a.depth)
     };
     opts.validate().map_err(anyhow::Error::msg)?;
-    let bar = Progress::new();
+    let bar = Progress::new("searching");
     let outcome = super::with_threads(a.threads, || search::search(&opts, &|done, total| bar.tick(done, total)))?;
     bar.finish();
     let outcome = outcome.map_err(anyhow::Error::msg)?;

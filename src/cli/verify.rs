@@ -39,7 +39,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
-    let bar = Progress::new();
+    let bar = Progress::new("verifying");
     let start = Instant::now();
     let (figures, threads) = super::with_threads(a.threads, || {
         let threads = rayon::current_num_threads();
@@ -63,14 +63,16 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
 
 /// A progress bar on stderr, shown only on a terminal and only once a run has taken over a second.
 pub struct Progress {
+    label: &'static str,
     bar: Mutex<Option<ProgressBar>>,
     start: Instant,
     enabled: bool,
 }
 
 impl Progress {
-    pub fn new() -> Self {
-        Progress { bar: Mutex::new(None), start: Instant::now(), enabled: std::io::stderr().is_terminal() }
+    /// A bar that will say `label` (e.g. "verifying") once it shows.
+    pub fn new(label: &'static str) -> Self {
+        Progress { label, bar: Mutex::new(None), start: Instant::now(), enabled: std::io::stderr().is_terminal() }
     }
 
     pub fn tick(&self, done: u64, total: u64) {
@@ -81,7 +83,7 @@ impl Progress {
         let b = bar.get_or_insert_with(|| {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             b.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").expect("template"));
-            b.set_message("verifying");
+            b.set_message(self.label);
             b
         });
         b.set_length(total);
