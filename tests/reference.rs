@@ -22,8 +22,9 @@ fn reference(file: &str, depth: usize, variant: Variant, warmup: usize) -> Value
     serde_json::from_slice(&out.stdout).expect("the reference prints JSON")
 }
 
-/// `file` is relative to the repository, or absolute.
-fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) {
+/// `file` is relative to the repository, or absolute. Returns whether the
+/// exhaustive walk ran in machine words (`u128`) rather than big integers.
+fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) -> bool {
     let path = if file.starts_with('/') { file.to_string() } else { format!("{}/{file}", env!("CARGO_MANIFEST_DIR")) };
     let theirs = reference(&path, depth, variant, warmup);
     let s = parse(&std::fs::read_to_string(&path).expect("example"));
@@ -50,6 +51,15 @@ fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) {
             assert_eq!(e[key], x[key], "event {} {key}: {at}", x["name"]);
         }
     }
+    ours["stats"]["word_arithmetic"].as_bool().expect("word_arithmetic")
+}
+
+/// Both integer paths of the exhaustive walk are compared with the reference:
+/// three coins fits in `u128`, rare action's denominators need big integers.
+#[test]
+fn both_integer_paths_are_compared() {
+    assert!(assert_same("examples/three-coins.toml", 7, Variant::Conservative, 0));
+    assert!(!assert_same("examples/rare-action.toml", 8, Variant::Conservative, 0));
 }
 
 const VARIANTS: [(Variant, usize); 5] = [
