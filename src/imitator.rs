@@ -162,7 +162,10 @@ pub trait Rule<P: Prob>: Send + Sync {
     fn policy(&self, input: &PolicyInput<P>) -> Policy<P>;
     /// The posterior after a step with this query flag and action.
     fn observe(&self, posterior: &[P], queried: bool, action: usize, dists: &[&[P]]) -> Vec<P>;
-    /// What of the step number the policy depends on (engines merge histories on it).
+    /// What of the step number the policy depends on, now and at every later
+    /// step: the engines merge histories with equal phases, so two steps with
+    /// the same phase must be followed by steps with the same phase (a phase
+    /// of `min(step, K + 1)` does; "in the warm-up or not" would not).
     fn phase(&self, _step: usize) -> usize {
         0
     }
@@ -224,7 +227,12 @@ impl<P: Prob> Rule<P> for Standard {
     }
 
     fn phase(&self, step: usize) -> usize {
-        self.in_warmup(step) as usize
+        // During the warm-up the step itself: a step of the warm-up is followed
+        // by the next one, and the last by deployment. After it, one phase.
+        match self.variant {
+            Variant::Map | Variant::Mixture => step.min(self.warmup + 1),
+            _ => 0,
+        }
     }
 
     fn name(&self) -> String {

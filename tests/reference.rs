@@ -107,7 +107,7 @@ mod random {
     static CASE: AtomicUsize = AtomicUsize::new(0);
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
         /// Random scenarios of every model kind, with observations and events.
         #[test]
@@ -124,5 +124,39 @@ mod random {
             assert_same(file.to_str().expect("utf-8 path"), depth, variant, warmup);
             let _ = std::fs::remove_file(&file);
         }
+    }
+}
+
+/// Two models that agree: warm-up queries leave the posterior unchanged, so the
+/// same posterior is met at every warm-up step. The engines must still tell
+/// step 2 (query) from step 3 (deployed): after a warm-up of 2, θ = 0.
+#[test]
+fn warm_up_steps_with_an_unchanged_posterior_are_told_apart() {
+    let toml = r#"
+actions = ["a", "b"]
+alpha = "1/10"
+truth = "x"
+[[models]]
+name = "x"
+prior = "1/2"
+iid = ["1/3", "2/3"]
+[[models]]
+name = "y"
+prior = "1/2"
+iid = ["1/3", "2/3"]
+"#;
+    let dir = std::env::temp_dir().join(format!("imitator-reference-agree-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("agree.toml");
+    std::fs::write(&file, toml).expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    for variant in [Variant::Map, Variant::Mixture] {
+        assert_same(path, 4, variant, 2);
+        let s = parse(toml);
+        let doc = verify_json(&s, variant, 2, 4);
+        let expected: Vec<&str> = vec!["1", "2", "2", "2"];
+        assert_eq!(doc["query_cubed_sum"]["by_depth"], serde_json::json!(expected), "{variant}");
+        let lumped = common::verify_json_with(imitator::engine::EngineKind::Lumped, &s, variant, 2, 4);
+        assert_eq!(lumped["query_cubed_sum"]["by_depth"], serde_json::json!(expected), "{variant} lumped");
     }
 }
