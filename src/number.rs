@@ -127,6 +127,21 @@ pub fn fmt_exact(r: &Rational) -> String {
     }
 }
 
+/// A number for people: `n`, or `p/q ≈ d`; when the exact form is longer than
+/// `max` characters, `≈ d (a k-digit integer)` or `≈ d (a k-character fraction)`.
+///
+/// Every report uses this one form, each with the length its layout allows;
+/// the JSON always carries the exact value.
+pub fn fmt_readable(r: &Rational, max: usize) -> String {
+    let e = fmt_exact(r);
+    match (r.denom().is_one(), e.len() <= max) {
+        (true, true) => e,
+        (false, true) => format!("{e} ≈ {}", fmt_approx(r)),
+        (true, false) => format!("≈ {} (a {}-digit integer)", fmt_approx(r), e.trim_start_matches('-').len()),
+        (false, false) => format!("≈ {} (a {}-character fraction)", fmt_approx(r), e.len()),
+    }
+}
+
 /// A short decimal approximation for people: six significant digits.
 pub fn fmt_approx(r: &Rational) -> String {
     fmt_float(Prob::to_f64(r))
@@ -173,6 +188,15 @@ mod tests {
         for s in ["", "1e-3", "1/0", "a", "1/2/3", "0x10", ".", "1.2.3", "--1"] {
             assert!(parse_rational(s).is_err(), "{s} should be rejected");
         }
+    }
+
+    #[test]
+    fn readable_form_abbreviates_only_past_the_limit() {
+        assert_eq!(fmt_readable(&ratio(7, 1), 5), "7");
+        assert_eq!(fmt_readable(&ratio(1, 4), 5), "1/4 ≈ 0.25");
+        assert_eq!(fmt_readable(&ratio(1_234_567, 1), 5), "≈ 1.23457e6 (a 7-digit integer)");
+        assert_eq!(fmt_readable(&ratio(-1_234_567, 1), 5), "≈ -1.23457e6 (a 7-digit integer)");
+        assert_eq!(fmt_readable(&ratio(1, 1024), 5), "≈ 0.000977 (a 6-character fraction)");
     }
 
     #[test]

@@ -27,14 +27,6 @@ use std::collections::BTreeMap;
 /// The most world histories the exhaustive engine will hold (`(|A|·|O|)^T`).
 pub const MAX_WORLDS: usize = 1 << 25;
 
-/// Options of one exhaustive run.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    pub depth: usize,
-    /// Report progress through this callback's counter (tasks done, tasks in all).
-    pub progress: bool,
-}
-
 struct Edge<I> {
     child: u32,
     p: I,
@@ -184,16 +176,15 @@ impl<I: Scaled> Walk<'_, I> {
     }
 }
 
-/// Runs the exhaustive engine to depth `opts.depth` with the rule `rule`.
+/// Runs the exhaustive engine to depth `depth` with the rule `rule`.
 ///
 /// `tick` is called once per finished task with (done, total), for progress.
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
-    opts: Options,
+    depth: usize,
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
-    let depth = opts.depth;
     let radix = scenario.actions.len() * scenario.observations.len();
     let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
         EngineError::TooLarge(format!(
@@ -210,7 +201,7 @@ pub fn run(
     let d_r = common_denominator(&weighted);
     let dem_steps = DemSteps::new(scenario);
     let word = fits_u128(&[&d_p, &dem_steps.denominator], 1, depth) && fits_u128(&[&d_r], 2, depth);
-    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, dem_steps, opts };
+    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, dem_steps };
     if word {
         ctx.walk::<u128>(tick)
     } else {
@@ -228,7 +219,6 @@ struct Ctx<'a> {
     d_p: BigUint,
     d_r: BigUint,
     dem_steps: DemSteps,
-    opts: Options,
 }
 
 impl Ctx<'_> {
@@ -291,9 +281,7 @@ impl Ctx<'_> {
                 for f in roots {
                     walk.visit(k, f.pos, &f.n, &f.r, f.e, 0, &mut acc, &mut im, &mut im_e);
                 }
-                if self.opts.progress {
-                    tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
-                }
+                tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
                 (prefix, acc, im, im_e)
             })
             .collect();
@@ -357,7 +345,6 @@ impl Ctx<'_> {
         mass_conserved &= unscale(&dem_total, &self.dem_steps.denominator, depth).is_one();
 
         // Events, read off the world histories.
-        let na = s.actions.len();
         let no = s.observations.len();
         let decode = |w: usize| -> Vec<usize> {
             let mut actions = vec![0; depth];
@@ -366,7 +353,6 @@ impl Ctx<'_> {
                 actions[i] = (w % self.radix) / no;
                 w /= self.radix;
             }
-            let _ = na;
             actions
         };
         let events = s

@@ -169,9 +169,7 @@ pub fn run_with(
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
     match kind {
-        EngineKind::Exhaustive => {
-            exhaustive::run(scenario, rule, exhaustive::Options { depth: opts.depth, progress: true }, tick)
-        }
+        EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
         EngineKind::Lumped => lumped::run(
             scenario,
             rule,

@@ -7,7 +7,7 @@
 //! as a decimal with their length.
 
 use crate::imitator::{Imitator, StepRecord, Variant};
-use crate::number::{fmt_approx, fmt_exact, fmt_float, Prob, Rational};
+use crate::number::{fmt_approx, fmt_exact, fmt_float, fmt_readable, Prob, Rational};
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
 use rand::SeedableRng;
@@ -30,20 +30,9 @@ pub struct Explained {
     pub records: Vec<StepRecord<Rational>>,
 }
 
-/// A number for reading: `p/q ≈ d`, `n` for integers, `≈ d (a k-digit fraction)` when too long.
+/// A number for reading (see [`fmt_readable`]), at the length a line allows.
 pub fn num(r: &Rational) -> String {
-    let e = fmt_exact(r);
-    if r.denom().is_one() {
-        if e.len() <= MAX_ALONE {
-            e
-        } else {
-            format!("≈ {} (a {}-digit integer)", fmt_approx(r), e.trim_start_matches('-').len())
-        }
-    } else if e.len() <= MAX_ALONE {
-        format!("{e} ≈ {}", fmt_approx(r))
-    } else {
-        format!("≈ {} (a {}-character fraction)", fmt_approx(r), e.len())
-    }
+    fmt_readable(r, MAX_ALONE)
 }
 
 /// A number inside a formula: the fraction when short, else `≈ d`.

@@ -15,7 +15,7 @@ use crate::checks::{check, event_e_bound, query_cubed_bound, Verdict};
 use crate::engine::space::StateSpace;
 use crate::engine::{self, EngineKind, Figures};
 use crate::imitator::{Rule, Standard, Variant};
-use crate::number::{fmt_approx, fmt_exact, Rational};
+use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
 use std::fmt::Write;
@@ -129,16 +129,9 @@ pub fn measure(root: &Path, run: Run) -> Result<Measured, String> {
     Ok(Measured { run, scenario, figures, verdict, extremes })
 }
 
-/// A number for a table: exact when short, with a decimal approximation.
+/// A number for a table (see [`crate::number::fmt_readable`]).
 pub fn num(r: &Rational) -> String {
-    let e = fmt_exact(r);
-    if r.denom().is_one() && e.len() <= 24 {
-        e
-    } else if e.len() <= 24 {
-        format!("{e} ≈ {}", fmt_approx(r))
-    } else {
-        format!("≈ {} ({} digits)", fmt_approx(r), e.len())
-    }
+    crate::number::fmt_readable(r, 24)
 }
 
 /// `x / y` as a number for a table, or `—` when `y = 0`.

@@ -9,18 +9,9 @@ use crate::scenario::Scenario;
 use crate::simulate::Episode;
 use std::fmt::Write;
 
-/// An exact number and its decimal approximation; long fractions are summarized.
+/// An exact number and its decimal approximation (see [`crate::number::fmt_readable`]).
 pub fn exact_and_approx(r: &Rational) -> String {
-    let e = fmt_exact(r);
-    if e.len() <= 40 {
-        if r.denom() == &1.into() {
-            e
-        } else {
-            format!("{e} ≈ {}", fmt_approx(r))
-        }
-    } else {
-        format!("{}… (exact: {} digits, see --json)", fmt_approx(r), e.len())
-    }
+    crate::number::fmt_readable(r, 40)
 }
 
 fn mark(holds: bool) -> &'static str {
