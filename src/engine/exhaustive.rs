@@ -346,34 +346,33 @@ impl Ctx<'_> {
 
         // Events, read off the world histories.
         let no = s.observations.len();
-        let decode = |w: usize| -> Vec<usize> {
-            let mut actions = vec![0; depth];
-            let mut w = w;
-            for i in (0..depth).rev() {
-                actions[i] = (w % self.radix) / no;
-                w /= self.radix;
+        // Each world history once: decode its actions, then add it to every event it is in.
+        let zero = || (BigUint::zero(), BigUint::zero(), BigUint::zero());
+        let mut sums: Vec<(BigUint, BigUint, BigUint)> = s.events.iter().map(|_| zero()).collect();
+        let mut actions = vec![0; depth];
+        for w in (0..self.worlds).filter(|&w| !(im[w].is_zeroed() && dem[w].is_zeroed())) {
+            let mut rest = w;
+            for a in actions.iter_mut().rev() {
+                *a = (rest % self.radix) / no;
+                rest /= self.radix;
             }
-            actions
-        };
+            for (ev, (pd, pi, pie)) in s.events.iter().zip(&mut sums) {
+                if ev.contains(&actions) {
+                    *pd += dem[w].to_big();
+                    *pi += im[w].to_big();
+                    *pie += im_e[w].to_big();
+                }
+            }
+        }
         let events = s
             .events
             .iter()
-            .map(|ev| {
-                let (mut pd, mut pi, mut pie) = (BigUint::zero(), BigUint::zero(), BigUint::zero());
-                for w in 0..self.worlds {
-                    if (im[w].is_zeroed() && dem[w].is_zeroed()) || !ev.contains(&decode(w)) {
-                        continue;
-                    }
-                    pd += dem[w].to_big();
-                    pi += im[w].to_big();
-                    pie += im_e[w].to_big();
-                }
-                EventFigures {
-                    name: ev.name.clone(),
-                    p_dem: unscale(&pd, &self.dem_steps.denominator, depth),
-                    p_im: unscale(&pi, &self.d_p, depth),
-                    p_im_and_e: unscale(&pie, &self.d_p, depth),
-                }
+            .zip(sums)
+            .map(|(ev, (pd, pi, pie))| EventFigures {
+                name: ev.name.clone(),
+                p_dem: unscale(&pd, &self.dem_steps.denominator, depth),
+                p_im: unscale(&pi, &self.d_p, depth),
+                p_im_and_e: unscale(&pie, &self.d_p, depth),
             })
             .collect();
         let unprecedented = unscale(

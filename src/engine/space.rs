@@ -69,7 +69,9 @@ pub struct State {
     pub violates: bool,
     /// Filled by [`StateSpace::expand`].
     pub transitions: Vec<Transition>,
-    expanded: bool,
+    /// The rule's phase at the next step when the transitions were built
+    /// (`None` until then): the transitions may be reused only where it is the same.
+    next_phase: Option<u32>,
 }
 
 /// The states reached so far, interned by key.
@@ -132,7 +134,7 @@ impl<'s> StateSpace<'s> {
             truth_in_top,
             violates,
             transitions: Vec::new(),
-            expanded: false,
+            next_phase: None,
         }
     }
 
@@ -205,7 +207,23 @@ impl<'s> StateSpace<'s> {
     /// `ids` and their transitions, so the numbering is the same for any
     /// thread count.
     pub fn expand_all(&mut self, ids: &[u32], depth: usize) {
-        let mut todo: Vec<u32> = ids.iter().copied().filter(|&id| !self.states[id as usize].expanded).collect();
+        // A state reached again at another depth reuses its transitions; that is
+        // only right if the next step's phase is the same (the contract of
+        // `Rule::phase`). A rule that breaks it is stopped here, not trusted.
+        let next_phase = self.rule.phase(depth + 2) as u32;
+        for &id in ids {
+            if let Some(p) = self.states[id as usize].next_phase {
+                assert_eq!(
+                    p,
+                    next_phase,
+                    "rule `{}`: two steps with the same phase are followed by steps with different phases; \
+                     Rule::phase must determine every later phase",
+                    self.rule.name()
+                );
+            }
+        }
+        let mut todo: Vec<u32> =
+            ids.iter().copied().filter(|&id| self.states[id as usize].next_phase.is_none()).collect();
         todo.sort_unstable();
         todo.dedup();
         if todo.is_empty() {
@@ -230,7 +248,7 @@ impl<'s> StateSpace<'s> {
                 list.into_iter().map(|(t, k)| Transition { child: self.index[&k], ..t }).collect::<Vec<_>>();
             let st = &mut self.states[id as usize];
             st.transitions = transitions;
-            st.expanded = true;
+            st.next_phase = Some(next_phase);
         }
     }
 
@@ -252,5 +270,67 @@ impl<'s> StateSpace<'s> {
     /// `1 + θ` at a state: the factor of `Π(1+θ)` that its step contributes.
     pub fn one_plus_theta(&self, id: u32) -> Rational {
         Rational::one() + &self.states[id as usize].theta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imitator::{Policy, Standard, Variant};
+
+    /// Two models that agree, so a warm-up query leaves the posterior as it was.
+    const AGREE: &str = r#"
+actions = ["a", "b"]
+alpha = "1/10"
+truth = "x"
+[[models]]
+name = "x"
+prior = "1/2"
+iid = ["1/3", "2/3"]
+[[models]]
+name = "y"
+prior = "1/2"
+iid = ["1/3", "2/3"]
+"#;
+
+    /// `map` with a warm-up of 2 whose phase is only "in the warm-up or not":
+    /// steps 1 and 2 share a phase but are followed by different ones.
+    struct CoarsePhase(Standard);
+
+    impl Rule<Rational> for CoarsePhase {
+        fn policy(&self, input: &PolicyInput<Rational>) -> Policy<Rational> {
+            self.0.policy(input)
+        }
+        fn observe(&self, p: &[Rational], q: bool, a: usize, d: &[&[Rational]]) -> Vec<Rational> {
+            Rule::<Rational>::observe(&self.0, p, q, a, d)
+        }
+        fn phase(&self, step: usize) -> usize {
+            (step <= self.0.warmup) as usize
+        }
+        fn name(&self) -> String {
+            "coarse phase".into()
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "Rule::phase must determine every later phase")]
+    fn a_phase_that_does_not_determine_the_next_is_refused() {
+        let s = Scenario::parse(AGREE, "agree.toml", "agree").expect("valid");
+        let rule = CoarsePhase(Standard::new(Variant::Map, 2));
+        StateSpace::new(&s, &rule).layers(4);
+    }
+
+    #[test]
+    fn the_standard_warm_up_phase_keeps_steps_apart() {
+        let s = Scenario::parse(AGREE, "agree.toml", "agree").expect("valid");
+        let rule = Standard::new(Variant::Map, 2);
+        let mut space = StateSpace::new(&s, &rule);
+        let layers = space.layers(4);
+        // Steps 1 and 2 query (θ = 1); steps 3 and 4 act (θ = 0).
+        let thetas: Vec<Vec<Rational>> =
+            layers[..4].iter().map(|l| l.iter().map(|&id| space.state(id).theta.clone()).collect()).collect();
+        let one = Rational::one();
+        let zero = Rational::zero();
+        assert_eq!(thetas, vec![vec![one.clone()], vec![one], vec![zero.clone()], vec![zero]]);
     }
 }
