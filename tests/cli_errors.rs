@@ -106,6 +106,12 @@ fn base_scenario_is_valid() {
     let file = TempScenario::new("base", BASE);
     assert_eq!(imitator(&["verify", file.path(), "--depth", "2"]).status.code(), Some(0));
     assert_eq!(imitator(&["run", file.path(), "--steps", "3"]).status.code(), Some(0));
+    // And it is the scenario the line numbers describe: at step 1 both models are
+    // collected (1/2 > 1/10 · 1/2), m = min((1/2, 1/2), (1, 0)) = (1/2, 0), so θ_1 = 1/2.
+    let out = imitator(&["verify", file.path(), "--depth", "1", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(doc["expected_queries"]["by_depth"], serde_json::json!(["1/2"]));
+    assert_eq!(doc["models"], 2);
 }
 
 #[test]
