@@ -36,6 +36,11 @@ fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) -> boo
     assert_eq!(ours["query_cubed_sum"]["bound"], theirs["query_cubed_bound"], "query_cubed bound: {at}");
     assert_eq!(ours["expected_queries"]["by_depth"], theirs["expected_queries"], "expected_queries: {at}");
     assert_eq!(ours["expected_product"]["by_depth"], theirs["expected_product"], "expected_product: {at}");
+    assert_eq!(ours["query_sum_cubed"]["by_depth"], theirs["query_sum_cubed"], "query_sum_cubed: {at}");
+    assert_eq!(
+        ours["inverse_truth_posterior"]["by_depth"], theirs["inverse_truth_posterior"],
+        "inverse_truth_posterior: {at}"
+    );
     assert_eq!(ours["stats"]["nodes"], theirs["nodes"], "nodes: {at}");
     assert_eq!(ours["per_step_ratio"]["nodes_checked"], theirs["nodes_checked"], "nodes_checked: {at}");
     assert_eq!(ours["per_step_ratio"]["violations"], theirs["violations"], "violations: {at}");

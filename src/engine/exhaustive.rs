@@ -13,7 +13,7 @@
 //! gives the same figures.
 
 use super::demonstrator::{world_probabilities, DemSteps};
-use super::scaled::{common_denominator, fits_u128, scale, unscale, Scaled};
+use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, unscale, Scaled};
 use super::space::StateSpace;
 use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
 use crate::imitator::Rule;
@@ -36,15 +36,23 @@ struct Edge<I> {
 
 struct Node<I> {
     truth_in_top: bool,
+    /// `θ·Dθ`: this step's query probability over the common denominator of every `θ`.
+    theta: I,
     edges: Vec<Edge<I>>,
 }
 
+/// What the walk adds up at one state of one depth, over the histories that reach it.
 #[derive(Clone)]
 struct Cell<I> {
     count: u64,
     mass: I,
     mass_e: I,
     rmass: I,
+    /// `Σ n·s^k` for `k = 1, 2, 3`, where `s = Dθ·Σθ` is the query sum of the
+    /// steps before this node: the moments `E[(Σθ)³]` is read from.
+    s1: I,
+    s2: I,
+    s3: I,
 }
 
 struct Acc<I> {
@@ -54,7 +62,8 @@ struct Acc<I> {
 
 impl<I: Scaled> Acc<I> {
     fn new(shape: &[usize]) -> Self {
-        let cell = Cell { count: 0, mass: I::zeroed(), mass_e: I::zeroed(), rmass: I::zeroed() };
+        let z = I::zeroed;
+        let cell = Cell { count: 0, mass: z(), mass_e: z(), rmass: z(), s1: z(), s2: z(), s3: z() };
         Acc { cells: shape.iter().map(|&n| vec![cell.clone(); n]).collect(), leaves: 0 }
     }
 
@@ -65,6 +74,9 @@ impl<I: Scaled> Acc<I> {
                 a.mass.add_to(&b.mass);
                 a.mass_e.add_to(&b.mass_e);
                 a.rmass.add_to(&b.rmass);
+                a.s1.add_to(&b.s1);
+                a.s2.add_to(&b.s2);
+                a.s3.add_to(&b.s3);
             }
         }
         self.leaves += other.leaves;
@@ -84,13 +96,16 @@ struct Frontier<I> {
     pos: u32,
     n: I,
     r: I,
+    s: I,
     e: bool,
     world: usize,
 }
 
 impl<I: Scaled> Walk<'_, I> {
-    /// Adds the node at depth `d < T` to the sums; returns it and `E_{d+1}`.
-    fn record(&self, d: usize, pos: u32, n: &I, r: &I, e: bool, acc: &mut Acc<I>) -> (&Node<I>, bool) {
+    /// Adds the node at depth `d < T` to the sums; returns it, `E_{d+1}` and
+    /// the query sum after its step.
+    #[allow(clippy::too_many_arguments)]
+    fn record(&self, d: usize, pos: u32, n: &I, r: &I, s: &I, e: bool, acc: &mut Acc<I>) -> (&Node<I>, bool, I) {
         let cell = &mut acc.cells[d][pos as usize];
         cell.count += 1;
         cell.mass.add_to(n);
@@ -98,12 +113,22 @@ impl<I: Scaled> Walk<'_, I> {
             cell.mass_e.add_to(n);
         }
         cell.rmass.add_to(r);
+        if !s.is_zeroed() {
+            let ns = n.mul(s);
+            let ns2 = ns.mul(s);
+            cell.s3.add_to(&ns2.mul(s));
+            cell.s2.add_to(&ns2);
+            cell.s1.add_to(&ns);
+        }
         let node = &self.graph[d][pos as usize];
-        (node, e && node.truth_in_top)
+        let mut s2 = s.clone();
+        s2.add_to(&node.theta);
+        (node, e && node.truth_in_top, s2)
     }
 
     /// Visits the node at depth `d`; `n` is its probability and `r` its
-    /// `Π(1+θ)`-weighted probability, as integers; `e` is `E_d`.
+    /// `Π(1+θ)`-weighted probability, as integers; `s` its query sum so far
+    /// (times `Dθ`); `e` is `E_d`.
     #[allow(clippy::too_many_arguments)]
     fn visit(
         &self,
@@ -111,6 +136,7 @@ impl<I: Scaled> Walk<'_, I> {
         pos: u32,
         n: &I,
         r: &I,
+        s: &I,
         e: bool,
         w: usize,
         acc: &mut Acc<I>,
@@ -119,19 +145,21 @@ impl<I: Scaled> Walk<'_, I> {
     ) {
         if d == self.depth {
             acc.leaves += 1;
+            acc.cells[d][pos as usize].mass.add_to(n);
             im[w].add_to(n);
             if e {
                 im_e[w].add_to(n);
             }
             return;
         }
-        let (node, e2) = self.record(d, pos, n, r, e, acc);
+        let (node, e2, s2) = self.record(d, pos, n, r, s, e, acc);
         for edge in &node.edges {
             self.visit(
                 d + 1,
                 edge.child,
                 &n.mul(&edge.p),
                 &r.mul(&edge.r),
+                &s2,
                 e2,
                 w * self.radix + edge.world_step,
                 acc,
@@ -150,16 +178,17 @@ impl<I: Scaled> Walk<'_, I> {
         pos: u32,
         n: &I,
         r: &I,
+        s: &I,
         e: bool,
         w: usize,
         acc: &mut Acc<I>,
         out: &mut Vec<Frontier<I>>,
     ) {
         if d == k {
-            out.push(Frontier { pos, n: n.clone(), r: r.clone(), e, world: w });
+            out.push(Frontier { pos, n: n.clone(), r: r.clone(), s: s.clone(), e, world: w });
             return;
         }
-        let (node, e2) = self.record(d, pos, n, r, e, acc);
+        let (node, e2, s2) = self.record(d, pos, n, r, s, e, acc);
         for edge in &node.edges {
             self.top(
                 k,
@@ -167,6 +196,7 @@ impl<I: Scaled> Walk<'_, I> {
                 edge.child,
                 &n.mul(&edge.p),
                 &r.mul(&edge.r),
+                &s2,
                 e2,
                 w * self.radix + edge.world_step,
                 acc,
@@ -199,9 +229,14 @@ pub fn run(
     let d_p = common_denominator(transitions().map(|(_, t)| &t.prob));
     let weighted: Vec<Rational> = transitions().map(|(id, t)| space.one_plus_theta(id) * &t.prob).collect();
     let d_r = common_denominator(&weighted);
+    let d_theta = common_denominator(layers[..depth].iter().flatten().map(|&id| &space.state(id).theta));
     let dem_steps = DemSteps::new(scenario);
-    let word = fits_u128(&[&d_p, &dem_steps.denominator], 1, depth) && fits_u128(&[&d_r], 2, depth);
-    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, dem_steps };
+    // The moments `Σ n·s³` are at most `D_p^T · (T·Dθ)³`.
+    let s_max = BigUint::from(depth) * &d_theta;
+    let word = fits_u128(&[&d_p, &dem_steps.denominator], 1, depth)
+        && fits_u128(&[&d_r], 2, depth)
+        && fits_u128_product(&[(&d_p, depth), (&s_max, 3)]);
+    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, d_theta, dem_steps };
     if word {
         ctx.walk::<u128>(tick)
     } else {
@@ -218,6 +253,8 @@ struct Ctx<'a> {
     worlds: usize,
     d_p: BigUint,
     d_r: BigUint,
+    /// The common denominator of every `θ` of the walk.
+    d_theta: BigUint,
     dem_steps: DemSteps,
 }
 
@@ -243,7 +280,11 @@ impl Ctx<'_> {
                                 world_step: t.action * no + t.observation,
                             })
                             .collect();
-                        Node { truth_in_top: st.truth_in_top, edges }
+                        Node {
+                            truth_in_top: st.truth_in_top,
+                            theta: I::from_big(&scale(&st.theta, &self.d_theta)),
+                            edges,
+                        }
                     })
                     .collect()
             })
@@ -253,7 +294,8 @@ impl Ctx<'_> {
     fn walk<I: Scaled>(&self, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Figures, EngineError> {
         let depth = self.depth;
         let graph = self.graph::<I>();
-        let shape: Vec<usize> = self.layers[..depth].iter().map(|l| l.len()).collect();
+        // Depths 0..T: the last only gathers each final state's mass.
+        let shape: Vec<usize> = self.layers[..=depth].iter().map(|l| l.len()).collect();
         let walk = Walk { graph: &graph, depth, radix: self.radix };
         // Cut where there are enough world prefixes to keep every thread busy.
         let want = 64 * rayon::current_num_threads().max(1);
@@ -264,7 +306,7 @@ impl Ctx<'_> {
         let one = I::from_big(&BigUint::one());
         let mut acc = Acc::new(&shape);
         let mut frontier = Vec::new();
-        walk.top(k, 0, 0, &one, &one, true, 0, &mut acc, &mut frontier);
+        walk.top(k, 0, 0, &one, &one, &I::zeroed(), true, 0, &mut acc, &mut frontier);
         let mut groups: BTreeMap<usize, Vec<Frontier<I>>> = BTreeMap::new();
         for f in frontier {
             groups.entry(f.world).or_default().push(f);
@@ -279,7 +321,7 @@ impl Ctx<'_> {
                 let mut im = vec![I::zeroed(); slice];
                 let mut im_e = vec![I::zeroed(); slice];
                 for f in roots {
-                    walk.visit(k, f.pos, &f.n, &f.r, f.e, 0, &mut acc, &mut im, &mut im_e);
+                    walk.visit(k, f.pos, &f.n, &f.r, &f.s, f.e, 0, &mut acc, &mut im, &mut im_e);
                 }
                 tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
                 (prefix, acc, im, im_e)
@@ -302,15 +344,25 @@ impl Ctx<'_> {
         let depth = self.depth;
         let mut mass_conserved = true;
         let (mut event_e, mut cubed, mut queries, mut product) = (vec![], vec![], vec![], vec![]);
+        let mut sum_cubed_by_depth = Vec::with_capacity(depth);
         let (mut sum_cubed, mut sum_theta) = (Rational::zero(), Rational::zero());
         let (mut nodes, mut nodes_checked, mut violations) = (acc.leaves, 0u64, 0u64);
+        let d_theta_cubed = Rational::from_integer(num_traits::pow(self.d_theta.clone(), 3).into());
         for d in 0..depth {
             let mut mass_total = BigUint::zero();
             let (mut e_d, mut theta_d, mut cubed_d, mut product_d) =
                 (BigUint::zero(), Rational::zero(), Rational::zero(), Rational::zero());
+            // `Σ n·(s + t)³ = Σ n·s³ + 3t·n·s² + 3t²·n·s + t³·n`, with `t = Dθ·θ` of the node's step.
+            let mut sum3_d = BigUint::zero();
             for (cell, &id) in acc.cells[d].iter().zip(&self.layers[d]) {
                 let st = self.space.state(id);
                 let mass = cell.mass.to_big();
+                let t = scale(&st.theta, &self.d_theta);
+                let three = BigUint::from(3u32);
+                sum3_d += cell.s3.to_big()
+                    + &three * &t * cell.s2.to_big()
+                    + &three * &t * &t * cell.s1.to_big()
+                    + &t * &t * &t * &mass;
                 nodes += cell.count;
                 if st.truth_in_top {
                     nodes_checked += cell.count;
@@ -336,7 +388,26 @@ impl Ctx<'_> {
             queries.push(sum_theta.clone());
             cubed.push(sum_cubed.clone());
             product.push(product_d / Rational::from_integer(num_traits::pow(self.d_r.clone(), d).into()));
+            sum_cubed_by_depth.push(unscale(&sum3_d, &self.d_p, d) / &d_theta_cubed);
         }
+        // `E[1/post_{t+1}(μ)]` from the mass of every state after `t` steps.
+        let inverse_truth_posterior = (1..=depth)
+            .map(|d| {
+                let mut total = Rational::zero();
+                for (cell, &id) in acc.cells[d].iter().zip(&self.layers[d]) {
+                    let mass = cell.mass.to_big();
+                    if mass.is_zero() {
+                        continue;
+                    }
+                    let post = &self.space.state(id).key.posterior[s.truth];
+                    if post.is_zero() {
+                        return None;
+                    }
+                    total += Rational::from_integer(mass.into()) / post;
+                }
+                Some(total / Rational::from_integer(num_traits::pow(self.d_p.clone(), d).into()))
+            })
+            .collect();
         let to_p = |x: &I| unscale(&x.to_big(), &self.d_p, depth);
         let to_dem = |x: &I| unscale(&x.to_big(), &self.dem_steps.denominator, depth);
         let leaf_total = im.iter().fold(BigUint::zero(), |t, x| t + x.to_big());
@@ -406,6 +477,8 @@ impl Ctx<'_> {
             query_cubed_sum: cubed,
             expected_queries: queries,
             expected_product: product,
+            query_sum_cubed: sum_cubed_by_depth,
+            inverse_truth_posterior,
             nodes_checked,
             violations,
             events,

@@ -107,6 +107,10 @@ struct Entry {
     n: BigUint,
     /// `Π(1+θ)`-weighted probability, over the layer's weighted denominator.
     m: BigUint,
+    /// `Σ P·S^k` for `k = 1, 2, 3`, with `S = Σθ` over the steps so far, each
+    /// over the layer's denominator times `Q^k` (`Q`: the lcm of every `θ`'s
+    /// denominator met so far): the moments `E[(Σθ)³]` is read from.
+    s: [BigUint; 3],
 }
 
 fn key(state: u32, combo: u32, e: bool, dem_ok: bool) -> u128 {
@@ -115,7 +119,55 @@ fn key(state: u32, combo: u32, e: bool, dem_ok: bool) -> u128 {
 
 /// An estimate of a layer's memory: the integers' digits and each entry's fixed part.
 fn layer_bytes(layer: &[Entry]) -> u64 {
-    layer.iter().map(|x| x.n.bits().div_ceil(8) + x.m.bits().div_ceil(8) + std::mem::size_of::<Entry>() as u64).sum()
+    layer
+        .iter()
+        .map(|x| {
+            let ints = [&x.n, &x.m, &x.s[0], &x.s[1], &x.s[2]];
+            ints.iter().map(|i| i.bits().div_ceil(8)).sum::<u64>() + std::mem::size_of::<Entry>() as u64
+        })
+        .sum()
+}
+
+/// The moments after a step with `θ = t/Q` from an entry with mass `n` and moments `s`:
+/// `Σ P·(S + θ)^k`, by the binomial expansion.
+fn moments_after(n: &BigUint, s: &[BigUint; 3], t: &BigUint) -> [BigUint; 3] {
+    if t.is_zero() {
+        return s.clone();
+    }
+    let tn = t * n;
+    let t2n = t * &tn;
+    let three = BigUint::from(3u32);
+    let m1 = &s[0] + &tn;
+    let m2 = &s[1] + (t * &s[0] << 1) + &t2n;
+    let m3 = &s[2] + &three * t * &s[1] + &three * t * t * &s[0] + t * &t2n;
+    [m1, m2, m3]
+}
+
+/// `Σ_s P(s) / post_s(μ)` over a layer whose masses are over `den`; `None`
+/// when the truth's posterior is 0 at a state of positive probability (`+∞`).
+///
+/// Masses are first added per state; then `1/post = b/a` (for `post = a/b`
+/// in lowest terms) is applied per distinct numerator `a`, so that one lcm
+/// over few distinct values replaces a rational sum over every state.
+fn inverse_truth_posterior(layer: &[Entry], space: &StateSpace, truth: usize, den: &BigUint) -> Option<Rational> {
+    let mut by_state: FxHashMap<u32, BigUint> = FxHashMap::default();
+    for x in layer {
+        *by_state.entry(x.state).or_default() += &x.n;
+    }
+    let mut by_numer: FxHashMap<BigUint, BigUint> = FxHashMap::default();
+    for (id, n) in by_state {
+        if n.is_zero() {
+            continue;
+        }
+        let post = &space.state(id).key.posterior[truth];
+        if post.is_zero() {
+            return None;
+        }
+        *by_numer.entry(post.numer().magnitude().clone()).or_default() += n * post.denom().magnitude();
+    }
+    let l = by_numer.keys().fold(BigUint::one(), |l, a| l.lcm(a));
+    let total = by_numer.iter().fold(BigUint::zero(), |t, (a, y)| t + y * (&l / a));
+    Some(Rational::new(BigInt::from(total), BigInt::from(l * den)))
 }
 
 /// What the walk needs of a state beyond its policy, computed once.
@@ -271,15 +323,23 @@ impl Infos {
 /// thread count.
 const CHUNKS: usize = 16;
 
-/// One step of the walk: every entry of `layer` through every transition of its state.
-fn propagate(layer: &[Entry], space: &StateSpace, infos: &Infos, advance: &FxHashMap<(u32, usize), u32>) -> Vec<Entry> {
+/// One step of the walk: every entry of `layer` through every transition of
+/// its state; `moments[i]` are entry `i`'s moments after the step.
+fn propagate(
+    layer: &[Entry],
+    moments: &[[BigUint; 3]],
+    space: &StateSpace,
+    infos: &Infos,
+    advance: &FxHashMap<(u32, usize), u32>,
+) -> Vec<Entry> {
     let chunk = layer.len().div_ceil(CHUNKS).max(1);
     let parts: Vec<(FxHashMap<u128, usize>, Vec<Entry>)> = layer
         .par_chunks(chunk)
-        .map(|xs| {
+        .zip(moments.par_chunks(chunk))
+        .map(|(xs, ms)| {
             let mut index: FxHashMap<u128, usize> = FxHashMap::default();
             let mut out: Vec<Entry> = Vec::new();
-            for x in xs {
+            for (x, mo) in xs.iter().zip(ms) {
                 let st = space.state(x.state);
                 let (scaled, dem_ok) = infos.scaled(x.state);
                 let e2 = x.e && st.truth_in_top;
@@ -289,14 +349,19 @@ fn propagate(layer: &[Entry], space: &StateSpace, infos: &Infos, advance: &FxHas
                     let k = key(t.child, combo, e2, dem_ok);
                     let n = &x.n * p;
                     let m = &x.m * r;
+                    let s = [&mo[0] * p, &mo[1] * p, &mo[2] * p];
                     match index.get(&k) {
                         Some(&i) => {
-                            out[i].n += n;
-                            out[i].m += m;
+                            let y: &mut Entry = &mut out[i];
+                            y.n += n;
+                            y.m += m;
+                            for (a, b) in y.s.iter_mut().zip(s) {
+                                *a += b;
+                            }
                         }
                         None => {
                             index.insert(k, out.len());
-                            out.push(Entry { state: t.child, combo, e: e2, dem_ok, n, m });
+                            out.push(Entry { state: t.child, combo, e: e2, dem_ok, n, m, s });
                         }
                     }
                 }
@@ -311,8 +376,12 @@ fn propagate(layer: &[Entry], space: &StateSpace, infos: &Infos, advance: &FxHas
             let k = key(x.state, x.combo, x.e, x.dem_ok);
             match index.get(&k) {
                 Some(&i) => {
-                    next[i].n += x.n;
-                    next[i].m += x.m;
+                    let y = &mut next[i];
+                    y.n += x.n;
+                    y.m += x.m;
+                    for (a, b) in y.s.iter_mut().zip(x.s) {
+                        *a += b;
+                    }
                 }
                 None => {
                     index.insert(k, next.len());
@@ -337,12 +406,17 @@ pub fn run(
     let truth = scenario.truth;
 
     let mut infos = Infos::default();
-    let mut layer = vec![Entry { state: 0, combo: 0, e: true, dem_ok: true, n: BigUint::one(), m: BigUint::one() }];
+    let zero3 = || [BigUint::zero(), BigUint::zero(), BigUint::zero()];
+    let mut layer =
+        vec![Entry { state: 0, combo: 0, e: true, dem_ok: true, n: BigUint::one(), m: BigUint::one(), s: zero3() }];
     // Denominators of the current layer: probabilities are n / den_p, weighted ones m / den_r.
     let mut den_p = BigUint::one();
     let mut den_r = BigUint::one();
     let mut mass_conserved = true;
     let (mut event_e, mut cubed, mut queries, mut product) = (vec![], vec![], vec![], vec![]);
+    let (mut sum_cubed, mut inverse_post) = (vec![], vec![]);
+    // The moments' denominator: the lcm of the denominators of every θ met so far.
+    let mut q = BigUint::one();
     let (mut theta_sum, mut cubed_sum) = (RunningSum::default(), RunningSum::default());
     let mut thetas = Thetas::default();
     let (mut nodes, mut nodes_checked, mut violations) = (0u64, 0u64, 0u64);
@@ -359,6 +433,27 @@ pub fn run(
         for x in &layer {
             infos.get(&space, x.state, truth, &mut thetas);
         }
+        if d > 0 {
+            inverse_post.push(inverse_truth_posterior(&layer, &space, truth, &den_p));
+        }
+        // Bring the moments over a `Q` that every θ of this layer divides.
+        let q_new = common_denominator(&thetas.values).lcm(&q);
+        if q_new != q {
+            let f = &q_new / &q;
+            let f2 = &f * &f;
+            let f3 = &f2 * &f;
+            layer.par_iter_mut().for_each(|x| {
+                x.s[0] *= &f;
+                x.s[1] *= &f2;
+                x.s[2] *= &f3;
+            });
+            q = q_new;
+        }
+        let t_of: Vec<BigUint> = thetas.values.iter().map(|th| scale(th, &q)).collect();
+        let moments: Vec<[BigUint; 3]> =
+            layer.par_iter().map(|x| moments_after(&x.n, &x.s, &t_of[infos.theta_id(x.state)])).collect();
+        let cube_total = moments.iter().fold(BigUint::zero(), |t, m| t + &m[2]);
+        sum_cubed.push(Rational::new(BigInt::from(cube_total), BigInt::from(&den_p * num_traits::pow(q.clone(), 3))));
         let mut total = BigUint::zero();
         let mut e_mass = BigUint::zero();
         let mut by_theta: Vec<(BigUint, BigUint)> = vec![Default::default(); thetas.len()];
@@ -405,7 +500,7 @@ pub fn run(
                 advance.entry((x.combo, t.action)).or_insert_with(|| trackers.advance(x.combo, d + 1, t.action));
             }
         }
-        let next = propagate(&layer, &space, &infos, &advance);
+        let next = propagate(&layer, &moments, &space, &infos, &advance);
         if next.len() > opts.max_states {
             return Err(EngineError::TooLarge(format!(
                 "the lumped engine stopped after depth {d}: depth {} would hold {} merged states, more than \
@@ -431,6 +526,9 @@ pub fn run(
         tick(d as u64 + 1, depth as u64);
     }
     nodes += layer.len() as u64;
+    if depth > 0 {
+        inverse_post.push(inverse_truth_posterior(&layer, &space, truth, &den_p));
+    }
     let total = layer.iter().fold(BigUint::zero(), |t, x| t + &x.n);
     mass_conserved &= total == den_p;
     let to_p = |n: BigUint| Rational::new(BigInt::from(n), BigInt::from(den_p.clone()));
@@ -454,6 +552,8 @@ pub fn run(
         query_cubed_sum: cubed,
         expected_queries: queries,
         expected_product: product,
+        query_sum_cubed: sum_cubed,
+        inverse_truth_posterior: inverse_post,
         nodes_checked,
         violations,
         events,

@@ -99,6 +99,13 @@ pub struct Figures {
     pub expected_queries: Vec<Rational>,
     /// `E_im[Π_{k≤t} (1+θ_k)]`.
     pub expected_product: Vec<Rational>,
+    /// `E_im[(Σ_{k≤t} θ_k)³]`: the cube of the query sum, whose ratio to `t²`
+    /// bounds it by `E[Σθ³]` pointwise (`(Σθ)³ ≤ t²·Σθ³`).
+    pub query_sum_cubed: Vec<Rational>,
+    /// `E_im[1 / post_{t+1}(μ)]`, the truth's reciprocal posterior after `t`
+    /// steps; `None` is `+∞` (the truth's posterior is 0 on a history of
+    /// positive probability, which only a wrong imitator can reach).
+    pub inverse_truth_posterior: Vec<Option<Rational>>,
     /// Nodes (or merged states) with the truth collected where the per-step bound was checked.
     pub nodes_checked: u64,
     /// Those at which some action breaks it.

@@ -97,6 +97,17 @@ pub fn fits_u128(denominators: &[&BigUint], factor: u64, depth: usize) -> bool {
     })
 }
 
+/// Whether `Π base^exp` over `terms` is below `2^127`, so that any integer
+/// bounded by it fits a `u128`.
+pub fn fits_u128_product(terms: &[(&BigUint, usize)]) -> bool {
+    // Cheap rejection before forming a large power: `base ≥ 2^(bits-1)`.
+    let low: u64 = terms.iter().map(|(b, e)| b.bits().saturating_sub(1).saturating_mul(*e as u64)).sum();
+    if low > 127 {
+        return false;
+    }
+    terms.iter().fold(BigUint::one(), |p, (b, e)| p * num_traits::pow((*b).clone(), *e)).bits() <= 127
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

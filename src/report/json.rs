@@ -43,7 +43,9 @@ pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) ->
             "holds": v.query_cubed_sum.holds
         },
         "expected_queries": {"by_depth": list(&f.expected_queries)},
+        "query_sum_cubed": {"by_depth": list(&f.query_sum_cubed)},
         "expected_product": {"by_depth": list(&f.expected_product)},
+        "inverse_truth_posterior": {"by_depth": f.inverse_truth_posterior.iter().map(|x| x.as_ref().map(ex).unwrap_or(Value::Null)).collect::<Vec<_>>()},
         "per_step_ratio": {
             "nodes_checked": v.per_step_ratio.nodes_checked,
             "violations": v.per_step_ratio.violations,

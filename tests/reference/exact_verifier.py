@@ -89,15 +89,20 @@ def main():
     theta_sum = [F(0)] * T
     cubed_sum = [F(0)] * T
     product = [F(0)] * T
+    sum_cubed = [F(0)] * T  # E[(Σ_{k≤t} θ_k)³]
+    inverse_post = [F(0)] * T  # E[1/post_{t+1}(μ)]; None: infinite
     mass = [F(0)] * (T + 1)
     checked = violations = nodes = 0
     p_im, p_im_e = {}, {}
 
-    def walk(hist, post, p, prod, e, d):
+    def walk(hist, post, p, prod, s, e, d):
+        """s: the query sum Σθ of the steps before this node."""
         nonlocal checked, violations, nodes
         nodes += 1
         mass[d] += p
         world = tuple(hist)
+        if d > 0 and inverse_post[d - 1] is not None:
+            inverse_post[d - 1] = None if post[truth] == 0 else inverse_post[d - 1] + p / post[truth]
         if d == T:
             p_im[world] = p_im.get(world, F(0)) + p
             if e:
@@ -113,6 +118,7 @@ def main():
         theta_sum[d] += p * theta
         cubed_sum[d] += p * theta ** 3
         product[d] += p * prod * (1 + theta)
+        sum_cubed[d] += p * (s + theta) ** 3
         if in_top:
             checked += 1
             if any(m[a] > mu[a] or m[a] + theta * mu[a] > (1 + theta) * mu[a] for a in range(len(A))):
@@ -124,16 +130,16 @@ def main():
                     continue
                 if q:
                     ws = [post[i] * dists[i][a] for i in range(len(models))]
-                    s = sum(ws)
-                    post2 = [x / s for x in ws]
+                    total = sum(ws)
+                    post2 = [x / total for x in ws]
                 else:
                     post2 = post
                 for o, po in enumerate(env_dist(a)):
                     if po == 0:
                         continue
-                    walk(hist + [(a, o)], post2, p * pa * po, prod * (1 + theta), e2, d + 1)
+                    walk(hist + [(a, o)], post2, p * pa * po, prod * (1 + theta), s + theta, e2, d + 1)
 
-    walk([], prior, F(1), F(1), True, 0)
+    walk([], prior, F(1), F(1), F(0), True, 0)
 
     # The demonstrator alone.
     p_dem = {}
@@ -197,6 +203,8 @@ def main():
         "query_cubed_sum": [fmt(x) for x in cumulative(cubed_sum)],
         "expected_queries": [fmt(x) for x in cumulative(theta_sum)],
         "expected_product": [fmt(x) for x in product],
+        "query_sum_cubed": [fmt(x) for x in sum_cubed],
+        "inverse_truth_posterior": [None if x is None else fmt(x) for x in inverse_post],
         "event_e_bound": fmt(1 - alpha / w_mu),
         "query_cubed_bound": fmt(len(A) * alpha ** -3 * (24 / w_mu + 12)),
         "nodes": nodes,
