@@ -138,7 +138,7 @@ fn moments_after(n: &BigUint, s: &[BigUint; 3], t: &BigUint) -> [BigUint; 3] {
     let t2n = t * &tn;
     let three = BigUint::from(3u32);
     let m1 = &s[0] + &tn;
-    let m2 = &s[1] + (t * &s[0] << 1) + &t2n;
+    let m2 = &s[1] + ((t * &s[0]) << 1) + &t2n;
     let m3 = &s[2] + &three * t * &s[1] + &three * t * t * &s[0] + t * &t2n;
     [m1, m2, m3]
 }

@@ -167,9 +167,9 @@ fn events_table(runs: &[VariantRun]) -> String {
                     n = runs.len()
                 );
             }
-            let _ = write!(
+            let _ = writeln!(
                 t,
-                "<td>{}</td><td>{}</td>{}<td>{}</td>{}</tr>\n",
+                "<td>{}</td><td>{}</td>{}<td>{}</td>{}</tr>",
                 esc(&r.label),
                 esc(&exact_and_approx(&e.figures.p_im_and_e)),
                 ratio(&e.ratio_im_and_e),

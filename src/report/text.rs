@@ -69,12 +69,11 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
     );
     let _ = writeln!(
         out,
-        "  {}{}{}   {} {}",
+        "  {}{}{}   {} result",
         pad("check", 42),
         pad_left("at t", 6),
         pad_left("measured", 13),
         pad("bound", 13),
-        "result"
     );
     for r in &rows {
         let (measured, bound) = match (&r.measured, r.relation) {
