@@ -10,6 +10,7 @@ pub mod demonstrator;
 pub mod exhaustive;
 pub mod lumped;
 pub mod scaled;
+pub mod settled;
 pub mod space;
 
 use crate::number::Rational;
