@@ -111,23 +111,40 @@ fn sync_folder(dir: &Path) {
 /// beside it (through a buffer), which replaces `path` only once `write` has
 /// returned `Ok` and the data is on disk. On any error the temporary file is
 /// removed and `path` is as it was.
+///
+/// A path that is not a regular file (a device such as `/dev/stdout`, a
+/// named pipe) is a stream, not a file to replace: it is written directly. A
+/// symbolic link is followed: the file it points to is replaced.
 pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T, WriteError> {
-    if path.is_dir() {
-        return Err(invalid(path, "cannot write", "is a folder"));
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(invalid(path, "cannot write", "is a folder")),
+        Ok(m) if !m.is_file() => {
+            let file = OpenOptions::new().write(true).open(path).map_err(fail(path, "cannot open"))?;
+            let mut w = BufWriter::new(file);
+            let value = write(&mut w).map_err(fail(path, "cannot write"))?;
+            w.flush().map_err(fail(path, "cannot write"))?;
+            return Ok(value);
+        }
+        _ => {}
     }
-    let tmp = temporary_beside(path)?;
+    let resolved = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).map_err(fail(path, "cannot resolve the link"))?,
+        _ => path.to_path_buf(),
+    };
+    let target = resolved.as_path();
+    let tmp = temporary_beside(target)?;
     let file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(fail(path, "cannot create"))?;
     let written = (|| -> Result<T, WriteError> {
         let mut w = BufWriter::new(Slow(file));
         let value = write(&mut w).map_err(fail(path, "cannot write"))?;
         let file = w.into_inner().map_err(|e| fail(path, "cannot write")(e.into_error()))?;
         file.0.sync_all().map_err(fail(path, "cannot write"))?;
-        fs::rename(&tmp, path).map_err(fail(path, "cannot replace"))?;
+        fs::rename(&tmp, target).map_err(fail(path, "cannot replace"))?;
         Ok(value)
     })();
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
-    } else if let Some(dir) = path.parent() {
+    } else if let Some(dir) = target.parent() {
         sync_folder(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
     }
     written
