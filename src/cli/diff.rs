@@ -1,6 +1,7 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
 use imitator::imitator::Variant;
+use imitator::limits::{excerpt, MAX_NUMBER_LEN};
 use imitator::number::{parse_rational, Rational};
 use imitator::policy::{diff, history_json, history_text, read_lines, size, DiffReport, Tolerance};
 use imitator::scenario::Scenario;
@@ -60,12 +61,15 @@ pub struct Args {
 fn parse_tolerance(text: &str) -> anyhow::Result<Rational> {
     let r = match parse_rational(text) {
         Ok(r) => r,
+        Err(e) if text.len() > MAX_NUMBER_LEN => anyhow::bail!("--tolerance {e}"),
         Err(_) => text
             .trim()
             .parse::<f64>()
             .ok()
             .and_then(Rational::from_float)
-            .ok_or_else(|| anyhow::anyhow!("--tolerance `{text}` is not a number (e.g. 1e-9, 0.001 or 1/1000)"))?,
+            .ok_or_else(|| {
+                anyhow::anyhow!("--tolerance `{}` is not a number (e.g. 1e-9, 0.001 or 1/1000)", excerpt(text))
+            })?,
     };
     anyhow::ensure!(!r.is_negative(), "--tolerance must not be negative");
     Ok(r)
