@@ -291,7 +291,8 @@ fn key_at(source: &str, offset: usize) -> Option<String> {
             b'[' if frames.is_empty() && key.is_none() && pending.is_empty() => {
                 let array = b.get(i + 1) == Some(&b'[');
                 let start = i + if array { 2 } else { 1 };
-                let Some(len) = source[start..].find(']') else { return None };
+                let line = source[start..].split('\n').next().unwrap_or("");
+                let len = line.find(']')?;
                 if start + len >= end {
                     return None;
                 }
@@ -349,7 +350,7 @@ fn key_at(source: &str, offset: usize) -> Option<String> {
     }
     // At the start of a key (say, one written twice), the key is the one that follows.
     if pending.is_empty() && awaiting_key(&frames, &key) {
-        let line = source[end..].split('\n').next().unwrap_or("");
+        let line = source.get(end..).unwrap_or("").split('\n').next().unwrap_or("");
         if let Some((k, _)) = line.split_once('=') {
             let k = k.trim().replace(['"', '\''], "");
             if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || "_-. ".contains(c)) {
@@ -725,6 +726,24 @@ after_action = { a = ["1/4", "3/4"], b = ["0", "1"] }
         let s = Scenario::parse(TWO, "two.toml", "two").unwrap();
         let again = Scenario::parse(&s.to_toml(), "again.toml", "x").unwrap();
         assert_eq!(again.to_toml(), s.to_toml());
+    }
+
+    #[test]
+    fn the_key_of_a_position_is_read_off_the_text() {
+        let text = "depth = 1\n[[models]]\nname = 'x'\n[[models]]\nprior = 1e400 # c\n\
+                    after_action = { a = [\"1\", \"2\",\n  3e9], \"b\" = [] }\n[environment]\niid = [\n";
+        let at = |needle: &str| key_at(text, text.find(needle).unwrap());
+        assert_eq!(at("1\n").as_deref(), Some("depth"));
+        assert_eq!(at("1e400").as_deref(), Some("models[1].prior"));
+        assert_eq!(at("3e9").as_deref(), Some("models[1].after_action.a[2]"));
+        assert_eq!(at("[] }").as_deref(), Some("models[1].after_action.b"));
+        assert_eq!(key_at(text, text.len()).as_deref(), Some("environment.iid[0]"));
+        // At the start of a line, the key that follows; before any key, none.
+        assert_eq!(at("name").as_deref(), Some("models[0].name"));
+        assert_eq!(key_at(text, 0).as_deref(), Some("depth"));
+        assert_eq!(key_at("\r", 0), None);
+        assert_eq!(reason_at("\r", 0), "a carriage return (\\r) must be followed by a line feed (\\n)");
+        assert_eq!(reason_at("a\u{1}", 1), "the control character U+0001 is not allowed here");
     }
 
     #[test]

@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else { return };
     let s = Scenario::parse(SCENARIO, "markov-weather.toml", "markov-weather").expect("the example is valid");
     let horizon = 1 + (pick & 3) as usize;
-    let variant = [Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture][(pick >> 2 & 3) as usize];
+    let variant =
+        [Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture][(pick >> 2 & 3) as usize];
     let rule = Standard::new(variant, (pick >> 4) as usize % 3);
     match policy::read_lines(&s, file, horizon) {
         Err(e) => {
@@ -25,7 +26,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(!e.message.trim().is_empty(), "line {}: an empty reason", e.line);
         }
         Ok(theirs) => {
-            let tol = if pick & 0x80 == 0 { Tolerance::default() } else { Tolerance::uniform(&imitator::number::ratio(1, 1000)) };
+            let tol = if pick & 0x80 == 0 {
+                Tolerance::default()
+            } else {
+                Tolerance::uniform(&imitator::number::ratio(1, 1000))
+            };
             let r = policy::diff(&s, &rule, theirs, horizon, &tol);
             let _ = r.agrees();
             for f in r.first.iter().flat_map(|d| &d.fields) {

@@ -62,14 +62,9 @@ fn parse_tolerance(text: &str) -> anyhow::Result<Rational> {
     let r = match parse_rational(text) {
         Ok(r) => r,
         Err(e) if text.len() > MAX_NUMBER_LEN => anyhow::bail!("--tolerance {e}"),
-        Err(_) => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(Rational::from_float)
-            .ok_or_else(|| {
-                anyhow::anyhow!("--tolerance `{}` is not a number (e.g. 1e-9, 0.001 or 1/1000)", excerpt(text))
-            })?,
+        Err(_) => text.trim().parse::<f64>().ok().and_then(Rational::from_float).ok_or_else(|| {
+            anyhow::anyhow!("--tolerance `{}` is not a number (e.g. 1e-9, 0.001 or 1/1000)", excerpt(text))
+        })?,
     };
     anyhow::ensure!(!r.is_negative(), "--tolerance must not be negative");
     Ok(r)
