@@ -189,7 +189,7 @@ impl Ctx<'_> {
         let (line, column) = line_column(self.source, span.start);
         ScenarioError::Invalid {
             file: self.file.to_string(),
-            key: key.to_string(),
+            key: crate::limits::excerpt(key),
             line,
             column,
             message: message.into(),

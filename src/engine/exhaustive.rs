@@ -197,7 +197,8 @@ pub fn run(
     }
     let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
         EngineError::TooLarge(format!(
-            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS}; \
+            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS} \
+             (limits::MAX_WORLDS); \
              lower --depth or use --engine lumped (which reports worst_case as null)"
         ))
     })? as usize;
