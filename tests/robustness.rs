@@ -281,7 +281,7 @@ fn write_case(bytes: &[u8], ext: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 100, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_as_a_scenario(bytes in vec(any::<u8>(), 0..200), which in any::<u8>()) {
