@@ -190,8 +190,8 @@ fn killing_policy_at_any_moment_leaves_the_old_file_or_the_complete_new_one() {
     let mut before = old.clone();
     let mut caught_mid_write = 0;
     for k in 0..10u64 {
-        let mut child = slow(&["policy", &coins, "--depth", "6", "--out", out_s], 3);
-        std::thread::sleep(Duration::from_millis(20 + 60 * k));
+        let mut child = slow(&["policy", &coins, "--depth", "6", "--out", out_s], 5);
+        std::thread::sleep(Duration::from_millis(30 + 90 * k));
         child.kill().unwrap();
         child.wait().unwrap();
         let now = read(&out);
@@ -248,8 +248,8 @@ fn killing_report_at_any_moment_leaves_the_old_folder_or_the_complete_new_one() 
     let mut before = old.clone();
     let mut caught_mid_write = 0;
     for k in 0..10u64 {
-        let mut child = slow(&["report", &new_scenario, "--depth", "4", "--out", out.to_str().unwrap()], 15);
-        std::thread::sleep(Duration::from_millis(40 + 50 * k));
+        let mut child = slow(&["report", &new_scenario, "--depth", "4", "--out", out.to_str().unwrap()], 25);
+        std::thread::sleep(Duration::from_millis(40 + 60 * k));
         child.kill().unwrap();
         child.wait().unwrap();
         let now = snapshot(&out);

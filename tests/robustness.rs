@@ -223,6 +223,55 @@ fn token() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// A value at the edge of what a key accepts, put in place of the key's value.
+fn edge_value() -> impl Strategy<Value = (&'static str, String)> {
+    let long = format!("\"1{}\"", "0".repeat(20_000));
+    let values: Vec<(&'static str, String)> = [
+        ("depth", "0"),
+        ("depth", "1001"),
+        ("depth", "100001"),
+        ("depth", "4294967296"),
+        ("depth", "4294967297"),
+        ("depth", "9223372036854775807"),
+        ("depth", "18446744073709551616"),
+        ("depth", "-1"),
+        ("alpha", "nan"),
+        ("alpha", "inf"),
+        ("alpha", "0.1"),
+        ("alpha", "\"1/0\""),
+        ("alpha", "\"\""),
+        ("prior", "nan"),
+        ("prior", "-inf"),
+        ("prior", "99999999999999999999"),
+        ("prior", "\"0\""),
+        ("name", "\"\""),
+        ("name", "\"\\r\""),
+        ("truth", "\"\""),
+        ("actions", "[\"\"]"),
+        ("actions", "[]"),
+    ]
+    .iter()
+    .map(|(k, v)| (*k, v.to_string()))
+    .chain([("prior", long.clone()), ("alpha", long)])
+    .collect();
+    proptest::sample::select(values)
+}
+
+/// `text` with the value of the first line `key = …` replaced by `value`.
+fn set_value(text: &str, key: &str, value: &str) -> String {
+    let mut done = false;
+    text.lines()
+        .map(|l| {
+            if !done && l.starts_with(&format!("{key} = ")) {
+                done = true;
+                format!("{key} = {value}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 enum Mutation {
     Insert(usize, Vec<u8>),
@@ -292,8 +341,17 @@ proptest! {
     }
 
     #[test]
-    fn mutated_scenarios(base in 0..BASES.len(), mutations in vec(mutation(), 1..4), which in any::<u8>()) {
-        let bytes = mutate(BASES[base].as_bytes(), &mutations);
+    fn mutated_scenarios(
+        base in 0..BASES.len(),
+        edge in proptest::option::of(edge_value()),
+        mutations in vec(mutation(), 0..4),
+        which in any::<u8>(),
+    ) {
+        let text = match &edge {
+            Some((key, value)) => set_value(BASES[base], key, value),
+            None => BASES[base].to_string(),
+        };
+        let bytes = mutate(text.as_bytes(), &mutations);
         let file = write_case(&bytes, "toml");
         check(&scenario_commands(&file, which), |e| about_scenario(&file, e));
         let _ = std::fs::remove_file(&file);
