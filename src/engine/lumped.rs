@@ -420,7 +420,7 @@ pub fn run(
     let (mut theta_sum, mut cubed_sum) = (RunningSum::default(), RunningSum::default());
     let mut thetas = Thetas::default();
     let (mut nodes, mut nodes_checked, mut violations) = (0u64, 0u64, 0u64);
-    let mut states_per_depth = Vec::with_capacity(depth);
+    let mut states_per_depth = Vec::new();
     let mut peak = 0u64;
 
     for d in 0..depth {

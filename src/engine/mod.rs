@@ -149,7 +149,7 @@ pub struct RunOptions {
 impl RunOptions {
     /// The defaults: 5 million merged states and 8 GiB per layer.
     pub fn new(depth: usize) -> Self {
-        RunOptions { depth, max_states: 5_000_000, max_memory: 8 << 30 }
+        RunOptions { depth, max_states: crate::limits::DEFAULT_MAX_STATES, max_memory: crate::limits::MAX_LAYER_MEMORY }
     }
 }
 
@@ -176,6 +176,7 @@ pub fn run_with(
     opts: RunOptions,
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
+    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth)).map_err(EngineError::TooLarge)?;
     match kind {
         EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
         EngineKind::Lumped => lumped::run(
