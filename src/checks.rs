@@ -5,7 +5,7 @@
 //! constants search compare against the same numbers.
 
 use crate::engine::{EventFigures, Figures};
-use crate::number::Rational;
+use crate::number::{Prob, Rational};
 use crate::scenario::Scenario;
 use num_bigint::BigUint;
 use num_integer::Integer;
@@ -16,9 +16,83 @@ pub fn event_e_bound(alpha: &Rational, truth_weight: &Rational) -> Rational {
     Rational::one() - alpha / truth_weight
 }
 
+/// The paper's constants in its bound on `E[Σ θ³]`: `24` and `12` of
+/// `|A| · α⁻³ · (24 / w(μ) + 12)`.
+pub const PAPER_CONSTANTS: (i64, i64) = (24, 12);
+
 /// `|A| · α⁻³ · (24 / w(μ) + 12)`: the paper's bound on `E[Σ θ³]`.
 pub fn query_cubed_bound(actions: usize, alpha: &Rational, truth_weight: &Rational) -> Rational {
-    query_cubed_bound_with(actions, alpha, truth_weight, 24, 12)
+    query_cubed_bound_with(actions, alpha, truth_weight, PAPER_CONSTANTS.0, PAPER_CONSTANTS.1)
+}
+
+/// The constants `(24·s, 12·s)` that would make the paper's bound on `E[Σθ³]`
+/// exactly `s` times as large: with `s` the ratio measured / bound of a run,
+/// the smallest constants in the paper's form that its figure still respects.
+pub fn scaled_constants(s: &Rational) -> (Rational, Rational) {
+    let (c1, c2) = PAPER_CONSTANTS;
+    (s * Rational::from_integer(c1.into()), s * Rational::from_integer(c2.into()))
+}
+
+/// `t²`: the slides' `O(t²)` for `E Π(1+θ)`, compared as a ratio.
+pub fn t_squared(t: usize) -> Rational {
+    let t = Rational::from_integer((t as u64).into());
+    &t * &t
+}
+
+/// `2^T`: the trivial bound on `P_im(h ∧ E_T) / P_dem(h)`, since every factor
+/// `1 + θ` of the chain of per-step ratios is at most 2.
+pub fn worst_case_trivial_bound(depth: usize) -> Rational {
+    Rational::from_integer(num_bigint::BigInt::from(2u32).pow(depth as u32))
+}
+
+/// The bad-events bound of `proofs/bad-events.md`, for drawing only: for every
+/// `K > 1`, `P_im(B ∧ E_T) ≤ K·P_dem(B) + C·T²/(ln K)³`, where `C` is the
+/// paper's bound on `E[Σθ³]` (`query_bound`), here at its best `K` (found by
+/// a scan in `f64`, so approximate) and capped at 1. Never verified: the
+/// verifier checks `P_im(B)` exactly against the bookkeeping identity, and
+/// reports the exact worst-case curve this bound lies above.
+pub fn bad_events_bound_approx(query_bound: f64, depth: usize, p_dem: f64) -> f64 {
+    if p_dem <= 0.0 {
+        return 0.0;
+    }
+    if p_dem >= 1.0 {
+        return 1.0;
+    }
+    let tail = query_bound * (depth as f64).powi(2);
+    // Beyond ln K = ln(1/p_dem), K·p_dem alone passes 1.
+    let top = -p_dem.ln();
+    let steps = 400;
+    (1..=steps)
+        .map(|i| {
+            let u = top * i as f64 / steps as f64;
+            (u + p_dem.ln()).exp() + tail / u.powi(3)
+        })
+        .fold(1.0, f64::min)
+}
+
+/// The per-step bound at one history where the truth is collected: whether
+/// some action breaks `m(a) ≤ μ(a)` or `π_im(a) = m(a) + θ·μ(a) ≤ (1+θ)·μ(a)`.
+///
+/// Written once over [`Prob`], for the engines (exact) and for property tests.
+pub fn breaks_per_step<P: Prob>(m: &[P], theta: &P, truth: &[P]) -> bool {
+    let one_plus = P::one() + theta.clone();
+    m.iter().zip(truth).any(|(m, mu)| {
+        let pi = m.clone() + theta.clone() * mu.clone();
+        *m > *mu || pi > one_plus.clone() * mu.clone()
+    })
+}
+
+/// How close one history comes to the per-step bound: the largest
+/// `m(a)/μ(a)` and `π_im(a)/((1+θ)·μ(a))` over the actions with `μ(a) > 0`
+/// (each at most 1 where the bound holds; 0 when no action qualifies).
+pub fn per_step_ratios(m: &[Rational], theta: &Rational, truth: &[Rational]) -> (Rational, Rational) {
+    let one_plus = Rational::one() + theta;
+    let (mut no_query, mut step) = (Rational::zero(), Rational::zero());
+    for (m, mu) in m.iter().zip(truth).filter(|(_, mu)| !mu.is_zero()) {
+        no_query = no_query.max(m / mu);
+        step = step.max((m + theta * mu) / (&one_plus * mu));
+    }
+    (no_query, step)
 }
 
 /// The same bound with other constants in place of 24 and 12 (for the constants search).
@@ -41,6 +115,11 @@ pub struct BoundRatio {
 }
 
 impl BoundRatio {
+    /// Whether the measured value passes the bound (`ratio > 1`).
+    pub fn exceeds(&self) -> bool {
+        self.ratio > Rational::one()
+    }
+
     fn new(measured: Rational, bound: Rational, depth: usize) -> Self {
         BoundRatio { ratio: &measured / &bound, measured, bound, depth }
     }
@@ -60,6 +139,15 @@ pub struct BoundRatios {
     pub product_horizon: BoundRatio,
 }
 
+impl BoundRatios {
+    /// Whether the run breaks a bound that the verifier checks: (a) the floor
+    /// on `P(E)` or (b) the paper's bound on `E[Σθ³]`. The products (c) and
+    /// (d) are compared with `t²` only, which is not a proved bound.
+    pub fn breaks_checked_bound(&self) -> bool {
+        self.event_e.exceeds() || self.query_cubed.exceeds()
+    }
+}
+
 /// The ratios measured / bound of one run to depth `T = figures.depth`.
 ///
 /// `P(E_t)` only falls and `E[Σθ³]_t` only grows with `t`, so their values at `T`
@@ -72,12 +160,11 @@ pub fn bound_ratios(scenario: &Scenario, figures: &Figures) -> BoundRatios {
     let event_e = BoundRatio::new(Rational::one() - p_e, alpha / w, t);
     let q = figures.query_cubed_sum.last().cloned().unwrap_or_else(Rational::zero);
     let query_cubed = BoundRatio::new(q, query_cubed_bound(scenario.actions.len(), alpha, w), t);
-    let square = |t: usize| Rational::from_integer(((t * t) as i64).into());
     let per_depth: Vec<BoundRatio> = figures
         .expected_product
         .iter()
         .enumerate()
-        .map(|(i, p)| BoundRatio::new(p.clone(), square(i + 1), i + 1))
+        .map(|(i, p)| BoundRatio::new(p.clone(), t_squared(i + 1), i + 1))
         .collect();
     let product = per_depth
         .iter()
@@ -421,11 +508,7 @@ pub fn lifetime_query_status(
 
 /// `value_t / t²` for `t = 1, 2, …`: how a figure compares with the slides' `O(t²)`.
 pub fn ratio_to_t2(by_depth: &[Rational]) -> Vec<Rational> {
-    by_depth
-        .iter()
-        .enumerate()
-        .map(|(i, v)| v / Rational::from_integer(((i as i64 + 1) * (i as i64 + 1)).into()))
-        .collect()
+    by_depth.iter().enumerate().map(|(i, v)| v / t_squared(i + 1)).collect()
 }
 
 /// The outcome of one check.
@@ -484,6 +567,9 @@ pub enum Shown {
 }
 
 /// One line of the verifier's table: every output (text, HTML, JSON) loops over these.
+///
+/// A row with [`Status::Undecided`] is shown as such everywhere; a new check
+/// is a new row, and every output shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The check's key in the JSON document (`event_e`, `query_cubed_sum`, …).
@@ -497,13 +583,25 @@ pub struct Row {
     pub relation: Option<Relation>,
     pub bound: Shown,
     pub status: Status,
+    /// The field that holds the bound in the check's JSON object (`bound`,
+    /// `proved_bound`, …), if the document shows it.
+    pub json_bound: Option<&'static str>,
+    /// The field that holds this row's own status in the check's JSON object
+    /// (`bound_holds`, …); `None` when only the object's `holds` speaks for it.
+    pub json_status: Option<&'static str>,
 }
 
 impl Verdict {
+    /// The bounds on `1 − P(E_T)` that the floors on `P(E)` amount to:
+    /// `(α/w(μ), α/((1+α)·w(μ)))`, the paper's and the proved one.
+    pub fn event_e_failure_bounds(&self) -> (Rational, Rational) {
+        (Rational::one() - &self.event_e.bound, Rational::one() - &self.event_e_proved.bound)
+    }
+
     /// The table of checks, in the order every output shows them. `unit`
     /// names what the per-step check counts (`node` or `merged state`).
     pub fn rows(&self, unit: &'static str) -> Vec<Row> {
-        let depth_row = |key, label: &str, kind, c: &DepthCheck, rel, status: Status| Row {
+        let depth_row = |key, label: &str, kind, c: &DepthCheck, rel, json: (&'static str, Option<&'static str>)| Row {
             key,
             label: label.to_string(),
             kind,
@@ -511,7 +609,9 @@ impl Verdict {
             measured: Shown::Exact(c.tightest().clone()),
             relation: Some(rel),
             bound: Shown::Exact(c.bound.clone()),
-            status,
+            status: Status::of(c.holds),
+            json_bound: Some(json.0),
+            json_status: json.1,
         };
         let mut rows = vec![
             depth_row(
@@ -520,7 +620,7 @@ impl Verdict {
                 RowKind::Claim,
                 &self.event_e_proved,
                 Relation::AtLeast,
-                Status::of(self.event_e_proved.holds),
+                ("proved_bound", None),
             ),
             depth_row(
                 "event_e",
@@ -528,7 +628,7 @@ impl Verdict {
                 RowKind::Implied,
                 &self.event_e,
                 Relation::AtLeast,
-                Status::of(self.event_e.holds),
+                ("bound", Some("bound_holds")),
             ),
             depth_row(
                 "query_cubed_sum",
@@ -536,7 +636,7 @@ impl Verdict {
                 RowKind::Claim,
                 &self.query_cubed_sum,
                 Relation::AtMost,
-                Status::of(self.query_cubed_sum.holds),
+                ("bound", Some("bound_holds")),
             ),
             depth_row(
                 "query_cubed_sum",
@@ -544,7 +644,7 @@ impl Verdict {
                 RowKind::Claim,
                 &self.query_cubed_proved,
                 Relation::AtMost,
-                Status::of(self.query_cubed_proved.holds),
+                ("proved_bound_squared", Some("proved_bound_holds")),
             ),
         ];
         let inv = &self.inverse_truth_posterior;
@@ -557,6 +657,8 @@ impl Verdict {
             relation: Some(Relation::AtMost),
             bound: Shown::Exact(inv.bound.clone()),
             status: Status::of(inv.holds),
+            json_bound: Some("bound"),
+            json_status: None,
         });
         let p = &self.per_step_ratio;
         rows.push(Row {
@@ -568,6 +670,8 @@ impl Verdict {
             relation: None,
             bound: Shown::Word("none may break it"),
             status: Status::of(p.holds),
+            json_bound: None,
+            json_status: None,
         });
         let u = &self.unprecedented;
         rows.push(Row {
@@ -579,6 +683,8 @@ impl Verdict {
             relation: Some(Relation::AtMost),
             bound: Shown::Exact(u.bound.clone()),
             status: Status::of(u.holds),
+            json_bound: Some("bound"),
+            json_status: None,
         });
         for ev in &self.events {
             rows.push(Row {
@@ -590,6 +696,8 @@ impl Verdict {
                 relation: Some(Relation::AtMost),
                 bound: Shown::Exact(ev.bound.clone()),
                 status: Status::of(ev.holds),
+                json_bound: Some("bound"),
+                json_status: None,
             });
         }
         rows.push(Row {
@@ -601,6 +709,8 @@ impl Verdict {
             relation: None,
             bound: Shown::Word("exactly"),
             status: Status::of(self.mass_conserved),
+            json_bound: None,
+            json_status: None,
         });
         rows
     }
@@ -618,6 +728,16 @@ mod tests {
         assert_eq!(query_cubed_bound(2, &ratio(1, 10), &ratio(1, 3)), ratio(168000, 1));
         // α > w(μ): the bound on E is negative.
         assert_eq!(event_e_bound(&ratio(1, 2), &ratio(1, 4)), ratio(-1, 1));
+    }
+
+    #[test]
+    fn the_bad_events_bound_is_vacuous_at_small_depths_and_falls_for_rare_events() {
+        // Three coins: C = 168000, T = 12. Vacuous (capped at 1) for every event of probability 10⁻¹².
+        assert_eq!(bad_events_bound_approx(168000.0, 12, 1e-12), 1.0);
+        // C·T² = 72 at T = 1: below 1 once (ln 1/p)³ passes 72·(a little), i.e. for p ≤ 1e-4.
+        let b = bad_events_bound_approx(72.0, 1, 1e-6);
+        assert!(b < 0.1 && b > 1e-6, "{b}");
+        assert_eq!(bad_events_bound_approx(72.0, 1, 0.0), 0.0);
     }
 
     #[test]

@@ -78,6 +78,24 @@ impl Event {
         }
     }
 
+    /// Why the event holds no world history of length `depth`, if it holds
+    /// none whatever the imitator does: a step beyond the horizon, a prefix
+    /// longer than it, or more occurrences than there are steps.
+    pub fn empty_at(&self, depth: usize) -> Option<String> {
+        match &self.kind {
+            EventKind::AtStep { step, .. } if *step > depth => {
+                Some(format!("at_step = {step} comes after the last step, {depth}"))
+            }
+            EventKind::Prefix { actions } if actions.len() > depth => {
+                Some(format!("its prefix has {} actions, more than the {depth} steps", actions.len()))
+            }
+            EventKind::AtLeast { count, .. } if *count > depth => {
+                Some(format!("at_least = {count} is more than the {depth} steps"))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a history whose tracker ended in `state` (after all `T` steps) is in the event.
     pub fn accepts(&self, state: u32) -> bool {
         match &self.kind {
@@ -128,5 +146,11 @@ mod tests {
         assert!(!late.contains(&[0, 0, 0]));
         let long = Event { name: "long".into(), kind: EventKind::Prefix { actions: vec![0, 0, 0, 0] } };
         assert!(!long.contains(&[0, 0, 0]));
+        assert_eq!(late.empty_at(3).as_deref(), Some("at_step = 4 comes after the last step, 3"));
+        assert_eq!(late.empty_at(4), None);
+        assert_eq!(long.empty_at(3).as_deref(), Some("its prefix has 4 actions, more than the 3 steps"));
+        let many = Event { name: "many".into(), kind: EventKind::AtLeast { action: 0, count: 4 } };
+        assert_eq!(many.empty_at(3).as_deref(), Some("at_least = 4 is more than the 3 steps"));
+        assert_eq!(many.empty_at(4), None);
     }
 }

@@ -10,11 +10,12 @@
 use crate::number::Prob;
 use crate::scenario::Scenario;
 use rand::Rng;
-use std::fmt;
-use std::str::FromStr;
 
-/// Which imitator runs (SPEC §2, *Variants*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which imitator runs: the paper's, or one of the baselines it is compared with.
+///
+/// Its names (`conservative`, `always-query`, `map`, `mixture`) are clap's:
+/// the same on the command line, in JSON and in every report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Variant {
     /// The paper's imitator: the minimum over the top set, query with the rest.
     Conservative,
@@ -26,34 +27,22 @@ pub enum Variant {
     Mixture,
 }
 
+crate::display_as_value_name!(Variant);
+
 impl Variant {
-    /// Every variant, in the order of SPEC §2.
-    pub const ALL: [Variant; 4] = [Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture];
+    /// Whether the variant trains, then deploys (`map`, `mixture`): only these have a warm-up.
+    pub fn has_warmup(self) -> bool {
+        matches!(self, Variant::Map | Variant::Mixture)
+    }
 
-    /// The name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Conservative => "conservative",
-            Variant::AlwaysQuery => "always-query",
-            Variant::Map => "map",
-            Variant::Mixture => "mixture",
+    /// The variant's label in reports and legends: its name, and its warm-up `K`
+    /// when it has one (`map (warm-up 2)`).
+    pub fn label(self, warmup: usize) -> String {
+        if self.has_warmup() {
+            format!("{self} (warm-up {warmup})")
+        } else {
+            self.to_string()
         }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Variant::ALL
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| format!("unknown variant `{s}`: use conservative, always-query, map or mixture"))
     }
 }
 
@@ -80,14 +69,6 @@ impl<P: Prob> Policy<P> {
     pub fn action_prob(&self, action: usize, truth: &[P]) -> P {
         self.m[action].clone() + self.theta.clone() * truth[action].clone()
     }
-
-    /// Whether the per-step bound fails at some action when the truth is collected:
-    /// `m(a) ≤ μ(a)` and `m(a) + θμ(a) ≤ (1+θ)μ(a)` for every `a` (SPEC §4).
-    pub fn violates_per_step(&self, truth: &[P]) -> bool {
-        let one_plus = P::one() + self.theta.clone();
-        (0..self.m.len())
-            .any(|a| self.m[a] > truth[a] || self.action_prob(a, truth) > one_plus.clone() * truth[a].clone())
-    }
 }
 
 /// Sorts models by posterior, largest first; ties go to the model declared earlier.
@@ -98,20 +79,50 @@ pub fn ranking<P: Prob>(posterior: &[P]) -> Vec<usize> {
     order
 }
 
-/// The α rule: walk the ranking and collect the model at rank `n` iff
-/// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict); stop at the first that is not.
-/// Rank 1 is always collected.
-pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
-    let mut top = Vec::new();
+/// The α rule's test of the model at one rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankTest<P> {
+    /// The model at this rank.
+    pub model: usize,
+    /// `Σ_{i<n} post(ν(i))`: the posteriors of the models ranked above it.
+    pub above: P,
+    /// `α · above`: what its posterior must exceed (strictly).
+    pub bar: P,
+    /// Whether its posterior exceeds the bar (rank 1 always does).
+    pub passes: bool,
+    /// Whether it is collected: it passes, and so does every model above it.
+    pub collected: bool,
+}
+
+/// The α rule at every rank: the model at rank `n` passes iff
+/// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict; rank 1 always passes), and
+/// the walk collects models until the first that does not pass.
+///
+/// With `every_rank`, the test is made at every rank (for a narration, which
+/// shows why the rest are left out); without it, the walk stops at the first
+/// model that is not collected and returns the collected ones only.
+pub fn alpha_tests<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P, every_rank: bool) -> Vec<RankTest<P>> {
+    let mut tests = Vec::with_capacity(ranking.len());
     let mut above = P::zero();
+    let mut walking = true;
     for (n, &i) in ranking.iter().enumerate() {
-        if n > 0 && posterior[i] <= alpha.clone() * above.clone() {
+        let bar = alpha.clone() * above.clone();
+        let passes = n == 0 || posterior[i] > bar;
+        walking &= passes;
+        if !walking && !every_rank {
             break;
         }
-        above = above + posterior[i].clone();
-        top.push(i);
+        let next = above.clone() + posterior[i].clone();
+        tests.push(RankTest { model: i, above, bar, passes, collected: walking });
+        above = next;
     }
-    top
+    tests
+}
+
+/// The top set: the models the α rule collects ([`alpha_tests`]), best first.
+/// Rank 1 is always collected.
+pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
+    alpha_tests(posterior, ranking, alpha, false).into_iter().map(|t| t.model).collect()
 }
 
 /// `m(a) = min_{ν ∈ top} ν(a)` and `θ = 1 − Σ_a m(a)`.
@@ -129,13 +140,19 @@ pub fn min_policy<P: Prob>(top: &[usize], dists: &[&[P]]) -> (Vec<P>, P) {
     (m, theta)
 }
 
+/// Bayes' rule before normalization: `post(ν)·ν(a)` for each model, and their sum.
+pub fn bayes_products<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -> (Vec<P>, P) {
+    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.clone() * d[action].clone()).collect();
+    let total = w.iter().fold(P::zero(), |s, x| s + x.clone());
+    (w, total)
+}
+
 /// Bayes' rule on one demonstrator action: `post'(ν) ∝ post(ν)·ν(a)`.
 ///
 /// Returns the posterior unchanged if every model gave `a` probability zero
 /// (which the truth's own actions never do).
 pub fn update_posterior<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -> Vec<P> {
-    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.clone() * d[action].clone()).collect();
-    let total = w.iter().fold(P::zero(), |s, x| s + x.clone());
+    let (w, total) = bayes_products(posterior, action, dists);
     if total.is_zero() {
         return posterior.to_vec();
     }
@@ -186,8 +203,10 @@ impl Standard {
         Standard { variant, warmup }
     }
 
-    fn in_warmup(&self, step: usize) -> bool {
-        matches!(self.variant, Variant::Map | Variant::Mixture) && step <= self.warmup
+    /// Whether step `step` (1-based) is one of the warm-up steps of `map` or
+    /// `mixture`, at which they ask whatever the posterior says.
+    pub fn in_warmup(&self, step: usize) -> bool {
+        self.variant.has_warmup() && step <= self.warmup
     }
 }
 
@@ -236,10 +255,7 @@ impl<P: Prob> Rule<P> for Standard {
     }
 
     fn name(&self) -> String {
-        match self.variant {
-            Variant::Map | Variant::Mixture => format!("{} (warm-up {})", self.variant, self.warmup),
-            v => v.to_string(),
-        }
+        self.variant.label(self.warmup)
     }
 }
 
@@ -276,6 +292,29 @@ pub struct StepRecord<P> {
     pub observation: usize,
     /// Whether the truth was in the top set at this step.
     pub truth_in_top: bool,
+    /// How the step was computed, when asked for ([`Imitator::sample_step_detailed`]).
+    pub detail: Option<Box<StepDetail<P>>>,
+}
+
+/// How the imitator computed one step, for a narration: everything `explain`
+/// shows is read from here, never computed again.
+#[derive(Debug, Clone)]
+pub struct StepDetail<P> {
+    /// The normalized posterior before the step, in declaration order.
+    pub posterior_before: Vec<P>,
+    /// The α rule's test at every rank of `policy.ranking`.
+    pub tests: Vec<RankTest<P>>,
+    /// Each model's distribution over actions at this history.
+    pub dists: Vec<Vec<P>>,
+    /// The uniform draw in `[0, 1)` that decided between acting alone (the
+    /// action whose interval of `m` holds it) and asking (beyond `Σ m(a)`).
+    pub u: P,
+    /// `ρ(o | h, a)`: the probability of the observation seen.
+    pub observation_prob: P,
+    /// After a query: Bayes' rule before normalization ([`bayes_products`]).
+    pub update: Option<(Vec<P>, P)>,
+    /// The normalized posterior after the step.
+    pub posterior_after: Vec<P>,
 }
 
 /// The imitator driven step by step over one history: a library user asks for
@@ -371,17 +410,41 @@ impl<'s, P: Prob> Imitator<'s, P> {
     /// Samples one step: act without a query with probability `m(a)`, otherwise
     /// ask the truth; then the environment answers. Records and returns it.
     pub fn sample_step<R: Rng>(&mut self, rng: &mut R) -> StepRecord<P> {
+        self.sample(rng, false)
+    }
+
+    /// [`Imitator::sample_step`] with the step's [`StepDetail`]: the same
+    /// draws from `rng`, so the same step.
+    pub fn sample_step_detailed<R: Rng>(&mut self, rng: &mut R) -> StepRecord<P> {
+        self.sample(rng, true)
+    }
+
+    fn sample<R: Rng>(&mut self, rng: &mut R, detailed: bool) -> StepRecord<P> {
         let policy = self.policy();
         let truth_in_top = policy.collects(self.scenario.truth);
+        let before = detailed.then(|| {
+            let dists: Vec<Vec<P>> = self.distributions().iter().map(|d| d.to_vec()).collect();
+            let tests = alpha_tests(&self.posterior, &policy.ranking, &self.alpha, true);
+            (self.posterior.clone(), tests, dists)
+        });
         let u = P::uniform(rng);
         let (queried, action) = match pick(&policy.m, &u) {
             Some(a) => (false, a),
             None => (true, sample(self.truth_distribution(), rng)),
         };
         let observation = sample(self.observation_distribution(action), rng);
+        let observation_prob = self.observation_distribution(action)[observation].clone();
         let step = self.step;
         self.record(queried, action, observation);
-        StepRecord { step, policy, queried, action, observation, truth_in_top }
+        let detail = before.map(|(posterior_before, tests, dists)| {
+            let update = queried.then(|| {
+                let d: Vec<&[P]> = dists.iter().map(Vec::as_slice).collect();
+                bayes_products(&posterior_before, action, &d)
+            });
+            let posterior_after = self.posterior.clone();
+            Box::new(StepDetail { posterior_before, tests, dists, u, observation_prob, update, posterior_after })
+        });
+        StepRecord { step, policy, queried, action, observation, truth_in_top, detail }
     }
 }
 

@@ -41,8 +41,23 @@
 //! println!("P(E_3) = {}", imitator::number::fmt_exact(&figures.event_e[2]));
 //! ```
 
+/// `Display` for enums that clap names ([`clap::ValueEnum`]): the name a value
+/// has on the command line is its name in JSON and in every report, written once.
+macro_rules! display_as_value_name {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let value = clap::ValueEnum::to_possible_value(self).expect("every value has a name");
+                f.write_str(value.get_name())
+            }
+        }
+    )*};
+}
+pub(crate) use display_as_value_name;
+
 pub mod atomic;
 pub mod checks;
+pub mod diff;
 pub mod engine;
 pub mod environment;
 pub mod event;
@@ -50,8 +65,10 @@ pub mod imitator;
 pub mod limits;
 pub mod model;
 pub mod number;
-pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod search;
 pub mod simulate;
+pub mod verify;
+
+pub use verify::verify;

@@ -6,7 +6,7 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -32,6 +32,8 @@ enum Command {
     Explain(cli::explain::Args),
     Report(cli::report::Args),
     Search(cli::search::Args),
+    Completions(cli::completions::CompletionsArgs),
+    Man(cli::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,8 @@ fn main() -> ExitCode {
         Command::Explain(a) => cli::explain::main(a),
         Command::Report(a) => cli::report::main(a),
         Command::Search(a) => cli::search::main(a),
+        Command::Completions(a) => cli::completions::completions(a, Cli::command()),
+        Command::Man(a) => cli::completions::man(a, Cli::command()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

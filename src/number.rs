@@ -153,6 +153,17 @@ pub fn fmt_readable(r: &Rational, max: usize) -> String {
     }
 }
 
+/// [`fmt_readable`] after the name of a quantity: `= n`, `= p/q ≈ d`, or
+/// `≈ d (…)` when the exact form is too long, so that no output reads `= ≈`.
+pub fn fmt_is(r: &Rational, max: usize) -> String {
+    let shown = fmt_readable(r, max);
+    if shown.starts_with('≈') {
+        shown
+    } else {
+        format!("= {shown}")
+    }
+}
+
 /// A short decimal approximation for people: six significant digits.
 ///
 /// Two cases are written so that the approximation never misleads: a value

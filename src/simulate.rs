@@ -6,12 +6,25 @@ use crate::scenario::Scenario;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// How much of an episode to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trace {
+    /// The summary only.
+    Off,
+    /// Every step ([`StepRecord`]), as `run --trace` prints it.
+    Steps,
+    /// Every step with how it was computed ([`crate::imitator::StepDetail`]), as `explain` tells it.
+    Detailed,
+}
+
 /// What one episode did.
 #[derive(Debug, Clone)]
 pub struct Episode<P> {
     pub steps: usize,
     pub seed: u64,
-    /// Every step, when asked for (`keep_trace`).
+    /// How much of the episode was kept.
+    pub kept: Trace,
+    /// Every step, unless the trace is [`Trace::Off`].
     pub trace: Vec<StepRecord<P>>,
     pub queries: usize,
     /// Whether the truth stayed in the top set at every step (the event `E`).
@@ -21,6 +34,9 @@ pub struct Episode<P> {
 
 /// Runs `steps` steps of `rule` on `scenario` with a ChaCha8 generator seeded by `seed`.
 ///
+/// `run` and `explain` both play their episode here, so the same seed tells
+/// the same story in both; a detailed trace draws exactly what a plain one does.
+///
 /// The same seed gives the same episode, for the exact and the `f64` imitator alike
 /// as long as no draw falls between their rounded cumulative sums.
 pub fn episode<'s, P: Prob>(
@@ -28,23 +44,27 @@ pub fn episode<'s, P: Prob>(
     rule: Box<dyn Rule<P> + 's>,
     steps: usize,
     seed: u64,
-    keep_trace: bool,
+    trace: Trace,
 ) -> Episode<P> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut im = Imitator::with_rule(scenario, rule);
-    let mut trace = Vec::new();
+    let mut records = Vec::new();
     let mut queries = 0;
     for _ in 0..steps {
-        let rec = im.sample_step(&mut rng);
+        let rec = match trace {
+            Trace::Detailed => im.sample_step_detailed(&mut rng),
+            _ => im.sample_step(&mut rng),
+        };
         queries += rec.queried as usize;
-        if keep_trace {
-            trace.push(rec);
+        if trace != Trace::Off {
+            records.push(rec);
         }
     }
     Episode {
         steps,
         seed,
-        trace,
+        kept: trace,
+        trace: records,
         queries,
         truth_always_top: im.truth_always_top(),
         final_posterior: im.posterior().to_vec(),

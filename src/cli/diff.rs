@@ -1,18 +1,17 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
-use imitator::imitator::Variant;
+use imitator::diff::{diff, read_lines, Tolerance};
+use imitator::engine::histories::size;
 use imitator::limits::{excerpt, MAX_NUMBER_LEN};
 use imitator::number::{parse_rational, Rational};
-use imitator::policy::{diff, history_json, history_text, read_lines, size, DiffReport, Tolerance};
-use imitator::scenario::Scenario;
-use num_traits::{Signed, Zero};
-use serde_json::{json, Value};
+use imitator::report;
+use num_traits::Signed;
 use std::path::PathBuf;
 
 /// Compare another implementation of the imitator with the exact policy, history by history
 ///
 /// THEIRS.jsonl holds one JSON object per line, in the format of `imitator
-/// policy` (docs/policy-line.schema.json). Each line needs at least:
+/// policy` (docs/policy-lines.md). Each line needs at least:
 ///
 ///   {"history": [{"query": false, "action": "heads", "observation": "-"}],
 ///    "m": {"heads": 0.25, "tails": 0.25}, "theta": 0.5}
@@ -83,111 +82,8 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let rule = a.imitator.rule();
     size(&s, &rule, horizon).map_err(anyhow::Error::msg)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);
-    if a.json {
-        super::out::print(&format!("{}\n", document(&s, &a, &r)))?;
-    } else {
-        super::out::print(&report(&s, &a, &r))?;
-    }
+    let text =
+        if a.json { format!("{}\n", report::diff::document(&s, rule, &r)) } else { report::diff::text(&s, rule, &r) };
+    super::out::print(&text)?;
     Ok(if r.agrees() { 0 } else { 1 })
-}
-
-fn document(s: &Scenario, a: &Args, r: &DiffReport) -> Value {
-    let first = r.first.as_ref().map(|d| {
-        json!({
-            "line": d.line,
-            "history": history_json(s, &d.history),
-            "fields": d.fields.iter().map(|f| json!({
-                "field": f.field,
-                "ours": f.ours,
-                "theirs": f.theirs,
-                "deviation": f.deviation.as_ref().map(|d| d.json()),
-            })).collect::<Vec<_>>(),
-        })
-    });
-    let largest = r.largest.as_ref().map(|l| {
-        json!({
-            "deviation": l.deviation.json(),
-            "field": l.field,
-            "line": l.line,
-            "history": history_json(s, &l.history),
-        })
-    });
-    json!({
-        "scenario": s.name,
-        "variant": a.imitator.variant.name(),
-        "warmup": a.imitator.warmup,
-        "depth": r.horizon,
-        "compared": r.compared,
-        "differing": r.differing,
-        "first_difference": first,
-        "largest_deviation": largest,
-        "unreachable": {
-            "count": r.unreachable.len(),
-            "histories": r.unreachable.iter().map(|(line, h)| json!({"line": line, "history": history_json(s, h)})).collect::<Vec<_>>(),
-        },
-        "missing": {
-            "count": r.missing,
-            "first": r.missing_first.iter().map(|h| history_json(s, h)).collect::<Vec<_>>(),
-        },
-        "agree": r.agrees(),
-    })
-}
-
-fn report(s: &Scenario, a: &Args, r: &DiffReport) -> String {
-    use std::fmt::Write;
-    let mut o = String::new();
-    let variant = match a.imitator.variant {
-        Variant::Map | Variant::Mixture => format!("{} (warm-up {})", a.imitator.variant, a.imitator.warmup),
-        v => v.to_string(),
-    };
-    let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
-    let _ = writeln!(o, "compared: {} histories, {} differ", r.compared, r.differing);
-    match &r.first {
-        None => {
-            let _ = writeln!(o, "first difference: none");
-        }
-        Some(d) => {
-            let _ = writeln!(o, "first difference: line {}, history {}", d.line, history_text(s, &d.history));
-            let w = d.fields.iter().map(|f| f.field.len()).max().unwrap_or(0).max(5);
-            let _ = writeln!(o, "  {:w$}  {:>24}  {:>24}  deviation", "field", "ours (exact)", "theirs");
-            for f in &d.fields {
-                let dev = f.deviation.as_ref().map(|d| d.text()).unwrap_or_else(|| "-".into());
-                let _ = writeln!(o, "  {:w$}  {:>24}  {:>24}  {dev}", f.field, f.ours, f.theirs);
-            }
-        }
-    }
-    match &r.largest {
-        None => {
-            let _ = writeln!(o, "largest deviation: none (no numbers compared)");
-        }
-        Some(l) if l.deviation.value.is_zero() => {
-            let _ = writeln!(o, "largest deviation: 0");
-        }
-        Some(l) => {
-            let _ = writeln!(
-                o,
-                "largest deviation: {} in {} at line {}, history {}",
-                l.deviation.text(),
-                l.field,
-                l.line,
-                history_text(s, &l.history)
-            );
-        }
-    }
-    let _ = writeln!(o, "unreachable histories they list: {}", r.unreachable.len());
-    for (line, h) in r.unreachable.iter().take(10) {
-        let _ = writeln!(o, "  line {line}: {}", history_text(s, h));
-    }
-    if r.unreachable.len() > 10 {
-        let _ = writeln!(o, "  …");
-    }
-    let _ = writeln!(o, "reachable histories they miss: {}", r.missing);
-    for h in &r.missing_first {
-        let _ = writeln!(o, "  {}", history_text(s, h));
-    }
-    if r.missing > r.missing_first.len() {
-        let _ = writeln!(o, "  …");
-    }
-    let _ = writeln!(o, "{}", if r.agrees() { "AGREE" } else { "DISAGREE" });
-    o
 }

@@ -1,6 +1,8 @@
 //! `imitator explain`: a narrated run for a newcomer.
 
+use imitator::number::Rational;
 use imitator::report::explain::explain;
+use imitator::simulate::{episode, Trace};
 
 /// Tell one episode step by step: the posterior, the α rule with its numbers, m(a), θ, the draw and the update.
 ///
@@ -14,6 +16,8 @@ pub struct Args {
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.episode.file)?;
     let steps = a.episode.steps(&s)?;
-    super::out::print(&explain(&s, a.episode.imitator.variant, a.episode.imitator.warmup, steps, a.episode.seed).text)?;
+    let imitator = a.episode.imitator.rule();
+    let ep = episode::<Rational>(&s, Box::new(imitator), steps, a.episode.seed, Trace::Detailed);
+    super::out::print(&explain(&s, imitator, &ep))?;
     Ok(0)
 }

@@ -1,10 +1,12 @@
 //! One module per subcommand: its arguments and a `main` that returns the exit status.
 //! Errors returned as `Err` are bad input (status 2).
 
+pub mod completions;
 pub mod diff;
 pub mod explain;
 pub mod out;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod search;
@@ -12,12 +14,49 @@ pub mod verify;
 
 use imitator::imitator::{Standard, Variant};
 use imitator::limits::{self, MAX_THREADS};
+use imitator::report::csv;
 use imitator::scenario::Scenario;
+use imitator::verify::Verified;
+use std::io::Write;
 use std::path::Path;
 
 /// Reads a scenario or returns its error (which names the file, the key and line:column).
 pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     Scenario::from_file(path).map_err(anyhow::Error::new)
+}
+
+/// Warns on standard error of each declared event that cannot happen at `depth`
+/// (its figures are 0, whatever the imitator does): a likely mistake in the scenario.
+pub fn warn_empty_events(s: &Scenario, file: &Path, depth: usize) {
+    for e in &s.events {
+        if let Some(why) = e.empty_at(depth) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {}: event “{}” cannot happen in {depth} steps ({why}): its probabilities are all 0",
+                file.display(),
+                e.name
+            );
+        }
+    }
+}
+
+/// Refuses, before any computation, a `--csv` folder that holds files other than CSV files.
+pub fn check_csv_folder(dir: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(dir) = dir {
+        imitator::atomic::check_folder(dir, csv::ours)?;
+    }
+    Ok(())
+}
+
+/// Writes the curves of `runs` as CSV files into `dir`, whole or not at all.
+pub fn write_csv(dir: Option<&Path>, runs: &[Verified]) -> anyhow::Result<()> {
+    let Some(dir) = dir else { return Ok(()) };
+    let mut folder = imitator::atomic::Folder::create(dir, csv::ours)?;
+    for (name, text) in csv::files(runs) {
+        folder.write(&name, text.as_bytes())?;
+    }
+    folder.commit()?;
+    Ok(())
 }
 
 /// Runs `f` on a pool of `threads` threads (all cores when `None`), at most [`MAX_THREADS`].
@@ -44,7 +83,7 @@ pub struct ImitatorArgs {
     /// Which imitator: conservative (the paper's), always-query (the demonstrator acts at every step),
     /// map or mixture (train then deploy: query the first K steps, then act with the top-ranked model or
     /// the posterior mixture and never ask again).
-    #[arg(long, default_value = "conservative")]
+    #[arg(long, value_enum, default_value_t = Variant::Conservative)]
     pub variant: Variant,
     /// K: the steps that map and mixture query before they deploy.
     #[arg(long, default_value_t = 0)]

@@ -1,6 +1,7 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
-use imitator::policy::{size, walk, LineWriter};
+use imitator::engine::histories::{size, walk};
+use imitator::report::jsonl::LineWriter;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -28,7 +29,8 @@ use std::path::PathBuf;
 /// collected models; m: the probability of each action without a query; theta:
 /// the probability of asking; p_im: the probability of the whole history under
 /// the imitator and the environment; truth_in_top: whether the true
-/// demonstrator is collected. The schema is docs/policy-line.schema.json.
+/// demonstrator is collected. docs/policy-lines.md describes the format, and
+/// docs/policy-line.schema.json is its JSON Schema.
 ///
 /// The number of lines grows like (2·#A·#O)^(T−1): keep T small. A depth
 /// with more than 2^25 histories (or 2^27 steps in all) is refused.

@@ -1,15 +1,14 @@
 //! `imitator report`: a page of plots and the verifier's table, for people who would rather look than read.
 
+use super::progress::Progress;
 use imitator::atomic;
-use imitator::checks::check;
-use imitator::engine::{self, EngineKind};
+use imitator::engine::{EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
-use imitator::report::html::{build_page, VariantRun};
-use imitator::report::RunInfo;
+use imitator::report::html::{build_page, ours, written};
+use imitator::verify::verify;
 use std::path::PathBuf;
-use std::time::Instant;
 
-/// Write DIR/index.html (one self-contained page) and one SVG per plot: the paper's imitator beside map and mixture.
+/// Write DIR/index.html: one self-contained page (plots inline) on the paper's imitator beside map and mixture.
 ///
 /// Every figure is exact; numbers become floating point only to be drawn.
 #[derive(clap::Args)]
@@ -19,24 +18,23 @@ pub struct Args {
     /// The horizon T (default: the scenario's depth).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// exhaustive: every full history (gives the worst-case plot); lumped: deep runs, no worst-case plot.
-    #[arg(long, default_value = "exhaustive")]
+    /// exhaustive: every full history (gives the worst-case plots); lumped: deep runs, no worst-case plots.
+    #[arg(long, value_enum, default_value_t = EngineKind::Exhaustive)]
     pub engine: EngineKind,
-    /// Steps that the map and mixture baselines query before they deploy.
+    /// Steps that the map and mixture baselines query before they deploy. The page's default is 2, so that
+    /// they learn before they act; verify, run and policy default to 0 (the page says which it used).
     #[arg(long, default_value_t = 2)]
     pub warmup: usize,
     /// Worker threads, at most 256 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// The folder to write index.html and the plots into: created, or replaced whole when complete if it
-    /// holds an earlier report (only index.html and SVG files); any other folder is refused.
+    /// The folder to write index.html into: created, or replaced whole when complete if it holds an
+    /// earlier report (only index.html and SVG files); any other folder is refused.
     #[arg(long)]
     pub out: PathBuf,
-}
-
-/// What a report folder holds, and so what an earlier report folder may hold to be replaced.
-fn ours(name: &str) -> bool {
-    name == "index.html" || name.ends_with(".svg")
+    /// Also write the curves of the three imitators as CSV files into DIR (see docs/csv.md).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
@@ -46,39 +44,24 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let depth = super::horizon(a.depth, &s, &a.file)?;
     // Refuse a folder that is not ours before the computation, not after.
     atomic::check_folder(&a.out, ours)?;
+    super::check_csv_folder(a.csv.as_deref())?;
+    super::warn_empty_events(&s, &a.file, depth);
     let mut runs = Vec::new();
     for variant in [Variant::Conservative, Variant::Map, Variant::Mixture] {
-        let rule = Standard::new(variant, a.warmup);
-        let label = match variant {
-            Variant::Conservative => variant.name().to_string(),
-            _ => format!("{variant} (warm-up {})", a.warmup),
-        };
-        let bar = super::verify::Progress::new("computing the figures");
-        let start = Instant::now();
-        let (figures, threads) = super::with_threads(a.threads, || {
-            let threads = rayon::current_num_threads();
-            (engine::run(a.engine, &s, &rule, depth, &|done, total| bar.tick(done, total)), threads)
-        })?;
+        let bar = Progress::new("computing the figures");
+        let tick = |done, total| bar.tick(done, total);
+        let imitator = Standard::new(variant, a.warmup);
+        let v = super::with_threads(a.threads, || verify(&s, imitator, a.engine, RunOptions::new(depth), &tick))?;
         bar.finish();
-        let figures = figures?;
-        let run = RunInfo {
-            variant: variant.name().into(),
-            warmup: a.warmup,
-            threads,
-            elapsed_ms: start.elapsed().as_millis(),
-        };
-        let verdict = check(&s, &figures);
-        runs.push(VariantRun { label, run, figures, verdict });
+        runs.push(v?);
     }
     let page = build_page(&s, &source, &runs)?;
     // Written under a temporary name beside DIR, which takes DIR's place only when
     // complete: the page never mixes two runs, and an earlier report stays until then.
     let mut folder = atomic::Folder::create(&a.out, ours)?;
     folder.write("index.html", page.html.as_bytes())?;
-    for (file, svg) in &page.svgs {
-        folder.write(file, svg.as_bytes())?;
-    }
     folder.commit()?;
-    super::out::print(&format!("wrote {} and {} plots\n", a.out.join("index.html").display(), page.svgs.len()))?;
+    super::write_csv(a.csv.as_deref(), &runs)?;
+    super::out::print(&written(&a.out, &page))?;
     Ok(0)
 }

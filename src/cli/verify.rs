@@ -1,13 +1,10 @@
 //! `imitator verify`: every history to a depth, exactly, and every check of the paper.
 
-use imitator::checks::check;
-use imitator::engine::{self, EngineKind};
-use imitator::report::{json::verify_document, text::verify_report, RunInfo};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use super::progress::Progress;
+use imitator::engine::{EngineKind, RunOptions};
+use imitator::report::{json::verify_document, text::verify_report};
+use imitator::verify::verify;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Instant;
 
 /// Enumerate every history to a depth with exact rational arithmetic and check each claim of the paper.
 ///
@@ -23,76 +20,34 @@ pub struct Args {
     #[arg(long)]
     pub threads: Option<usize>,
     /// exhaustive: every full history (gives worst_case); lumped: merges histories with identical futures (deep runs).
-    #[arg(long, default_value = "exhaustive")]
+    #[arg(long, value_enum, default_value_t = EngineKind::Exhaustive)]
     pub engine: EngineKind,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
-    /// Print exactly one JSON object (SPEC §6) instead of the text report.
+    /// Print exactly one JSON object (described in docs/json.md) instead of the text report.
     #[arg(long)]
     pub json: bool,
     /// Lumped engine: stop with a clear message if one depth would hold more merged states than this.
     #[arg(long, default_value_t = 5_000_000)]
     pub max_states: usize,
+    /// Also write the curves as CSV files into DIR (one per curve, exact and decimal columns; see docs/csv.md).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let rule = a.imitator.rule();
+    super::check_csv_folder(a.csv.as_deref())?;
+    super::warn_empty_events(&s, &a.file, depth);
+    let options = RunOptions { max_states: a.max_states, ..RunOptions::new(depth) };
     let bar = Progress::new("verifying");
-    let start = Instant::now();
-    let (figures, threads) = super::with_threads(a.threads, || {
-        let threads = rayon::current_num_threads();
-        let opts = engine::RunOptions { max_states: a.max_states, ..engine::RunOptions::new(depth) };
-        let figures = engine::run_with(a.engine, &s, &rule, opts, &|done, total| bar.tick(done, total));
-        (figures, threads)
-    })?;
+    let verified =
+        super::with_threads(a.threads, || verify(&s, a.imitator.rule(), a.engine, options, &|d, t| bar.tick(d, t)))?;
     bar.finish();
-    let figures = figures?;
-    let elapsed_ms = start.elapsed().as_millis();
-    let verdict = check(&s, &figures);
-    let run =
-        RunInfo { variant: a.imitator.variant.name().to_string(), warmup: a.imitator.warmup, threads, elapsed_ms };
-    if a.json {
-        super::out::print(&format!("{}\n", verify_document(&s, &figures, &verdict, &run)))?;
-    } else {
-        super::out::print(&verify_report(&s, &figures, &verdict, &run))?;
-    }
-    Ok(if verdict.holds { 0 } else { 1 })
-}
-
-/// A progress bar on stderr, shown only on a terminal and only once a run has taken over a second.
-pub struct Progress {
-    label: &'static str,
-    bar: Mutex<Option<ProgressBar>>,
-    start: Instant,
-    enabled: bool,
-}
-
-impl Progress {
-    /// A bar that will say `label` (e.g. "verifying") once it shows.
-    pub fn new(label: &'static str) -> Self {
-        Progress { label, bar: Mutex::new(None), start: Instant::now(), enabled: std::io::stderr().is_terminal() }
-    }
-
-    pub fn tick(&self, done: u64, total: u64) {
-        if !self.enabled || self.start.elapsed().as_millis() < 1000 {
-            return;
-        }
-        let mut bar = self.bar.lock().expect("progress lock");
-        let b = bar.get_or_insert_with(|| {
-            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            b.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").expect("template"));
-            b.set_message(self.label);
-            b
-        });
-        b.set_length(total);
-        b.set_position(done);
-    }
-
-    pub fn finish(&self) {
-        if let Some(b) = self.bar.lock().expect("progress lock").take() {
-            b.finish_and_clear();
-        }
-    }
+    let v = verified?;
+    super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
+    let text = if a.json { format!("{}\n", verify_document(&s, &v)) } else { verify_report(&s, &v) };
+    super::out::print(&text)?;
+    Ok(if v.verdict.holds { 0 } else { 1 })
 }

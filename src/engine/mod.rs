@@ -8,47 +8,22 @@
 
 pub mod demonstrator;
 pub mod exhaustive;
+pub mod histories;
 pub mod lumped;
 pub mod scaled;
 pub mod settled;
 pub mod space;
 
 use crate::number::Rational;
-use std::fmt;
-use std::str::FromStr;
 
-/// Which engine computed the figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which engine computed the figures (`exhaustive` or `lumped`, clap's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineKind {
     Exhaustive,
     Lumped,
 }
 
-impl EngineKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Exhaustive => "exhaustive",
-            EngineKind::Lumped => "lumped",
-        }
-    }
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for EngineKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "exhaustive" => Ok(EngineKind::Exhaustive),
-            "lumped" => Ok(EngineKind::Lumped),
-            _ => Err(format!("unknown engine `{s}`: use exhaustive or lumped")),
-        }
-    }
-}
+crate::display_as_value_name!(EngineKind);
 
 /// An event's three probabilities (SPEC §4, `events`).
 #[derive(Debug, Clone, PartialEq)]

@@ -124,7 +124,7 @@ impl<'s> StateSpace<'s> {
         let policy = self.rule.policy(&PolicyInput { step, posterior: &key.posterior, dists: &dists, alpha: &s.alpha });
         let truth = dists[s.truth];
         let truth_in_top = policy.collects(s.truth);
-        let violates = truth_in_top && policy.violates_per_step(truth);
+        let violates = truth_in_top && crate::checks::breaks_per_step(&policy.m, &policy.theta, truth);
         State {
             key,
             ranking: policy.ranking,

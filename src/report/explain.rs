@@ -1,17 +1,18 @@
 //! A narrated run for a newcomer: every step of the imitator, with its numbers.
 //!
-//! The run is the one `imitator run` plays: [`Imitator::sample_step`] with a
-//! ChaCha8 generator seeded by the same seed, so the two commands tell the same
-//! story. All numbers are exact; each is shown as a fraction with a decimal
-//! approximation, and fractions too long for an 80-column terminal are shown
-//! as a decimal with their length.
+//! The run is the one `imitator run` plays ([`crate::simulate::episode`] with
+//! the same seed), kept with a detailed trace: every number shown here — the
+//! α rule's tests, the draw, Bayes' rule — is read from the imitator's
+//! [`StepDetail`], never computed again, so the narration cannot drift from
+//! the imitator. All numbers are exact; each is shown as a fraction with a
+//! decimal approximation, and fractions too long for an 80-column terminal are
+//! shown as a decimal with their length.
 
-use crate::imitator::{Imitator, StepRecord, Variant};
+use crate::imitator::{Standard, StepDetail, StepRecord, Variant};
 use crate::number::{fmt_approx, fmt_exact, fmt_float, fmt_readable, Prob, Rational};
 use crate::scenario::Scenario;
+use crate::simulate::Episode;
 use num_traits::{One, Zero};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use std::fmt::Write;
 
 /// The width the narration is laid out for.
@@ -22,17 +23,15 @@ const MAX_FRACTION: usize = 21;
 /// Fractions longer than this are abbreviated where a number stands alone ([`num`]).
 const MAX_ALONE: usize = 27;
 
-/// A narrated run: the text, and the steps as the imitator took them.
-#[derive(Debug, Clone)]
-pub struct Explained {
-    pub text: String,
-    /// Every step, identical to the trace of `simulate::episode` with the same seed.
-    pub records: Vec<StepRecord<Rational>>,
-}
-
 /// A number for reading (see [`fmt_readable`]), at the length a line allows.
 pub fn num(r: &Rational) -> String {
     fmt_readable(r, MAX_ALONE)
+}
+
+/// `= x` for a number that follows its name: `= 1/3 ≈ 0.333333`, or
+/// `≈ 0.1 (a 40-character fraction)` when only a decimal fits (never `= ≈`).
+pub fn is(r: &Rational) -> String {
+    crate::number::fmt_is(r, MAX_ALONE)
 }
 
 /// A number inside a formula: the fraction when short, else `≈ d`.
@@ -142,33 +141,23 @@ fn history_text(s: &Scenario, past: &[(usize, usize)]) -> String {
     format!("h<{} = {head}{}", past.len() + 1, shown.join(", "))
 }
 
-/// Explains `steps` steps of `variant` on `s` with the generator seeded by `seed`.
-pub fn explain(s: &Scenario, variant: Variant, warmup: usize, steps: usize, seed: u64) -> Explained {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut im = Imitator::<Rational>::new(s, variant, warmup);
+/// Narrates an episode played with a detailed trace ([`crate::simulate::Trace::Detailed`])
+/// by the imitator `imitator` on `s`.
+pub fn explain(s: &Scenario, imitator: Standard, ep: &Episode<Rational>) -> String {
     let mut out = String::new();
-    let mut records = Vec::new();
     let mut past = Vec::new();
-    intro(&mut out, s, variant, warmup, steps, seed);
-    for _ in 0..steps {
-        let step = im.step();
-        let post = im.posterior().to_vec();
-        let dists: Vec<Vec<Rational>> = im.distributions().iter().map(|d| d.to_vec()).collect();
-        let obs: Vec<Vec<Rational>> = (0..s.actions.len()).map(|a| im.observation_distribution(a).to_vec()).collect();
-        // The draw `sample_step` makes first, read from a copy of the generator.
-        let u = Rational::uniform(&mut rng.clone());
-        let rec = im.sample_step(&mut rng);
-        let after = im.posterior().to_vec();
-        let ctx = StepContext { s, variant, warmup, step, post: &post, dists: &dists, obs: &obs, u: &u };
+    intro(&mut out, s, imitator.variant, imitator.warmup, ep.steps, ep.seed);
+    for rec in &ep.trace {
+        let detail = rec.detail.as_deref().expect("explain renders an episode kept with a detailed trace");
+        let ctx = StepContext { s, imitator, rec, d: detail };
         out.push('\n');
-        out.push_str(&rule_line(&format!("step {step}")));
+        out.push_str(&rule_line(&format!("step {}", rec.step)));
         out.push_str(&wrap(2, 4, &history_text(s, &past), WIDTH));
-        narrate_step(&mut out, &ctx, &rec, &after);
+        narrate_step(&mut out, &ctx);
         past.push((rec.action, rec.observation));
-        records.push(rec);
     }
-    summary(&mut out, s, &records, &im);
-    Explained { text: out, records }
+    summary(&mut out, s, ep);
+    out
 }
 
 fn intro(out: &mut String, s: &Scenario, variant: Variant, warmup: usize, steps: usize, seed: u64) {
@@ -212,28 +201,26 @@ fn intro(out: &mut String, s: &Scenario, variant: Variant, warmup: usize, steps:
 
 struct StepContext<'a> {
     s: &'a Scenario,
-    variant: Variant,
-    warmup: usize,
-    step: usize,
-    post: &'a [Rational],
-    dists: &'a [Vec<Rational>],
-    obs: &'a [Vec<Rational>],
-    u: &'a Rational,
+    imitator: Standard,
+    rec: &'a StepRecord<Rational>,
+    d: &'a StepDetail<Rational>,
 }
 
-fn narrate_step(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>, after: &[Rational]) {
+fn narrate_step(out: &mut String, c: &StepContext) {
     let s = c.s;
+    let rec = c.rec;
     let p = &rec.policy;
+    let post = &c.d.posterior_before;
     // 1. The posterior in ranking order.
     out.push_str(&wrap(2, 3, "1. The posterior, in ranking order (ties go to the model declared first):", WIDTH));
     let rows: Vec<Vec<String>> = p
         .ranking
         .iter()
         .enumerate()
-        .map(|(n, &i)| vec![format!("{}", n + 1), model_label(s, i), num(&c.post[i])])
+        .map(|(n, &i)| vec![format!("{}", n + 1), model_label(s, i), num(&post[i])])
         .collect();
     out.push_str(&table(5, &["rank".into(), "model".into(), "posterior".into()], &rows));
-    // 2. The α rule.
+    // 2. The α rule, as the imitator tested it.
     out.push_str(&wrap(
         2,
         3,
@@ -244,37 +231,29 @@ fn narrate_step(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>, a
         ),
         WIDTH,
     ));
-    let mut above = Rational::zero();
-    let mut walking = true;
-    for (n, &i) in p.ranking.iter().enumerate() {
-        let name = &s.models[i].name;
+    for (n, t) in c.d.tests.iter().enumerate() {
+        let name = &s.models[t.model].name;
         let line = if n == 0 {
             format!("{}. {name}: collected (rank 1 always is).", n + 1)
         } else {
-            let bar = &s.alpha * &above;
-            let passes = c.post[i] > bar;
-            let (op, verdict) = match (passes && walking, passes) {
-                (true, _) => (">", "collected".to_string()),
-                (false, true) => (">", "not collected: the walk stopped above it".to_string()),
-                (false, false) => ("≤", "not collected".to_string()),
+            let (op, verdict) = match (t.collected, t.passes) {
+                (true, _) => (">", "collected"),
+                (false, true) => (">", "not collected: the walk stopped above it"),
+                (false, false) => ("≤", "not collected"),
             };
-            if !passes {
-                walking = false;
-            }
-            let bar_text = match short(&bar) {
-                b if b.starts_with('≈') || bar.denom().is_one() => b,
-                b => format!("{b} (≈ {})", fmt_approx(&bar)),
+            let bar_text = match short(&t.bar) {
+                b if b.starts_with('≈') || t.bar.denom().is_one() => b,
+                b => format!("{b} (≈ {})", fmt_approx(&t.bar)),
             };
             format!(
                 "{}. {name}: {} {op} {} · {} = {bar_text}: {verdict}.",
                 n + 1,
-                short(&c.post[i]),
+                short(&post[t.model]),
                 fmt_exact(&s.alpha),
-                short(&above),
+                short(&t.above),
             )
         };
         out.push_str(&wrap(5, 3, &line, WIDTH));
-        above += &c.post[i];
     }
     let truth_note = if rec.truth_in_top {
         format!("the truth `{}` is in it.", s.models[s.truth].name)
@@ -283,55 +262,55 @@ fn narrate_step(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>, a
     };
     out.push_str(&wrap(5, 2, &format!("Top set: {{{}}}; {truth_note}", names(s, &p.top)), WIDTH));
     // 3. m(a) and θ.
-    narrate_policy(out, c, rec);
+    narrate_policy(out, c);
     // 4. The draw.
-    narrate_draw(out, c, rec);
+    narrate_draw(out, c);
     // 5. The posterior update.
-    if rec.queried {
-        out.push_str(&wrap(
-            2,
-            3,
-            &format!(
-                "5. The posterior learns from the demonstrator's answer `{}` (Bayes' rule: prior × likelihood, \
-                 then normalized by the sum):",
-                s.actions[rec.action]
-            ),
-            WIDTH,
-        ));
-        let a = rec.action;
-        let products: Vec<Rational> = c.post.iter().zip(c.dists).map(|(w, d)| w * &d[a]).collect();
-        let total = sum(&products);
-        let rows: Vec<Vec<String>> = (0..s.models.len())
-            .map(|i| {
-                vec![
-                    model_label(s, i),
-                    short(&c.post[i]),
-                    format!("× {}", short(&c.dists[i][a])),
-                    format!("= {}", short(&products[i])),
-                    format!("→ {}", num(&after[i])),
-                ]
-            })
-            .collect();
-        let headers =
-            ["model".into(), "prior".into(), format!("ν({})", s.actions[a]), "product".into(), "normalized".into()];
-        out.push_str(&table(5, &headers, &rows));
-        out.push_str(&wrap(5, 3, &format!("sum of the products = {}", num(&total)), WIDTH));
-    } else {
-        out.push_str(&wrap(
+    match &c.d.update {
+        Some((products, total)) => {
+            out.push_str(&wrap(
+                2,
+                3,
+                &format!(
+                    "5. The posterior learns from the demonstrator's answer `{}` (Bayes' rule: prior × likelihood, \
+                     then normalized by the sum):",
+                    s.actions[rec.action]
+                ),
+                WIDTH,
+            ));
+            let a = rec.action;
+            let rows: Vec<Vec<String>> = (0..s.models.len())
+                .map(|i| {
+                    vec![
+                        model_label(s, i),
+                        short(&post[i]),
+                        format!("× {}", short(&c.d.dists[i][a])),
+                        format!("= {}", short(&products[i])),
+                        format!("→ {}", num(&c.d.posterior_after[i])),
+                    ]
+                })
+                .collect();
+            let headers =
+                ["model".into(), "prior".into(), format!("ν({})", s.actions[a]), "product".into(), "normalized".into()];
+            out.push_str(&table(5, &headers, &rows));
+            out.push_str(&wrap(5, 3, &format!("sum of the products {}", is(total)), WIDTH));
+        }
+        None => out.push_str(&wrap(
             2,
             3,
             "5. No query: an action the imitator chose itself says nothing about the demonstrator, so the \
              posterior stays as it is.",
             WIDTH,
-        ));
+        )),
     }
 }
 
-fn narrate_policy(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>) {
+fn narrate_policy(out: &mut String, c: &StepContext) {
     let s = c.s;
-    let p = &rec.policy;
-    let warm = matches!(c.variant, Variant::Map | Variant::Mixture) && c.step <= c.warmup;
-    match c.variant {
+    let p = &c.rec.policy;
+    let variant = c.imitator.variant;
+    let warm = c.imitator.in_warmup(c.rec.step);
+    match variant {
         Variant::AlwaysQuery => {
             out.push_str(&wrap(2, 3, "3. Variant always-query: m(a) = 0 for every action.", WIDTH));
         }
@@ -340,14 +319,14 @@ fn narrate_policy(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>)
                 2,
                 3,
                 &format!(
-                    "3. Variant {}, warm-up step {} of {}: m(a) = 0 for every action.",
-                    c.variant, c.step, c.warmup
+                    "3. Variant {variant}, warm-up step {} of {}: m(a) = 0 for every action.",
+                    c.rec.step, c.imitator.warmup
                 ),
                 WIDTH,
             ));
         }
         Variant::Conservative | Variant::Map => {
-            let (intro, cols): (String, Vec<usize>) = if c.variant == Variant::Conservative {
+            let (intro, cols): (String, Vec<usize>) = if variant == Variant::Conservative {
                 (
                     "3. m(a) = the smallest probability that a collected model gives action a: the imitator \
                      acts on its own only as often as every trusted model allows."
@@ -370,7 +349,7 @@ fn narrate_policy(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>)
             let rows: Vec<Vec<String>> = (0..s.actions.len())
                 .map(|a| {
                     let mut r = vec![s.actions[a].clone()];
-                    r.extend(cols.iter().map(|&i| short(&c.dists[i][a])));
+                    r.extend(cols.iter().map(|&i| short(&c.d.dists[i][a])));
                     r.push(num(&p.m[a]));
                     r
                 })
@@ -390,7 +369,7 @@ fn narrate_policy(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>)
             let rows: Vec<Vec<String>> = (0..s.actions.len())
                 .map(|a| {
                     let mut r = vec![s.actions[a].clone()];
-                    r.extend((0..s.models.len()).map(|i| short(&c.dists[i][a])));
+                    r.extend((0..s.models.len()).map(|i| short(&c.d.dists[i][a])));
                     r.push(num(&p.m[a]));
                     r
                 })
@@ -403,16 +382,17 @@ fn narrate_policy(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>)
         5,
         2,
         &format!(
-            "θ = 1 − Σ m(a) = 1 − {} = {}: the chance that the imitator asks for help.",
+            "θ = 1 − Σ m(a) = 1 − {} {}: the chance that the imitator asks for help.",
             short(&total),
-            num(&p.theta)
+            is(&p.theta)
         ),
         WIDTH,
     ));
 }
 
-fn narrate_draw(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>) {
+fn narrate_draw(out: &mut String, c: &StepContext) {
     let s = c.s;
+    let rec = c.rec;
     let p = &rec.policy;
     let mut acc = Rational::zero();
     let mut ranges = Vec::new();
@@ -434,12 +414,12 @@ fn narrate_draw(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>) {
     out.push_str(&wrap(
         2,
         3,
-        &format!("4. The draw: u = {} (uniform in [0, 1)). {} {ask}", fmt_approx(c.u), ranges.join(" ")),
+        &format!("4. The draw: u = {} (uniform in [0, 1)). {} {ask}", fmt_approx(&c.d.u), ranges.join(" ")),
         WIDTH,
     ));
     let action = &s.actions[rec.action];
     let what = if rec.queried {
-        let truth = &c.dists[s.truth];
+        let truth = &c.d.dists[s.truth];
         let dist: Vec<String> = s.actions.iter().zip(truth).map(|(a, q)| format!("{a} {}", short(q))).collect();
         format!(
             "So the imitator asks. The demonstrator (the truth, `{}`) picks from {}; it picked `{action}`, \
@@ -461,7 +441,7 @@ fn narrate_draw(out: &mut String, c: &StepContext, rec: &StepRecord<Rational>) {
             &format!(
                 "The environment answers `{}` (probability {} after `{action}`).",
                 s.observations[rec.observation],
-                short(&c.obs[rec.action][rec.observation])
+                short(&c.d.observation_prob)
             ),
             WIDTH,
         ));
@@ -482,27 +462,27 @@ pub fn step_summary(s: &Scenario, r: &StepRecord<Rational>) -> String {
     )
 }
 
-fn summary(out: &mut String, s: &Scenario, records: &[StepRecord<Rational>], im: &Imitator<Rational>) {
+fn summary(out: &mut String, s: &Scenario, ep: &Episode<Rational>) {
     let _ = writeln!(out);
     out.push_str(&rule_line("summary"));
-    let queries = records.iter().filter(|r| r.queried).count();
     out.push_str(&wrap(
         2,
         0,
         &format!(
-            "The imitator asked {queries} times in {} steps. The truth `{}` {} the top set at every step.",
-            records.len(),
+            "The imitator asked {} times in {} steps. The truth `{}` {} the top set at every step.",
+            ep.queries,
+            ep.steps,
             s.models[s.truth].name,
-            if im.truth_always_top() { "stayed in" } else { "did NOT stay in" }
+            if ep.truth_always_top { "stayed in" } else { "did NOT stay in" }
         ),
         WIDTH,
     ));
     out.push_str(&wrap(2, 0, "Step by step (the story `imitator run --trace` tells with the same seed):", WIDTH));
-    for r in records {
+    for r in &ep.trace {
         out.push_str(&wrap(4, 6, &step_summary(s, r), WIDTH));
     }
     out.push_str(&wrap(2, 0, "The final posterior:", WIDTH));
     let rows: Vec<Vec<String>> =
-        im.posterior().iter().enumerate().map(|(i, p)| vec![model_label(s, i), num(p)]).collect();
+        ep.final_posterior.iter().enumerate().map(|(i, p)| vec![model_label(s, i), num(p)]).collect();
     out.push_str(&table(5, &["model".into(), "posterior".into()], &rows));
 }

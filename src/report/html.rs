@@ -1,36 +1,37 @@
-//! The report page: one self-contained HTML file beside its SVG plots.
+//! The report page: one self-contained HTML file, its plots inline as SVG.
 //!
-//! The page loads nothing from the network: its style is inline, and its only
-//! references are the plot files written next to it. It is well-formed XML
-//! (every element closed, no named entities besides the five of XML), so it
-//! can be checked with any XML parser.
+//! The page loads nothing, from the network or beside it: its style is
+//! inline and so are its plots. It is well-formed XML (every element closed,
+//! no named entities besides the five of XML), so it can be checked with any
+//! XML parser.
 
-use super::plot::{render_svg, xml_escape, Curves, Plot, PlotError};
-use super::text::{exact_and_approx, verify_report};
-use super::RunInfo;
-use crate::checks::{far_above_one, Row, RowKind, Shown, Status, Verdict};
-use crate::engine::Figures;
+use super::plot::{render_svg, xml_escape, Plot, PlotError};
+use super::text::{exact_and_approx, unit, verify_report};
+use crate::checks::{far_above_one, Row, RowKind, Shown, Status};
 use crate::number::fmt_exact;
 use crate::scenario::Scenario;
+use crate::verify::Verified;
 use std::fmt::Write;
 
-/// One imitator's run at the report's depth: what it is, the exact figures and the verdict.
-pub struct VariantRun {
-    /// The legend name, e.g. `conservative` or `map (warm-up 2)`.
-    pub label: String,
-    pub run: RunInfo,
-    pub figures: Figures,
-    pub verdict: Verdict,
-}
-
-/// The page and its plots, ready to be written.
+/// The page, ready to be written.
 pub struct Page {
-    /// `index.html`.
+    /// `index.html`, with every plot inline.
     pub html: String,
-    /// `(file name, SVG document)` for every plot.
-    pub svgs: Vec<(String, String)>,
     /// The plots as drawn (series and points), for checking.
     pub plots: Vec<Plot>,
+    /// Each plot's SVG document, in the order of `plots`, as the page holds it.
+    pub svgs: Vec<String>,
+}
+
+/// What a report folder holds, and so what an earlier report folder may hold
+/// to be replaced (earlier versions wrote their plots as SVG files beside the page).
+pub fn ours(name: &str) -> bool {
+    name == "index.html" || name.ends_with(".svg")
+}
+
+/// The line `report` prints once the page is written to `dir`.
+pub fn written(dir: &std::path::Path, page: &Page) -> String {
+    format!("wrote {} (one self-contained page, {} plots inline)\n", dir.join("index.html").display(), page.plots.len())
 }
 
 const STYLE: &str = "
@@ -39,7 +40,7 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width:
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 figure { margin: 1.5em 0; }
-figure img { width: 100%; max-width: 900px; border: 1px solid #e4e4e4; }
+figure svg { display: block; width: 100%; max-width: 900px; height: auto; border: 1px solid #e4e4e4; }
 figcaption { color: #444; margin-top: 0.4em; }
 table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.55em; text-align: left; vertical-align: top; }
@@ -78,17 +79,16 @@ fn shown(x: &Shown) -> String {
 }
 
 /// The verifier's table: one row per check, one column per imitator.
-fn verdict_table(runs: &[VariantRun]) -> String {
+fn verdict_table(runs: &[Verified]) -> String {
     let mut t = String::from("<table class=\"verdict\">\n<tr><th>check</th><th>bound</th>");
     for r in runs {
-        let _ = write!(t, "<th>{}</th>", esc(&r.label));
+        let _ = write!(t, "<th>{}</th>", esc(&r.run.label()));
     }
     t.push_str("</tr>\n");
     if runs.is_empty() {
         return String::new();
     }
-    let unit = |r: &VariantRun| if r.figures.engine.name() == "lumped" { "merged state" } else { "node" };
-    let tables: Vec<Vec<Row>> = runs.iter().map(|r| r.verdict.rows(unit(r))).collect();
+    let tables: Vec<Vec<Row>> = runs.iter().map(|r| r.verdict.rows(unit(r.figures.engine))).collect();
     for (i, row) in tables[0].iter().enumerate() {
         let same_bound = tables.iter().all(|rows| rows[i].bound == row.bound);
         let label = match row.kind {
@@ -140,7 +140,7 @@ fn verdict_table(runs: &[VariantRun]) -> String {
 
 /// The events against the demonstrator: `P_im(B ∧ E)/P_dem(B)`, the ratio the
 /// bad-events theorem speaks of, and `P_im(B)/P_dem(B)`; ratios of 2 or more are highlighted.
-fn events_table(runs: &[VariantRun]) -> String {
+fn events_table(runs: &[Verified]) -> String {
     let Some(first) = runs.first() else { return String::new() };
     if first.verdict.events.is_empty() {
         return String::new();
@@ -170,7 +170,7 @@ fn events_table(runs: &[VariantRun]) -> String {
             let _ = writeln!(
                 t,
                 "<td>{}</td><td>{}</td>{}<td>{}</td>{}</tr>",
-                esc(&r.label),
+                esc(&r.run.label()),
                 esc(&exact_and_approx(&e.figures.p_im_and_e)),
                 ratio(&e.ratio_im_and_e),
                 esc(&exact_and_approx(&e.figures.p_im)),
@@ -183,10 +183,10 @@ fn events_table(runs: &[VariantRun]) -> String {
 }
 
 /// Builds the page and draws every plot. `source` is the scenario file's text, shown as is.
-pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Page, PlotError> {
-    let curves: Vec<Curves> = runs.iter().map(|r| Curves { label: &r.label, figures: &r.figures }).collect();
-    let plots = super::plot::plots(s, &curves);
-    let svgs = plots.iter().map(|p| Ok((p.file.clone(), render_svg(p)?))).collect::<Result<Vec<_>, PlotError>>()?;
+pub fn build_page(s: &Scenario, source: &str, runs: &[Verified]) -> Result<Page, PlotError> {
+    let labels: Vec<String> = runs.iter().map(|r| r.run.label()).collect();
+    let plots = super::plot::plots(runs);
+    let svgs = plots.iter().map(render_svg).collect::<Result<Vec<_>, PlotError>>()?;
     let first = runs.first().expect("the report has at least one run");
     let depth = first.figures.depth;
     let engine = first.figures.engine;
@@ -200,7 +200,6 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
         esc(&s.name)
     );
     let _ = writeln!(h, "<h1>imitator report — {}</h1>", esc(&s.name));
-    let labels: Vec<String> = runs.iter().map(|r| r.label.clone()).collect();
     let _ = writeln!(
         h,
         "<p>Every history to depth {depth}, enumerated by the {engine} engine with exact rational arithmetic, for \
@@ -223,12 +222,21 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
          deploy: they ask at each warm-up step and never again, acting with the top-ranked model (map) or the \
          posterior mixture (mixture).</p>"
     );
+    if let Some(k) = runs.iter().find(|r| r.run.imitator.variant.has_warmup()).map(|r| r.run.imitator.warmup) {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The baselines here use a warm-up of K = {k} step{} (<code>report --warmup</code>; its \
+             default is 2). The other commands (<code>verify</code>, <code>run</code>, <code>policy</code>, \
+             <code>diff</code>) default to K = 0: give them <code>--warmup {k}</code> to reproduce these figures.</p>",
+            if k == 1 { "" } else { "s" }
+        );
+    }
     let (class, word) = if first.verdict.holds {
         ("verdict-holds", "every check of the paper holds")
     } else {
         ("verdict-fails", "a check of the paper FAILS")
     };
-    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{word}</span>.</p>", esc(&first.label));
+    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{word}</span>.</p>", esc(&labels[0]));
     let _ = writeln!(h, "<h2>The verifier's table</h2>");
     h.push_str(&verdict_table(runs));
     if !first.verdict.events.is_empty() {
@@ -242,17 +250,16 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
         h.push_str(&events_table(runs));
     }
     let _ = writeln!(h, "<h2>The plots</h2>");
-    for p in &plots {
+    for (p, svg) in plots.iter().zip(&svgs) {
         let _ = writeln!(
             h,
-            "<figure id=\"{}\">\n<img src=\"{}\" alt=\"{}\"/>\n<figcaption>{}</figcaption>\n</figure>",
-            esc(p.file.trim_end_matches(".svg")),
-            esc(&p.file),
-            esc(&p.title),
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            esc(&p.id),
+            inline(svg, &p.title),
             esc(&p.caption)
         );
     }
-    if !plots.iter().any(|p| p.file == "plot-worst-case.svg") {
+    if !plots.iter().any(|p| p.id == "plot-worst-case") {
         let _ = writeln!(
             h,
             "<p class=\"note\">No worst-case plot: the {engine} engine merges histories and cannot compute the \
@@ -266,10 +273,22 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
         let _ = writeln!(
             h,
             "<details><summary>{}</summary>\n<pre>{}</pre>\n</details>",
-            esc(&r.label),
-            esc(&verify_report(s, &r.figures, &r.verdict, &r.run))
+            esc(&r.run.label()),
+            esc(&verify_report(s, r))
         );
     }
     let _ = writeln!(h, "</body>\n</html>");
-    Ok(Page { html: h, svgs, plots })
+    Ok(Page { html: h, plots, svgs })
+}
+
+/// An SVG document as an element of the page: its title for screen readers,
+/// and `role="img"`.
+fn inline(svg: &str, title: &str) -> String {
+    let body = svg.trim_end();
+    match body.find('>') {
+        Some(end) if body.starts_with("<svg ") => {
+            format!("{} role=\"img\" aria-label=\"{}\">{}", &body[..end], esc(title), &body[end + 1..])
+        }
+        _ => body.to_string(),
+    }
 }

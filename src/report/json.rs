@@ -1,22 +1,60 @@
-//! The verifier's JSON document (SPEC §6): exact numbers as `"p/q"` strings.
+//! The verifier's JSON document: exact numbers as `"p/q"` strings
+//! (every field is described in `docs/json.md`).
+//!
+//! The checks' objects are built from [`Verdict::rows`], as the text and the
+//! page are: each row says which field of its object holds its bound and its
+//! own status, and [`check_object`] lays them out.
 
-use super::RunInfo;
-use crate::checks::{ratio_to_t2, Verdict};
-use crate::engine::Figures;
+use crate::checks::{ratio_to_t2, Row, RowKind, Shown, Status};
 use crate::number::{fmt_exact, Rational};
 use crate::scenario::Scenario;
-use serde_json::{json, Value};
+use crate::verify::Verified;
+use serde_json::{json, Map, Value};
 
-fn ex(r: &Rational) -> Value {
+/// An exact number as JSON: `"p/q"`, or `"n"`.
+pub fn ex(r: &Rational) -> Value {
     Value::String(fmt_exact(r))
 }
 
-fn list(v: &[Rational]) -> Value {
+/// A list of exact numbers.
+pub fn list(v: &[Rational]) -> Value {
     Value::Array(v.iter().map(ex).collect())
 }
 
-/// The document of SPEC §6, in its key order; extra keys come after the specified ones in each object.
-pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> Value {
+fn shown(x: &Shown) -> Value {
+    match x {
+        Shown::Exact(r) => ex(r),
+        Shown::Infinite | Shown::Word(_) | Shown::Count { .. } => Value::Null,
+    }
+}
+
+/// A check's object: the `measured` fields first, then each row's bound in
+/// its field (the paper's `bound` first), `holds` (every row of the check
+/// but those the row above implies), then each row's own status field.
+pub fn check_object(measured: Vec<(&str, Value)>, rows: &[&Row]) -> Value {
+    let mut o: Map<String, Value> = measured.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(|r| r.json_bound != Some("bound"));
+    for r in &rows {
+        if let Some(field) = r.json_bound {
+            o.insert(field.into(), shown(&r.bound));
+        }
+    }
+    let holds = rows.iter().filter(|r| r.kind != RowKind::Implied).all(|r| r.status == Status::Holds);
+    o.insert("holds".into(), Value::Bool(holds));
+    for r in &rows {
+        if let Some(field) = r.json_status {
+            o.insert(field.into(), Value::Bool(r.status == Status::Holds));
+        }
+    }
+    Value::Object(o)
+}
+
+/// The document, in its key order; extra keys come after the specified ones in each object.
+pub fn verify_document(s: &Scenario, v: &Verified) -> Value {
+    let (f, verdict, run) = (&v.figures, &v.verdict, &v.run);
+    let rows = verdict.rows(super::text::unit(f.engine));
+    let of = |key: &str| rows.iter().filter(|r| r.key == key).collect::<Vec<_>>();
     let worst = match &f.worst_case {
         Some(w) => json!({
             "max_ratio": ex(&w.max_ratio),
@@ -25,6 +63,30 @@ pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) ->
         }),
         None => Value::Null,
     };
+    let inverse: Vec<Value> = f.inverse_truth_posterior.iter().map(|x| x.as_ref().map_or(Value::Null, ex)).collect();
+    let per_step = match of("per_step_ratio").first().map(|r| &r.measured) {
+        Some(Shown::Count { bad, of, .. }) => vec![("nodes_checked", json!(of)), ("violations", json!(bad))],
+        _ => Vec::new(),
+    };
+    let unprecedented = of("unprecedented").first().map_or(Value::Null, |r| shown(&r.measured));
+    let event_rows = of("events");
+    let events: Vec<Value> = verdict
+        .events
+        .iter()
+        .zip(&event_rows)
+        .map(|(e, row)| {
+            json!({
+                "name": e.figures.name,
+                "p_dem": ex(&e.figures.p_dem),
+                "p_im": ex(&e.figures.p_im),
+                "p_im_and_e": ex(&e.figures.p_im_and_e),
+                "ratio_im_and_e": e.ratio_im_and_e.as_ref().map_or(Value::Null, ex),
+                "ratio_im": e.ratio_im.as_ref().map_or(Value::Null, ex),
+                "holds": row.status == Status::Holds,
+                "bound": shown(&row.bound),
+            })
+        })
+        .collect();
     let secs = (run.elapsed_ms as f64 / 1000.0).max(1e-3);
     json!({
         "scenario": s.name,
@@ -33,52 +95,22 @@ pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) ->
         "actions": s.actions.len(),
         "models": s.models.len(),
         "truth": s.models[s.truth].name,
-        "truth_weight": ex(&v.truth_weight),
-        "variant": run.variant,
-        "engine": f.engine.name(),
-        "event_e": {
-            "by_depth": list(&v.event_e.by_depth),
-            "bound": ex(&v.event_e.bound),
-            "proved_bound": ex(&v.event_e_proved.bound),
-            "holds": v.event_e_proved.holds,
-            "bound_holds": v.event_e.holds,
-        },
-        "query_cubed_sum": {
-            "by_depth": list(&v.query_cubed_sum.by_depth),
-            "bound": ex(&v.query_cubed_sum.bound),
-            "proved_bound_squared": ex(&v.query_cubed_proved.bound),
-            "holds": v.query_cubed_sum.holds && v.query_cubed_proved.holds,
-            "bound_holds": v.query_cubed_sum.holds,
-            "proved_bound_holds": v.query_cubed_proved.holds,
-        },
-        "inverse_truth_posterior": {
-            "by_depth": v.inverse_truth_posterior.by_depth.iter().map(|x| x.as_ref().map_or(Value::Null, ex)).collect::<Vec<_>>(),
-            "bound": ex(&v.inverse_truth_posterior.bound),
-            "holds": v.inverse_truth_posterior.holds,
-        },
+        "truth_weight": ex(&verdict.truth_weight),
+        "variant": run.imitator.variant.to_string(),
+        "engine": f.engine.to_string(),
+        "event_e": check_object(vec![("by_depth", list(&f.event_e))], &of("event_e")),
+        "query_cubed_sum": check_object(vec![("by_depth", list(&f.query_cubed_sum))], &of("query_cubed_sum")),
+        "inverse_truth_posterior": check_object(vec![("by_depth", Value::Array(inverse))], &of("inverse_truth_posterior")),
         "expected_queries": {"by_depth": list(&f.expected_queries)},
         "query_sum_cubed": {"by_depth": list(&f.query_sum_cubed), "ratio_to_t2": list(&ratio_to_t2(&f.query_sum_cubed))},
         "expected_product": {"by_depth": list(&f.expected_product), "ratio_to_t2": list(&ratio_to_t2(&f.expected_product))},
-        "per_step_ratio": {
-            "nodes_checked": v.per_step_ratio.nodes_checked,
-            "violations": v.per_step_ratio.violations,
-            "holds": v.per_step_ratio.holds
-        },
-        "events": v.events.iter().map(|e| json!({
-            "name": e.figures.name,
-            "p_dem": ex(&e.figures.p_dem),
-            "p_im": ex(&e.figures.p_im),
-            "p_im_and_e": ex(&e.figures.p_im_and_e),
-            "ratio_im_and_e": e.ratio_im_and_e.as_ref().map_or(Value::Null, ex),
-            "ratio_im": e.ratio_im.as_ref().map_or(Value::Null, ex),
-            "holds": e.holds,
-            "bound": ex(&e.bound),
-        })).collect::<Vec<_>>(),
-        "unprecedented": {"p_im": ex(&v.unprecedented.p_im), "bound": ex(&v.unprecedented.bound), "holds": v.unprecedented.holds},
+        "per_step_ratio": check_object(per_step, &of("per_step_ratio")),
+        "events": events,
+        "unprecedented": check_object(vec![("p_im", unprecedented)], &of("unprecedented")),
         "worst_case": worst,
-        "holds": v.holds,
-        "warmup": run.warmup,
-        "mass_conserved": v.mass_conserved,
+        "holds": verdict.holds,
+        "warmup": run.imitator.warmup,
+        "mass_conserved": of("mass_conserved").iter().all(|r| r.status == Status::Holds),
         "stats": {
             "nodes": f.stats.nodes,
             "threads": run.threads,

@@ -11,12 +11,13 @@
 //!
 //! Adding a row (a deeper run, another engine) is one line in [`RUNS`].
 
-use crate::checks::{check, Verdict};
-use crate::engine::space::StateSpace;
-use crate::engine::{self, EngineKind, Figures};
+use crate::checks::{per_step_ratios, t_squared, worst_case_trivial_bound, Verdict};
+use crate::engine::histories::fold_paths;
+use crate::engine::{EngineKind, Figures, RunOptions};
 use crate::imitator::{Rule, Standard, Variant};
 use crate::number::Rational;
 use crate::scenario::Scenario;
+use crate::verify::verify;
 use num_traits::{One, Zero};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -73,39 +74,27 @@ pub struct StateExtremes {
 
 /// The extremes over the states reachable in `depth` steps.
 pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usize) -> StateExtremes {
-    let mut space = StateSpace::new(scenario, rule);
-    let layers = space.layers(depth);
+    let truth = |st: &crate::engine::space::State| {
+        scenario.models[scenario.truth].kind.distribution(st.key.contexts[scenario.truth] as usize)
+    };
     let (mut no_query, mut step) = (Rational::zero(), Rational::zero());
-    // best[d][i]: the largest product along an E-path to the i-th state of layer d.
-    let mut best: std::collections::BTreeMap<u32, Rational> = [(0u32, Rational::one())].into();
-    for layer in &layers[..depth] {
-        let mut next = std::collections::BTreeMap::new();
-        for &id in layer {
-            let st = space.state(id);
-            if !st.truth_in_top {
-                continue;
+    // The largest product of 1 + θ along the paths on which μ is always collected.
+    let best = fold_paths(
+        scenario,
+        rule,
+        depth,
+        Rational::one(),
+        |st| st.truth_in_top,
+        |st, b| b * (Rational::one() + &st.theta),
+        |a, b| a.max(b),
+        |st| {
+            if st.truth_in_top {
+                let (q, s) = per_step_ratios(&st.m, &st.theta, truth(st));
+                no_query = no_query.clone().max(q);
+                step = step.clone().max(s);
             }
-            let truth = scenario.models[scenario.truth].kind.distribution(st.key.contexts[scenario.truth] as usize);
-            let opt = Rational::one() + &st.theta;
-            for (a, mu) in truth.iter().enumerate() {
-                if mu.is_zero() {
-                    continue;
-                }
-                no_query = no_query.max(&st.m[a] / mu);
-                step = step.max((&st.m[a] + &st.theta * mu) / (&opt * mu));
-            }
-            if let Some(b) = best.get(&id) {
-                let through = b * &opt;
-                for t in &st.transitions {
-                    let e = next.entry(t.child).or_insert_with(Rational::zero);
-                    if through > *e {
-                        *e = through.clone();
-                    }
-                }
-            }
-        }
-        best = next;
-    }
+        },
+    );
     let max_path_product = best.into_values().max().unwrap_or_else(Rational::zero);
     StateExtremes { max_no_query_ratio: no_query, max_step_ratio: step, max_path_product }
 }
@@ -124,10 +113,9 @@ pub fn measure(root: &Path, run: Run) -> Result<Measured, String> {
     let scenario = Scenario::from_file(root.join(run.file)).map_err(|e| e.to_string())?;
     let depth = run.depth.or(scenario.depth).ok_or_else(|| format!("{}: no depth", run.file))?;
     let rule = Standard::new(Variant::Conservative, 0);
-    let figures = engine::run(run.engine, &scenario, &rule, depth, &|_, _| {}).map_err(|e| e.to_string())?;
-    let verdict = check(&scenario, &figures);
+    let v = verify(&scenario, rule, run.engine, RunOptions::new(depth), &|_, _| {}).map_err(|e| e.to_string())?;
     let extremes = state_extremes(&scenario, &rule, depth);
-    Ok(Measured { run, scenario, figures, verdict, extremes })
+    Ok(Measured { run, scenario, figures: v.figures, verdict: v.verdict, extremes })
 }
 
 /// A number for a table (see [`crate::number::fmt_readable`]).
@@ -199,7 +187,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                 let p = last(&m.figures.event_e);
                 let fail = Rational::one() - p;
                 // The bounds on the failure probability: α/w (paper) and α/((1+α)w) (proved).
-                let (paper, proved) = (Rational::one() - &v.event_e.bound, Rational::one() - &v.event_e_proved.bound);
+                let (paper, proved) = v.event_e_failure_bounds();
                 rows.push(vec![
                     m.scenario.name.clone(),
                     m.figures.depth.to_string(),
@@ -267,7 +255,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                 let b = &v.query_cubed_sum.bound;
                 let squared = &v.query_cubed_proved.bound;
                 let t = m.figures.depth;
-                let t2 = Rational::from_integer(((t * t) as i64).into());
+                let t2 = t_squared(t);
                 rows.push(vec![
                     m.scenario.name.clone(),
                     t.to_string(),
@@ -351,7 +339,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     continue;
                 };
                 let b = &m.extremes.max_path_product;
-                let two_t = Rational::from_integer(num_bigint::BigInt::from(2u32).pow(m.figures.depth as u32));
+                let two_t = worst_case_trivial_bound(m.figures.depth);
                 rows.push(vec![
                     m.scenario.name.clone(),
                     m.figures.depth.to_string(),
@@ -381,7 +369,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
             for m in runs {
                 let t = m.figures.depth;
                 let p = last(&m.figures.expected_product);
-                let t2 = Rational::from_integer((t * t).into());
+                let t2 = t_squared(t);
                 rows.push(vec![
                     m.scenario.name.clone(),
                     t.to_string(),
@@ -401,7 +389,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                 for t in crate::report::text::sample_depths(prods.len(), 25) {
                     let i = t - 1;
                     let p = &prods[i];
-                    let t2 = Rational::from_integer((t * t).into());
+                    let t2 = t_squared(t);
                     let growth = if i == 0 { "—".into() } else { ratio(p, &prods[i - 1]) };
                     rows.push(vec![
                         m.scenario.name.clone(),

@@ -1,17 +1,29 @@
-//! The readable reports: the verifier's table and an episode's trace.
+//! The verifier's text report, section by section, and the helpers every
+//! text output shares.
+//!
+//! [`verify_report`] is its sections in order; each section is one function
+//! over the verified run, and the checks come from [`Verdict::rows`], so a new
+//! check (a new row) or a new section reaches the report without touching the
+//! others.
 
-use super::RunInfo;
-use crate::checks::{far_above_one, ratio_to_t2, Shown, Verdict};
-use crate::engine::Figures;
-use crate::imitator::StepRecord;
-use crate::number::{fmt_approx, fmt_exact, fmt_float, Prob, Rational};
+use crate::checks::{far_above_one, ratio_to_t2, Row, Shown};
+use crate::engine::{EngineKind, Figures};
+use crate::number::{fmt_approx, fmt_exact, fmt_float, fmt_is, Rational};
 use crate::scenario::Scenario;
-use crate::simulate::Episode;
+use crate::verify::Verified;
 use std::fmt::Write;
 
 /// An exact number and its decimal approximation (see [`crate::number::fmt_readable`]).
 pub fn exact_and_approx(r: &Rational) -> String {
     crate::number::fmt_readable(r, 40)
+}
+
+/// What the per-step check counts with this engine: `node` or `merged state`.
+pub fn unit(engine: EngineKind) -> &'static str {
+    match engine {
+        EngineKind::Exhaustive => "node",
+        EngineKind::Lumped => "merged state",
+    }
 }
 
 /// How a row's value or bound reads in the table (decimal) and below it (exact).
@@ -20,7 +32,9 @@ fn shown(x: &Shown, decimal: bool) -> String {
         Shown::Exact(r) if decimal => fmt_approx(r),
         Shown::Exact(r) => exact_short(r),
         Shown::Infinite => "∞".into(),
-        Shown::Count { bad, of, unit } => format!("{bad} of {} {unit}s", of),
+        Shown::Count { bad, of, unit } => {
+            format!("{} in {}", count(*bad as usize, "violation"), count(*of as usize, unit))
+        }
         Shown::Word(w) => (*w).into(),
     }
 }
@@ -33,22 +47,32 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn pad(s: &str, w: usize) -> String {
+/// `s` followed by spaces to `w` characters.
+pub fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
 }
 
-fn pad_left(s: &str, w: usize) -> String {
+/// Spaces, then `s`, to `w` characters.
+pub fn pad_left(s: &str, w: usize) -> String {
     format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())))
 }
 
-/// The verifier's report: one row per check, the events against the
-/// demonstrator, then the figures by depth.
-pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> String {
+/// The verifier's report: its sections in order.
+pub fn verify_report(s: &Scenario, v: &Verified) -> String {
+    let sections: [fn(&Scenario, &Verified) -> String; 7] =
+        [header, checks, exact_values, events, worst_case, by_depth, stats];
+    sections.iter().map(|section| section(s, v)).collect()
+}
+
+/// What was run: the scenario, the engine, the imitator and the depth.
+pub fn header(s: &Scenario, v: &Verified) -> String {
+    let f = &v.figures;
     let mut out = String::new();
-    let w = &v.truth_weight;
-    let lumped = f.engine.name() == "lumped";
-    let _ =
-        writeln!(out, "imitator verify — {} ({} engine, variant {}, depth {})", s.name, f.engine, run.variant, f.depth);
+    let _ = writeln!(
+        out,
+        "imitator verify — {} ({} engine, variant {}, depth {})",
+        s.name, f.engine, v.run.imitator.variant, f.depth
+    );
     let _ = writeln!(
         out,
         "  {}, {}, {}, truth {} with prior w(μ) = {}, α = {}",
@@ -56,32 +80,53 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         count(s.observations.len(), "observation"),
         count(s.models.len(), "model"),
         s.models[s.truth].name,
-        exact_and_approx(w),
+        exact_and_approx(&v.verdict.truth_weight),
         fmt_exact(&s.alpha)
     );
     let _ = writeln!(out);
-    let unit = if lumped { "merged state" } else { "node" };
-    let rows = v.rows(unit);
+    out
+}
+
+/// The table of checks at depths `1…depth`, then the note on the per-step and bookkeeping rows.
+fn checks(_: &Scenario, v: &Verified) -> String {
+    let unit = unit(v.figures.engine);
+    let mut out = check_table(
+        &format!(
+            "Each check is made at every depth t = 1…{}; \"at t\" is the depth where it comes closest to its bound.",
+            v.figures.depth
+        ),
+        &v.verdict.rows(unit),
+    );
     let _ = writeln!(
         out,
-        "  Each check is made at every depth t = 1…{}; \"at t\" is the depth where it comes closest to its bound.",
-        f.depth
+        "  (per step: checked at every {unit} where the truth is in the top set. Bookkeeping rows guard the\n   \
+         accounting of E and of probability; any probability measure satisfies them.)"
     );
+    let _ = writeln!(out);
+    out
+}
+
+/// A table of check rows under one line of explanation: each row's label, the
+/// depth where it is shown, the measured value, the bound and the result
+/// (`holds`, `FAILS` or `undecided`).
+pub fn check_table(intro: &str, rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  {intro}");
     let _ = writeln!(
         out,
         "  {}{}{}   {} result",
         pad("check", 42),
         pad_left("at t", 6),
         pad_left("measured", 13),
-        pad("bound", 13),
+        pad("bound", 13)
     );
-    for r in &rows {
+    for r in rows {
         let (measured, bound) = match (&r.measured, r.relation) {
             (Shown::Count { .. }, _) | (_, None) => (shown(&r.measured, true), String::new()),
             (m, Some(rel)) => (shown(m, true), format!("{} {}", rel.symbol(), shown(&r.bound, true))),
         };
         let at = r.depth.map_or("-".to_string(), |d| d.to_string());
-        // A count such as "0 of 5508615 nodes" spans the measured and bound columns.
+        // A count such as "0 violations in 5508615 nodes" spans the measured and bound columns.
         let values = if bound.is_empty() {
             format!("  {}", pad(&measured, 27))
         } else {
@@ -90,14 +135,14 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         let _ =
             writeln!(out, "  {}{}{} {}", pad(&truncate(&r.label, 41), 42), pad_left(&at, 6), values, r.status.word());
     }
-    let _ = writeln!(
-        out,
-        "  (per step: checked at every {unit} where the truth is in the top set. Bookkeeping rows guard the\n   \
-         accounting of E and of probability; any probability measure satisfies them.)"
-    );
-    let _ = writeln!(out);
+    out
+}
+
+/// The exact measured value and bound of every row that has them.
+fn exact_values(_: &Scenario, v: &Verified) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "  Exact values (measured, relation, bound):");
-    for r in &rows {
+    for r in v.verdict.rows(unit(v.figures.engine)) {
         if let (Shown::Exact(_) | Shown::Infinite, Some(rel)) = (&r.measured, r.relation) {
             let at = r.depth.map(|d| format!(" at t = {d}")).unwrap_or_default();
             let _ = writeln!(out, "    {}{at}", r.label);
@@ -110,54 +155,67 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         }
     }
     let _ = writeln!(out);
-    if !v.events.is_empty() {
-        let _ = writeln!(
-            out,
-            "  Events (world histories of length {}). The bad-events theorem bounds P_im(B ∧ E) by P_dem(B);",
-            f.depth
-        );
-        let _ = writeln!(out, "  P_im(B) also counts the runs where the truth left the top set (¬E).");
-        let _ = writeln!(
-            out,
-            "    {}{}{}{}{}{}",
-            pad("event", 24),
-            pad_left("P_dem(B)", 11),
-            pad_left("P_im(B∧E)", 11),
-            pad_left("÷ P_dem", 10),
-            pad_left("P_im(B)", 11),
-            pad_left("÷ P_dem", 10)
-        );
-        let ratio = |r: &Option<Rational>| match r {
-            Some(r) => fmt_approx(r),
-            None => "-".into(),
-        };
-        let mut far = false;
-        for ev in &v.events {
-            let flag = [&ev.ratio_im_and_e, &ev.ratio_im].iter().any(|r| r.as_ref().is_some_and(far_above_one));
-            far |= flag;
-            let _ = writeln!(
-                out,
-                "    {}{}{}{}{}{}{}",
-                pad(&truncate(&ev.figures.name, 23), 24),
-                pad_left(&fmt_approx(&ev.figures.p_dem), 11),
-                pad_left(&fmt_approx(&ev.figures.p_im_and_e), 11),
-                pad_left(&ratio(&ev.ratio_im_and_e), 10),
-                pad_left(&fmt_approx(&ev.figures.p_im), 11),
-                pad_left(&ratio(&ev.ratio_im), 10),
-                if flag { "  ◀ ×2 or more" } else { "" }
-            );
-        }
-        if far {
-            let _ = writeln!(out, "    ◀: the imitator makes this event at least twice as likely as the demonstrator.");
-        }
-        let _ = writeln!(out);
+    out
+}
+
+/// Each declared event against the demonstrator, on `E` and off it.
+fn events(_: &Scenario, v: &Verified) -> String {
+    let mut out = String::new();
+    if v.verdict.events.is_empty() {
+        return out;
     }
-    match &f.worst_case {
+    let _ = writeln!(
+        out,
+        "  Events (world histories of length {}). The bad-events theorem bounds P_im(B ∧ E) by P_dem(B);",
+        v.figures.depth
+    );
+    let _ = writeln!(out, "  P_im(B) also counts the runs where the truth left the top set (¬E).");
+    let _ = writeln!(
+        out,
+        "    {}{}{}{}{}{}",
+        pad("event", 24),
+        pad_left("P_dem(B)", 11),
+        pad_left("P_im(B∧E)", 11),
+        pad_left("÷ P_dem", 10),
+        pad_left("P_im(B)", 11),
+        pad_left("÷ P_dem", 10)
+    );
+    let ratio = |r: &Option<Rational>| match r {
+        Some(r) => fmt_approx(r),
+        None => "-".into(),
+    };
+    let mut far = false;
+    for ev in &v.verdict.events {
+        let flag = [&ev.ratio_im_and_e, &ev.ratio_im].iter().any(|r| r.as_ref().is_some_and(far_above_one));
+        far |= flag;
+        let _ = writeln!(
+            out,
+            "    {}{}{}{}{}{}{}",
+            pad(&truncate(&ev.figures.name, 23), 24),
+            pad_left(&fmt_approx(&ev.figures.p_dem), 11),
+            pad_left(&fmt_approx(&ev.figures.p_im_and_e), 11),
+            pad_left(&ratio(&ev.ratio_im_and_e), 10),
+            pad_left(&fmt_approx(&ev.figures.p_im), 11),
+            pad_left(&ratio(&ev.ratio_im), 10),
+            if flag { "  ◀ ×2 or more" } else { "" }
+        );
+    }
+    if far {
+        let _ = writeln!(out, "    ◀: the imitator makes this event at least twice as likely as the demonstrator.");
+    }
+    let _ = writeln!(out);
+    out
+}
+
+/// The largest ratio of any single world history, or why there is none.
+fn worst_case(_: &Scenario, v: &Verified) -> String {
+    let mut out = String::new();
+    match &v.figures.worst_case {
         Some(wc) => {
             let _ = writeln!(
                 out,
-                "  Worst case: max P_im(h ∧ E)/P_dem(h) = {} over {} world histories",
-                exact_and_approx(&wc.max_ratio),
+                "  Worst case: max P_im(h ∧ E)/P_dem(h) {} over {} world histories",
+                fmt_is(&wc.max_ratio, 40),
                 wc.histories
             );
         }
@@ -166,6 +224,14 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         }
     }
     let _ = writeln!(out);
+    out
+}
+
+/// The reported figures at up to 24 depths, in decimals.
+fn by_depth(_: &Scenario, v: &Verified) -> String {
+    let f: &Figures = &v.figures;
+    let lumped = f.engine == EngineKind::Lumped;
+    let mut out = String::new();
     let _ = writeln!(out, "  By depth (decimal; S_t = Σ_{{k≤t}} θ_k, the expected number of queries is E[S_t]):");
     let _ = writeln!(
         out,
@@ -205,21 +271,28 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         );
     }
     let _ = writeln!(out);
+    out
+}
+
+/// How long the run took, and the result.
+fn stats(_: &Scenario, v: &Verified) -> String {
+    let (f, run) = (&v.figures, &v.run);
+    let mut out = String::new();
     let secs = (run.elapsed_ms as f64 / 1000.0).max(1e-3);
-    let mut stats = format!(
+    let mut line = format!(
         "  {} {} in {} ms on {} thread(s): {} per second; {} arithmetic",
         f.stats.nodes,
-        if lumped { "merged states" } else { "nodes" },
+        if f.engine == EngineKind::Lumped { "merged states" } else { "nodes" },
         run.elapsed_ms,
         run.threads,
         fmt_float((f.stats.nodes as f64 / secs).round()),
         if f.stats.word_arithmetic { "u128" } else { "big-integer" }
     );
     if let Some(b) = f.stats.peak_memory_bytes {
-        let _ = write!(stats, "; peak layer memory ≈ {:.1} MiB", b as f64 / (1024.0 * 1024.0));
+        let _ = write!(line, "; peak layer memory ≈ {:.1} MiB", b as f64 / (1024.0 * 1024.0));
     }
-    let _ = writeln!(out, "{stats}");
-    let _ = writeln!(out, "  result: {}", if v.holds { "every check holds" } else { "a check FAILS" });
+    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "  result: {}", if v.verdict.holds { "every check holds" } else { "a check FAILS" });
     out
 }
 
@@ -245,73 +318,4 @@ fn exact_short(r: &Rational) -> String {
 /// At most `count` depths of `1..=depth`, the first and the last included.
 pub fn sample_depths(depth: usize, count: usize) -> Vec<usize> {
     crate::engine::spread(depth, count).into_iter().map(|i| i + 1).collect()
-}
-
-fn names(idx: &[usize], s: &Scenario) -> String {
-    idx.iter().map(|&i| s.models[i].name.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-/// One line of an episode's trace.
-pub fn trace_line<P: Prob>(s: &Scenario, r: &StepRecord<P>) -> String {
-    format!(
-        "{:>6}  {:<34} {:<8} {:<7} {:<12} {}",
-        r.step,
-        format!("{{{}}}{}", names(&r.policy.top, s), if r.truth_in_top { "" } else { " (truth out!)" }),
-        fmt_float(r.policy.theta.to_f64()),
-        if r.queried { "asked" } else { "-" },
-        s.actions[r.action],
-        s.observations[r.observation]
-    )
-}
-
-/// An episode: the trace (when kept) and the summary.
-pub fn episode_report<P: Prob>(s: &Scenario, ep: &Episode<P>, variant: &str, exact: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "imitator run — {} (variant {variant}, {} steps, seed {}, {} arithmetic)",
-        s.name,
-        ep.steps,
-        ep.seed,
-        if exact { "exact" } else { "f64" }
-    );
-    if !ep.trace.is_empty() {
-        let _ = writeln!(out, "  Each step: the top set (the models the imitator trusts, best first), θ (its chance");
-        let _ = writeln!(out, "  of asking the demonstrator), whether it asked (then the demonstrator chose the");
-        let _ = writeln!(out, "  action), the action taken and the observation.");
-        let _ = writeln!(out);
-        let _ =
-            writeln!(out, "{:>6}  {:<34} {:<8} {:<7} {:<12} observation", "step", "top set", "θ", "query", "action");
-        for r in &ep.trace {
-            let _ = writeln!(out, "{}", trace_line(s, r));
-        }
-        let _ = writeln!(out);
-    }
-    let _ = writeln!(
-        out,
-        "  queries: {} of {} steps ({:.2}%)",
-        ep.queries,
-        ep.steps,
-        100.0 * ep.queries as f64 / ep.steps.max(1) as f64
-    );
-    let _ = writeln!(
-        out,
-        "  truth `{}` {} the top set at every step",
-        s.models[s.truth].name,
-        if ep.truth_always_top { "stayed in" } else { "did NOT stay in" }
-    );
-    let _ = writeln!(out, "  final posterior:");
-    let width = s.models.iter().map(|m| m.name.len()).max().unwrap_or(0);
-    for (m, p) in s.models.iter().zip(&ep.final_posterior) {
-        let shown = match (exact, p_as_rational(p)) {
-            (true, Some(r)) => exact_and_approx(&r),
-            _ => fmt_float(p.to_f64()),
-        };
-        let _ = writeln!(out, "    {:<width$}  {}", m.name, shown);
-    }
-    out
-}
-
-fn p_as_rational<P: Prob>(p: &P) -> Option<Rational> {
-    (p as &dyn std::any::Any).downcast_ref::<Rational>().cloned()
 }

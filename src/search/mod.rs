@@ -1,5 +1,9 @@
 //! The constants search (`imitator search`): the scenarios closest to each bound.
 //!
+//! [`candidate`] holds the scenarios the search draws and perturbs, [`error`]
+//! why options cannot run; this module holds the options, the search itself
+//! and what it found. What it prints is `report::search`.
+//!
 //! A family of small scenarios is explored — random candidates first, then a
 //! local search that perturbs the best ones — and every candidate is run
 //! exactly by the lumped engine with the conservative imitator. For each
@@ -39,59 +43,34 @@
 //! ratio is strictly larger, so the earliest candidate wins ties. The outcome
 //! is the same for a given seed and budget on any number of threads.
 
+pub mod candidate;
+pub mod error;
+
+pub use candidate::{grid_class, Candidate, ModelSpec, Split};
+pub use error::{SearchError, Setting};
+
 use crate::checks::{bound_ratios, BoundRatio, BoundRatios};
-use crate::engine::{self, EngineKind, RunOptions};
-use crate::environment::IidEnvironment;
+use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
 use crate::limits::{MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
-use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
 use crate::number::Rational;
 use crate::scenario::Scenario;
-use num_bigint::BigInt;
-use num_integer::Integer;
+use crate::verify::verify;
+use candidate::{perturb, random_candidate, rng_for};
 use num_traits::ToPrimitive;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Which scenarios the search explores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which scenarios the search explores (`iid`, `after-action`, `grid`, clap's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Family {
     Iid,
     AfterAction,
     Grid,
 }
 
-impl Family {
-    pub const ALL: [Family; 3] = [Family::Iid, Family::AfterAction, Family::Grid];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Iid => "iid",
-            Family::AfterAction => "after-action",
-            Family::Grid => "grid",
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Family {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Family::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown family `{s}`: use iid, after-action or grid"))
-    }
-}
+crate::display_as_value_name!(Family);
 
 /// The quantities the search maximizes, each a ratio measured / bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,180 +120,6 @@ impl Quantity {
     }
 }
 
-/// Probabilities on a common denominator: entry `i` is `counts[i] / den`; they sum to exactly 1.
-/// Kept in lowest terms (the gcd of `den` and every count is 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Split {
-    pub den: u64,
-    pub counts: Vec<u64>,
-}
-
-impl Split {
-    fn new(den: u64, counts: Vec<u64>) -> Self {
-        debug_assert_eq!(counts.iter().sum::<u64>(), den);
-        let mut s = Split { den, counts };
-        s.reduce();
-        s
-    }
-
-    fn reduce(&mut self) {
-        let g = self.counts.iter().fold(self.den, |g, &c| g.gcd(&c));
-        if g > 1 {
-            self.den /= g;
-            self.counts.iter_mut().for_each(|c| *c /= g);
-        }
-    }
-
-    /// The exact probabilities.
-    pub fn values(&self) -> Vec<Rational> {
-        self.counts.iter().map(|&c| Rational::new(BigInt::from(c), BigInt::from(self.den))).collect()
-    }
-
-    /// A random composition of a random denominator `≤ max_den` into `len` parts,
-    /// positive parts only when `positive`.
-    fn random(rng: &mut ChaCha8Rng, len: usize, max_den: u64, positive: bool) -> Split {
-        let mut cuts: Vec<u64> = if positive {
-            let den = rng.gen_range(len as u64..=max_den.max(len as u64));
-            let mut cuts: Vec<u64> =
-                rand::seq::index::sample(rng, den as usize - 1, len - 1).into_iter().map(|c| c as u64 + 1).collect();
-            cuts.push(den);
-            cuts
-        } else {
-            let den = rng.gen_range(1..=max_den);
-            let mut cuts: Vec<u64> = (0..len - 1).map(|_| rng.gen_range(0..=den)).collect();
-            cuts.push(den);
-            cuts
-        };
-        cuts.sort_unstable();
-        let den = *cuts.last().expect("len >= 1");
-        let counts: Vec<u64> = cuts.iter().scan(0, |prev, &c| Some(c - std::mem::replace(prev, c))).collect();
-        Split::new(den, counts)
-    }
-
-    /// Moves some mass `k/den` from one entry to another, sometimes after refining
-    /// the denominator by 2 or 3 (never beyond `limit`). Entries stay `≥ 1/den` when `positive`.
-    fn perturb(&mut self, rng: &mut ChaCha8Rng, limit: u64, positive: bool) {
-        let len = self.counts.len();
-        if len < 2 {
-            return;
-        }
-        let min = u64::from(positive);
-        let movable = |s: &Split| (0..len).filter(|&i| s.counts[i] > min).collect::<Vec<_>>();
-        let refine = rng.gen_bool(0.35) || movable(self).is_empty();
-        if refine {
-            let k = rng.gen_range(2..=3u64);
-            if self.den * k <= limit {
-                self.den *= k;
-                self.counts.iter_mut().for_each(|c| *c *= k);
-            }
-        }
-        let from_set = movable(self);
-        if !from_set.is_empty() {
-            let from = from_set[rng.gen_range(0..from_set.len())];
-            let mut to = rng.gen_range(0..len - 1);
-            if to >= from {
-                to += 1;
-            }
-            let spare = self.counts[from] - min;
-            let amount = if rng.gen_bool(0.5) { 1 } else { rng.gen_range(1..=spare) };
-            self.counts[from] -= amount;
-            self.counts[to] += amount;
-        }
-        self.reduce();
-    }
-}
-
-/// One demonstrator model of a candidate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelSpec {
-    Iid(Split),
-    /// `start` at step 1, then `after[a]` after action `a`.
-    AfterAction {
-        start: Split,
-        after: Vec<Split>,
-    },
-}
-
-impl ModelSpec {
-    fn actions(&self) -> usize {
-        match self {
-            ModelSpec::Iid(s) | ModelSpec::AfterAction { start: s, .. } => s.counts.len(),
-        }
-    }
-
-    fn splits_mut(&mut self) -> Vec<&mut Split> {
-        match self {
-            ModelSpec::Iid(s) => vec![s],
-            ModelSpec::AfterAction { start, after } => std::iter::once(start).chain(after.iter_mut()).collect(),
-        }
-    }
-
-    fn build(&self) -> Box<dyn DemonstratorModel> {
-        match self {
-            ModelSpec::Iid(s) => Box::new(Iid { probs: s.values() }),
-            ModelSpec::AfterAction { start, after } => Box::new(Markov {
-                reads: LastStep::Action,
-                start: start.values(),
-                after: after.iter().map(Split::values).collect(),
-            }),
-        }
-    }
-}
-
-/// One scenario of the search, as the rationals that the search draws and perturbs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// α = `counts[0] / den` (both counts positive, so `0 < α < 1`).
-    pub alpha: Split,
-    /// The priors (all positive), summing to 1.
-    pub priors: Split,
-    pub models: Vec<ModelSpec>,
-    /// Index of the truth in `models`.
-    pub truth: usize,
-}
-
-impl Candidate {
-    pub fn alpha(&self) -> Rational {
-        self.alpha.values().swap_remove(0)
-    }
-
-    /// The scenario: actions `a1…aK`, models `m1…mM`, one observation, no events, `depth = T`.
-    pub fn scenario(&self, name: &str, depth: usize) -> Scenario {
-        let actions = self.models[0].actions();
-        let priors = self.priors.values();
-        Scenario {
-            name: name.to_string(),
-            actions: (1..=actions).map(|a| format!("a{a}")).collect(),
-            observations: vec!["-".to_string()],
-            alpha: self.alpha(),
-            depth: Some(depth),
-            truth: self.truth,
-            models: self
-                .models
-                .iter()
-                .zip(priors)
-                .enumerate()
-                .map(|(i, (m, prior))| Model { name: format!("m{}", i + 1), prior, kind: m.build() })
-                .collect(),
-            environment: Box::new(IidEnvironment::first_observation(1)),
-            events: Vec::new(),
-        }
-    }
-}
-
-/// The fixed class of the `grid` family: model `i = 1..M` is iid with probability
-/// `i/(M+1)` on the first action and `(M+1−i)/((M+1)(K−1))` on each other action.
-pub fn grid_class(actions: usize, models: usize) -> Vec<ModelSpec> {
-    let (k, m) = (actions as u64, models as u64);
-    (1..=m)
-        .map(|i| {
-            let mut counts = vec![m + 1 - i; actions];
-            counts[0] = i * (k - 1);
-            ModelSpec::Iid(Split::new((m + 1) * (k - 1), counts))
-        })
-        .collect()
-}
-
 /// What to search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -340,35 +145,43 @@ impl Options {
     }
 
     /// Why these options cannot run, if they cannot.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.actions < 2 {
-            return Err("--actions must be at least 2".into());
+    pub fn validate(&self) -> Result<(), SearchError> {
+        for (setting, n) in [(Setting::Actions, self.actions), (Setting::Models, self.models)] {
+            if n < 2 {
+                return Err(SearchError::TooSmall { setting, least: 2 });
+            }
         }
-        if self.models < 2 {
-            return Err("--models must be at least 2".into());
-        }
-        for (flag, n) in [("--actions", self.actions), ("--models", self.models)] {
+        for (setting, n) in [(Setting::Actions, self.actions), (Setting::Models, self.models)] {
             if n > MAX_SEARCH_SIZE {
-                return Err(format!(
-                    "{flag} {n} is more than {MAX_SEARCH_SIZE}, the most a search candidate has (limits::MAX_SEARCH_SIZE)"
-                ));
+                return Err(SearchError::TooLarge {
+                    setting,
+                    value: n as u64,
+                    most: MAX_SEARCH_SIZE as u64,
+                    limit: "MAX_SEARCH_SIZE",
+                    what: "the most a search candidate has",
+                });
             }
         }
         if self.depth < 1 {
-            return Err("--depth must be at least 1".into());
+            return Err(SearchError::TooSmall { setting: Setting::Depth, least: 1 });
         }
-        crate::limits::check_depth(self.depth, &format!("--depth {}", self.depth))?;
+        if crate::limits::check_depth(self.depth, "").is_err() {
+            return Err(SearchError::Depth(self.depth));
+        }
         if self.budget < 1 {
-            return Err("--budget must be at least 1".into());
+            return Err(SearchError::TooSmall { setting: Setting::Budget, least: 1 });
         }
         if self.max_den < 2 {
-            return Err("--max-den must be at least 2".into());
+            return Err(SearchError::TooSmall { setting: Setting::MaxDen, least: 2 });
         }
         if self.max_den > MAX_SEARCH_DEN {
-            return Err(format!(
-                "--max-den {} is more than {MAX_SEARCH_DEN}, the largest denominator a search draws (limits::MAX_SEARCH_DEN)",
-                self.max_den
-            ));
+            return Err(SearchError::TooLarge {
+                setting: Setting::MaxDen,
+                value: self.max_den,
+                most: MAX_SEARCH_DEN,
+                limit: "MAX_SEARCH_DEN",
+                what: "the largest denominator a search draws",
+            });
         }
         if let Some(a) = &self.alpha {
             fixed_alpha(a)?;
@@ -376,13 +189,13 @@ impl Options {
         Ok(())
     }
 
-    fn den_limit(&self) -> u64 {
+    pub(crate) fn den_limit(&self) -> u64 {
         4 * self.max_den
     }
 }
 
-fn fixed_alpha(a: &Rational) -> Result<Split, String> {
-    let bad = || format!("--alpha must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}");
+pub(crate) fn fixed_alpha(a: &Rational) -> Result<Split, SearchError> {
+    let bad = || SearchError::Alpha(a.clone());
     let (n, d) = (a.numer().to_u64().ok_or_else(bad)?, a.denom().to_u64().ok_or_else(bad)?);
     if n == 0 || n >= d || d >= 1 << 63 {
         return Err(bad());
@@ -454,14 +267,16 @@ pub struct Outcome {
     pub grid_n: Option<u64>,
 }
 
+impl Outcome {
+    /// Whether some candidate broke a bound the verifier checks ((a) or (b)):
+    /// the worst candidate of every quantity is judged on all of its ratios.
+    pub fn broke_a_checked_bound(&self) -> bool {
+        self.worst.iter().flatten().any(|w| w.ratios.breaks_checked_bound())
+    }
+}
+
 /// Perturbations per quantity in one local-search round.
 const PER_ROUND: u64 = 8;
-
-fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
-}
 
 /// Runs one candidate exactly: the lumped engine, the conservative imitator, depth `T`.
 /// `None` when it would exceed `max_states`.
@@ -469,9 +284,9 @@ pub fn evaluate(c: &Candidate, opts: &Options) -> Option<BoundRatios> {
     let s = c.scenario("candidate", opts.depth);
     let rule = Standard::new(Variant::Conservative, 0);
     let run = RunOptions { max_states: opts.max_states, max_memory: 1 << 30, ..RunOptions::new(opts.depth) };
-    let figures = engine::run_with(EngineKind::Lumped, &s, &rule, run, &|_, _| {}).ok()?;
-    assert!(figures.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
-    Some(bound_ratios(&s, &figures))
+    let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).ok()?;
+    assert!(v.verdict.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
+    Some(bound_ratios(&s, &v.figures))
 }
 
 struct Grid {
@@ -515,61 +330,6 @@ impl Grid {
     }
 }
 
-fn random_candidate(opts: &Options, rng: &mut ChaCha8Rng) -> Candidate {
-    let (k, d) = (opts.actions, opts.max_den);
-    let alpha = match &opts.alpha {
-        Some(a) => fixed_alpha(a).expect("validated"),
-        None => Split::random(rng, 2, d, true),
-    };
-    let priors = Split::random(rng, opts.models, d.max(opts.models as u64), true);
-    let models = (0..opts.models)
-        .map(|_| match opts.family {
-            Family::AfterAction => ModelSpec::AfterAction {
-                start: Split::random(rng, k, d, false),
-                after: (0..k).map(|_| Split::random(rng, k, d, false)).collect(),
-            },
-            _ => ModelSpec::Iid(Split::random(rng, k, d, false)),
-        })
-        .collect();
-    let truth = rng.gen_range(0..opts.models);
-    Candidate { alpha, priors, models, truth }
-}
-
-fn perturb(c: &Candidate, opts: &Options, rng: &mut ChaCha8Rng) -> Candidate {
-    let mut c = c.clone();
-    let limit = opts.den_limit();
-    let moves = rng.gen_range(1..=3);
-    for _ in 0..moves {
-        let alpha_free = opts.alpha.is_none();
-        let class_free = opts.family != Family::Grid;
-        // Targets: 0 truth, 1 priors, 2 alpha, 3 a model distribution.
-        let target = loop {
-            let t = rng.gen_range(0..10);
-            let t = match t {
-                0 => 0,
-                1..=3 => 1,
-                4..=5 => 2,
-                _ => 3,
-            };
-            if (t != 2 || alpha_free) && (t != 3 || class_free) {
-                break t;
-            }
-        };
-        match target {
-            0 => c.truth = rng.gen_range(0..opts.models),
-            1 => c.priors.perturb(rng, limit.max(c.priors.den), true),
-            2 => c.alpha.perturb(rng, limit, true),
-            _ => {
-                let m = rng.gen_range(0..c.models.len());
-                let mut splits = c.models[m].splits_mut();
-                let s = rng.gen_range(0..splits.len());
-                splits[s].perturb(rng, limit, false);
-            }
-        }
-    }
-    c
-}
-
 /// Keeps, for each quantity, the candidate with the largest ratio (strictly larger replaces).
 fn absorb(worst: &mut [Option<Worst>], c: &Candidate, ratios: &BoundRatios, origin: Origin) -> bool {
     let mut improved = false;
@@ -587,7 +347,7 @@ fn absorb(worst: &mut [Option<Worst>], c: &Candidate, ratios: &BoundRatios, orig
 }
 
 /// Runs the search on the current rayon pool; `tick(done, total)` reports progress.
-pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome, String> {
+pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome, SearchError> {
     opts.validate()?;
     let budget = opts.budget;
     let half = (budget / 2).max(1);
@@ -661,31 +421,4 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
         round += 1;
     }
     Ok(Outcome { options: opts.clone(), random, local, skipped, improvements, worst, grid_n: grid.map(|g| g.n) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_stay_distributions_under_perturbation() {
-        let mut rng = rng_for(7, 3);
-        for positive in [false, true] {
-            let mut s = Split::random(&mut rng, 3, 12, positive);
-            for _ in 0..500 {
-                s.perturb(&mut rng, 48, positive);
-                assert_eq!(s.counts.iter().sum::<u64>(), s.den);
-                assert!(s.den <= 48);
-                assert!(!positive || s.counts.iter().all(|&c| c > 0));
-            }
-        }
-    }
-
-    #[test]
-    fn grid_class_is_distinct_and_sums_to_one() {
-        let class = grid_class(3, 4);
-        // 2/10, 4/10, 4/10 in lowest terms.
-        assert_eq!(class[0], ModelSpec::Iid(Split { den: 5, counts: vec![1, 2, 2] }));
-        assert_eq!(class[3], ModelSpec::Iid(Split { den: 10, counts: vec![8, 1, 1] }));
-    }
 }

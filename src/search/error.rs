@@ -1,0 +1,74 @@
+//! Why a search cannot run: a typed error, named by the options it is about.
+//!
+//! The library names an option by its own name (`actions`, `max-den`); the
+//! command line says which flag sets it.
+
+use crate::number::Rational;
+use std::fmt;
+
+/// One option of a search ([`super::Options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Actions,
+    Models,
+    Depth,
+    Budget,
+    MaxDen,
+    Alpha,
+}
+
+impl Setting {
+    /// The option's name (`actions`, `models`, `depth`, `budget`, `max-den`, `alpha`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Actions => "actions",
+            Setting::Models => "models",
+            Setting::Depth => "depth",
+            Setting::Budget => "budget",
+            Setting::MaxDen => "max-den",
+            Setting::Alpha => "alpha",
+        }
+    }
+}
+
+/// Why a search cannot run with its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchError {
+    /// An option below its least value.
+    TooSmall { setting: Setting, least: u64 },
+    /// An option above the limit (a constant of `limits`) that guards it.
+    TooLarge { setting: Setting, value: u64, most: u64, limit: &'static str, what: &'static str },
+    /// The depth is beyond `limits::MAX_DEPTH`.
+    Depth(usize),
+    /// α is not a rational strictly between 0 and 1 with a denominator below `2^63`.
+    Alpha(Rational),
+}
+
+impl SearchError {
+    /// The message, with each option named by `name` (the command line passes
+    /// its flags, `--actions`; [`fmt::Display`] uses the option's name).
+    pub fn message(&self, name: impl Fn(Setting) -> String) -> String {
+        match self {
+            SearchError::TooSmall { setting, least } => format!("{} must be at least {least}", name(*setting)),
+            SearchError::TooLarge { setting, value, most, limit, what } => {
+                format!("{} {value} is more than {most}, {what} (limits::{limit})", name(*setting))
+            }
+            SearchError::Depth(depth) => {
+                let what = format!("{} {depth}", name(Setting::Depth));
+                crate::limits::check_depth(*depth, &what).err().unwrap_or(what)
+            }
+            SearchError::Alpha(a) => format!(
+                "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}",
+                name(Setting::Alpha)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for SearchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(|s| s.name().to_string()))
+    }
+}
+
+impl std::error::Error for SearchError {}
