@@ -43,7 +43,8 @@ figure { margin: 1.5em 0; }
 figure svg { display: block; width: 100%; max-width: 900px; height: auto; border: 1px solid #e4e4e4; }
 figcaption { color: #444; margin-top: 0.4em; }
 table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.55em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.55em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 th { background: #f3f3f3; }
 table.verdict td:first-child { width: 30%; }
 td.holds { color: #1a6b1a; }

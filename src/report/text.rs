@@ -32,9 +32,7 @@ fn shown(x: &Shown, decimal: bool) -> String {
         Shown::Exact(r) if decimal => fmt_approx(r),
         Shown::Exact(r) => exact_short(r),
         Shown::Infinite => "∞".into(),
-        Shown::Count { bad, of, unit } => {
-            format!("{} in {}", count(*bad as usize, "violation"), count(*of as usize, unit))
-        }
+        Shown::Count { bad, .. } => count(*bad as usize, "violation"),
         Shown::Word(w) => (*w).into(),
     }
 }
@@ -97,11 +95,16 @@ fn checks(_: &Scenario, v: &Verified) -> String {
         ),
         &v.verdict.rows(unit),
     );
-    let _ = writeln!(
-        out,
-        "  (per step: checked at every {unit} where the truth is in the top set. Bookkeeping rows guard the\n   \
-         accounting of E and of probability; any probability measure satisfies them.)"
-    );
+    let checked = count(v.verdict.per_step_ratio.nodes_checked as usize, unit);
+    out.push_str(&super::explain::wrap(
+        2,
+        1,
+        &format!(
+            "(per step: checked at each of the {checked} where the truth is in the top set. Bookkeeping rows \
+             guard the accounting of E and of probability; any probability measure satisfies them.)"
+        ),
+        100,
+    ));
     let _ = writeln!(out);
     out
 }
@@ -117,20 +120,22 @@ pub fn check_table(intro: &str, rows: &[Row]) -> String {
         "  {}{}{}   {} result",
         pad("check", 42),
         pad_left("at t", 6),
-        pad_left("measured", 13),
+        pad_left("measured", 16),
         pad("bound", 13)
     );
     for r in rows {
         let (measured, bound) = match (&r.measured, r.relation) {
-            (Shown::Count { .. }, _) | (_, None) => (shown(&r.measured, true), String::new()),
+            // A count of violations, which must be zero; how many nodes were checked is said below the table.
+            (Shown::Count { .. }, _) => (shown(&r.measured, true), "= 0".to_string()),
+            (_, None) => (shown(&r.measured, true), String::new()),
             (m, Some(rel)) => (shown(m, true), format!("{} {}", rel.symbol(), shown(&r.bound, true))),
         };
         let at = r.depth.map_or("-".to_string(), |d| d.to_string());
-        // A count such as "0 violations in 5508615 nodes" spans the measured and bound columns.
+        // A word such as "every depth" spans the measured and bound columns.
         let values = if bound.is_empty() {
-            format!("  {}", pad(&measured, 27))
+            format!("  {}", pad(&measured, 30))
         } else {
-            format!("{}   {}", pad_left(&measured, 13), pad(&bound, 13))
+            format!("{}   {}", pad_left(&measured, 16), pad(&bound, 13))
         };
         let _ =
             writeln!(out, "  {}{}{} {}", pad(&truncate(&r.label, 41), 42), pad_left(&at, 6), values, r.status.word());
