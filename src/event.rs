@@ -87,10 +87,10 @@ impl Event {
                 Some(format!("at_step = {step} comes after the last step, {depth}"))
             }
             EventKind::Prefix { actions } if actions.len() > depth => {
-                Some(format!("its prefix has {} actions, more than the {depth} steps", actions.len()))
+                Some(format!("its prefix has {} actions, more than the depth {depth}", actions.len()))
             }
             EventKind::AtLeast { count, .. } if *count > depth => {
-                Some(format!("at_least = {count} is more than the {depth} steps"))
+                Some(format!("at_least = {count} is more than the depth {depth}"))
             }
             _ => None,
         }
@@ -148,9 +148,9 @@ mod tests {
         assert!(!long.contains(&[0, 0, 0]));
         assert_eq!(late.empty_at(3).as_deref(), Some("at_step = 4 comes after the last step, 3"));
         assert_eq!(late.empty_at(4), None);
-        assert_eq!(long.empty_at(3).as_deref(), Some("its prefix has 4 actions, more than the 3 steps"));
+        assert_eq!(long.empty_at(3).as_deref(), Some("its prefix has 4 actions, more than the depth 3"));
         let many = Event { name: "many".into(), kind: EventKind::AtLeast { action: 0, count: 4 } };
-        assert_eq!(many.empty_at(3).as_deref(), Some("at_least = 4 is more than the 3 steps"));
+        assert_eq!(many.empty_at(3).as_deref(), Some("at_least = 4 is more than the depth 3"));
         assert_eq!(many.empty_at(4), None);
     }
 }

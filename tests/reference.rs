@@ -15,7 +15,7 @@ use std::process::Command;
 fn reference(file: &str, depth: usize, variant: Variant, warmup: usize) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/exact_verifier.py");
     let out = Command::new("python3")
-        .args([script, file, &depth.to_string(), variant.name(), &warmup.to_string()])
+        .args([script, file, &depth.to_string(), &variant.to_string(), &warmup.to_string()])
         .output()
         .expect("python3 (3.11 or later, for tomllib) runs the reference implementation");
     assert!(out.status.success(), "reference failed: {}", String::from_utf8_lossy(&out.stderr));

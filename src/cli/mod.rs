@@ -32,7 +32,7 @@ pub fn warn_empty_events(s: &Scenario, file: &Path, depth: usize) {
         if let Some(why) = e.empty_at(depth) {
             let _ = writeln!(
                 std::io::stderr(),
-                "warning: {}: event “{}” cannot happen in {depth} steps ({why}): its probabilities are all 0",
+                "warning: {}: event “{}” cannot happen within depth {depth} ({why}): its probabilities are all 0",
                 file.display(),
                 e.name
             );

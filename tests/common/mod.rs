@@ -2,12 +2,12 @@
 //! scenarios (as TOML text), and the verifier run in-process to its SPEC §6 JSON.
 #![allow(dead_code)]
 
-use imitator::checks::check;
-use imitator::engine::{self, EngineKind};
+use imitator::engine::{EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
 use imitator::number::{fmt_exact, parse_rational, ratio, Rational};
-use imitator::report::{json::verify_document, RunInfo};
+use imitator::report::json::verify_document;
 use imitator::scenario::Scenario;
+use imitator::verify;
 use num_traits::{One, Zero};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -179,8 +179,8 @@ pub fn parse(toml: &str) -> Scenario {
     Scenario::parse(toml, "random.toml", "random").unwrap_or_else(|e| panic!("{e}\n{toml}"))
 }
 
-/// The verifier in-process: the exhaustive engine, the checks and the SPEC §6
-/// document, with a fixed `RunInfo` (one thread, zero milliseconds).
+/// The verifier in-process ([`imitator::verify()`]) and its JSON document, with
+/// a fixed run description (one thread, zero milliseconds).
 pub fn verify_json(s: &Scenario, variant: Variant, warmup: usize, depth: usize) -> Value {
     verify_json_with(EngineKind::Exhaustive, s, variant, warmup, depth)
 }
@@ -188,10 +188,10 @@ pub fn verify_json(s: &Scenario, variant: Variant, warmup: usize, depth: usize) 
 /// [`verify_json`] with the engine of one's choice.
 pub fn verify_json_with(kind: EngineKind, s: &Scenario, variant: Variant, warmup: usize, depth: usize) -> Value {
     let rule = Standard::new(variant, warmup);
-    let figures = engine::run(kind, s, &rule, depth, &|_, _| {}).expect("small scenarios fit");
-    let verdict = check(s, &figures);
-    let run = RunInfo { variant: variant.name().to_string(), warmup, threads: 1, elapsed_ms: 0 };
-    verify_document(s, &figures, &verdict, &run)
+    let mut v = verify(s, rule, kind, RunOptions::new(depth), &|_, _| {}).expect("small scenarios fit");
+    v.run.threads = 1;
+    v.run.elapsed_ms = 0;
+    verify_document(s, &v)
 }
 
 /// An exact number of the JSON document (`"p/q"` or `"n"`).
