@@ -80,10 +80,15 @@ fn diff_json(file: &Path, theirs: &Path, extra: &[&str]) -> (i32, Value) {
 }
 
 fn python(script: &Path, file: &Path, depth: usize, out: &Path) {
+    python_with(script, file, depth, out, &[]);
+}
+
+fn python_with(script: &Path, file: &Path, depth: usize, out: &Path, extra: &[&str]) {
     let o = Command::new("python3")
         .arg(script)
         .arg(file)
         .args(["--depth", &depth.to_string()])
+        .args(extra)
         .output()
         .expect("python3 (3.11 or later) must be installed to run the Python client");
     assert!(o.status.success(), "the Python client failed: {}", String::from_utf8_lossy(&o.stderr));
@@ -334,6 +339,27 @@ fn python_client_agrees_within_1e_12_on_every_example() {
         // Floats: not exact, but within the default tolerance.
         let largest = doc["largest_deviation"]["deviation"].as_f64().expect("a float deviation");
         assert!(largest <= 1e-12, "{}: {largest}", file.display());
+    }
+}
+
+#[test]
+fn python_client_takes_the_same_variant_flags_as_diff() {
+    // `--variant` and `--warmup` on both commands: the baselines agree too.
+    let dir = tmp("python-variants");
+    for file in examples() {
+        for flags in [
+            ["--variant", "always-query", "--warmup", "0"],
+            ["--variant", "map", "--warmup", "2"],
+            ["--variant", "mixture", "--warmup", "1"],
+        ] {
+            let out = dir.join("py.jsonl");
+            python_with(Path::new(CLIENT), &file, 4, &out, &flags);
+            let mut args = vec!["--depth", "4"];
+            args.extend(flags);
+            let (code, doc) = diff_json(&file, &out, &args);
+            assert_eq!(code, 0, "{} {flags:?}: {doc}", file.display());
+            assert_eq!(doc["variant"], json!(flags[1]));
+        }
     }
 }
 

@@ -6,8 +6,13 @@ It implements the conservative online imitator of Cohen, Hutter & Nanda
 reachable full history in the JSON Lines format of `imitator policy`
 (numbers as JSON floats). Standard library only (Python 3.11+ for tomllib).
 
-    python3 naive_imitator.py SCENARIO.toml [--depth T] > mine.jsonl
-    imitator diff SCENARIO.toml mine.jsonl
+    python3 naive_imitator.py SCENARIO.toml [--depth T] [--variant V] [--warmup K] > mine.jsonl
+    imitator diff SCENARIO.toml mine.jsonl [--variant V] [--warmup K]
+
+The variants are the verifier's: conservative (the paper's imitator, the
+default), always-query, and the train-then-deploy baselines map and mixture,
+which ask at each of the first K steps and then act with the top-ranked model
+or the posterior mixture without ever asking.
 
 Histories: every full history of length 0..T-1 with positive probability, by
 length, then lexicographically; a step is ordered by its query flag (False
@@ -66,7 +71,7 @@ class Scenario:
         return lambda world: table[self.observations[world[-1][1]]] if world else start
 
 
-def policy(sc, weights, world):
+def policy(sc, weights, world, variant="conservative", warmup=0):
     """Posterior, ranking, top set, m(a) and theta at a history."""
     total = sum(weights)
     post = [w / total for w in weights]
@@ -78,19 +83,28 @@ def policy(sc, weights, world):
         top.append(i)
         above += post[i]
     probs = [model(world) for model in sc.models]
-    m = [min(probs[i][a] for i in top) for a in range(len(sc.actions))]
-    theta = 1.0 - sum(m)
-    if theta < 1e-12:  # rounding: 1 - sum(m) may be a hair off an exact 0
-        theta = 0.0
+    actions = range(len(sc.actions))
+    step = len(world) + 1
+    if variant == "always-query" or (variant in ("map", "mixture") and step <= warmup):
+        m, theta = [0.0 for _ in actions], 1.0
+    elif variant == "map":
+        m, theta = list(probs[ranking[0]]), 0.0
+    elif variant == "mixture":
+        m, theta = [sum(p * probs[i][a] for i, p in enumerate(post)) for a in actions], 0.0
+    else:
+        m = [min(probs[i][a] for i in top) for a in actions]
+        theta = 1.0 - sum(m)
+        if theta < 1e-12:  # rounding: 1 - sum(m) may be a hair off an exact 0
+            theta = 0.0
     return post, ranking, top, m, theta, probs[sc.truth]
 
 
-def walk(sc, target, out, history=(), weights=None, p=1.0):
+def walk(sc, target, out, variant, warmup, history=(), weights=None, p=1.0):
     """Depth-first, in step order, down to histories of length `target`."""
     if weights is None:
         weights = list(sc.prior)
     world = [(a, o) for (_, a, o) in history]
-    post, ranking, top, m, theta, truth = policy(sc, weights, world)
+    post, ranking, top, m, theta, truth = policy(sc, weights, world, variant, warmup)
     if len(history) == target:
         out.write(json.dumps({
             "history": [{"query": q, "action": sc.actions[a], "observation": sc.observations[o]}
@@ -116,20 +130,23 @@ def walk(sc, target, out, history=(), weights=None, p=1.0):
                 new = weights
             for o, po in enumerate(sc.env(a)):
                 if po > 0.0:
-                    walk(sc, target, out, history + ((query, a, o),), new, p * pa * po)
+                    walk(sc, target, out, variant, warmup, history + ((query, a, o),), new, p * pa * po)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario")
     ap.add_argument("--depth", type=int, help="horizon T (default: the scenario's depth)")
+    ap.add_argument("--variant", default="conservative", choices=["conservative", "always-query", "map", "mixture"],
+                    help="which imitator (default: conservative)")
+    ap.add_argument("--warmup", type=int, default=0, help="K: the steps map and mixture ask before they deploy")
     args = ap.parse_args()
     sc = Scenario(args.scenario)
     depth = args.depth or sc.depth
     if not depth:
         sys.exit("no depth: give --depth T")
     for length in range(depth):
-        walk(sc, length, sys.stdout)
+        walk(sc, length, sys.stdout, args.variant, args.warmup)
 
 
 if __name__ == "__main__":
