@@ -1,4 +1,4 @@
-//! Files and folders that appear whole or not at all (SPEC §9).
+//! Files and folders that appear whole or not at all.
 //!
 //! A file is written under a temporary name beside its target (same folder, so
 //! same file system), synced, and renamed over the target when complete: a

@@ -1,4 +1,4 @@
-//! The paper's bounds and the checks on them (SPEC §4), in one place.
+//! The paper's bounds and the checks on them (`docs/checks.md`), in one place.
 //!
 //! An engine measures; this module judges. Every bound the project states is
 //! computed here and nowhere else, so the verifier, the report and the
@@ -299,7 +299,7 @@ pub struct UnprecedentedCheck {
     pub holds: bool,
 }
 
-/// Every check of SPEC §4 on one run.
+/// Every check of `docs/checks.md` on one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub truth_weight: Rational,
@@ -475,7 +475,7 @@ fn ceil_div(a: &BigUint, b: &BigUint) -> BigUint {
 }
 
 /// The status of `event_e` over the whole lifetime from an interval
-/// `[lo, hi]` containing `P(E_∞)` (SPEC §7): it holds when `lo` is at least
+/// `[lo, hi]` containing `P(E_∞)` (`proofs/infinite-horizon.md`): it holds when `lo` is at least
 /// the proved floor, fails when `hi` is below it, and is undecided otherwise.
 pub fn lifetime_event_e_status(lo: &Rational, hi: &Rational, proved_bound: &Rational) -> Status {
     if lo >= proved_bound {

@@ -1,4 +1,4 @@
-//! The conservative online imitator (SPEC §2), written once over [`Prob`].
+//! The conservative online imitator (`docs/semantics.md`), written once over [`Prob`].
 //!
 //! The pieces are free functions ([`ranking`], [`top_set`], [`min_policy`],
 //! [`update_posterior`]) so that each can be tested and so that deliberately
@@ -190,7 +190,7 @@ pub trait Rule<P: Prob>: Send + Sync {
     fn name(&self) -> String;
 }
 
-/// The paper's imitator and the baselines of SPEC §2.
+/// The paper's imitator and the baselines of `docs/semantics.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standard {
     pub variant: Variant,

@@ -1,4 +1,4 @@
-//! Every size limit of the program, in one place (SPEC §9).
+//! Every size limit of the program, in one place.
 //!
 //! Each limit is checked before the work or the allocation it guards, on every
 //! command and engine; over a limit, a command exits with status 2 and a

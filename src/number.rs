@@ -128,7 +128,7 @@ fn parse_integer(s: &str) -> Option<BigInt> {
 
 /// Prints a rational in lowest terms as `"p/q"`, or `"n"` when the denominator is 1.
 ///
-/// This is the format of every exact number in the JSON output (SPEC §6).
+/// This is the format of every exact number in the JSON output (`docs/json.md`).
 pub fn fmt_exact(r: &Rational) -> String {
     // BigRational is always kept reduced with a positive denominator.
     if r.denom().is_one() {

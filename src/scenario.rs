@@ -1,4 +1,4 @@
-//! Scenario files (SPEC §5): TOML → [`Scenario`], with every validation and
+//! Scenario files (`docs/scenario.md`): TOML → [`Scenario`], with every validation and
 //! errors that name the file, the key, and the line and column.
 //!
 //! Numbers are read exactly (`"1/3"`, `"2"`, `"0.1"`, TOML integers); TOML

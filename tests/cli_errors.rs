@@ -344,8 +344,8 @@ fn mixture_fails_on_rare_action_with_and_without_warmup() {
     check_train_then_deploy_fails("mixture");
 }
 
-/// The keys of SPEC §6, in order (more may follow or sit between them).
-const SPEC_KEYS: [&str; 19] = [
+/// The keys of the JSON document (`docs/json.md`), in order (more may follow or sit between them).
+const DOCUMENT_KEYS: [&str; 19] = [
     "scenario",
     "depth",
     "alpha",
@@ -386,7 +386,7 @@ fn json_output_is_exactly_one_object_with_the_spec_keys_in_order() {
         serde_json::Deserializer::from_str(&text).into_iter::<Value>().collect::<Result<_, _>>().expect("valid JSON");
     assert_eq!(values.len(), 1, "{text}");
     let doc = &values[0];
-    assert_keys_in_order(doc, &SPEC_KEYS, "document");
+    assert_keys_in_order(doc, &DOCUMENT_KEYS, "document");
     for (k, keys) in [
         ("event_e", &["by_depth", "bound", "holds"][..]),
         ("query_cubed_sum", &["by_depth", "bound", "holds"][..]),

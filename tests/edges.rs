@@ -1,4 +1,4 @@
-//! Reliability at the edges (SPEC §9): each failure once reproduced on the
+//! Reliability at the edges : each failure once reproduced on the
 //! command line, with the exit status and the message it must give now.
 
 use imitator::engine::{self, exhaustive, EngineKind, RunOptions};

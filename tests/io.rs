@@ -1,4 +1,4 @@
-//! The I/O promises of SPEC §9, on the real binary: every command with its
+//! The I/O promises of the README, on the real binary: every command with its
 //! standard output closed (a broken pipe: quiet, same status) and on a full
 //! device (status 2, a message naming standard output); and `report` and
 //! `policy --out`, killed at many moments while they write slowly, leave

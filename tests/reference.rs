@@ -1,6 +1,6 @@
 //! Digit-for-digit agreement with an independent exact implementation.
 //!
-//! `tests/reference/exact_verifier.py` is written from SPEC §2–§4 alone with
+//! `tests/reference/exact_verifier.py` is written from the definitions alone (`docs/semantics.md`, `docs/checks.md`) with
 //! Python's `Fraction`: it walks every full history one by one, with no state
 //! space, no common denominators and no merging. Every figure it computes must
 //! equal the verifier's, as the same string in lowest terms.

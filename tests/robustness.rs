@@ -1,4 +1,4 @@
-//! The real binary on whatever it may be given (SPEC §9): arbitrary bytes and
+//! The real binary on whatever it may be given : arbitrary bytes and
 //! mutated scenarios, flags drawn from the edges of their ranges, and mutated
 //! policy lines for `diff`. Every case must exit 0, 1 or 2 within a bounded
 //! time; on 2, print nothing on stdout and a message on stderr that says

@@ -144,7 +144,7 @@ fn r(n: i64, d: i64) -> Rational {
     ratio(n, d)
 }
 
-/// Which checks of SPEC §4 fail (mass conservation apart). `event_e` is the
+/// Which checks of `docs/checks.md` fail (mass conservation apart). `event_e` is the
 /// proved floor and `event_e (paper)` the slides' weaker one; `query_cubed_sum`
 /// is split into the paper's bound and the proved one.
 fn failing(v: &Verdict) -> Vec<&'static str> {

@@ -1,6 +1,6 @@
 //! Engines: walk the histories and accumulate exact figures; nothing else.
 //!
-//! Both engines return the same [`Figures`]: what SPEC §4 measures, by depth,
+//! Both engines return the same [`Figures`]: what `docs/checks.md` defines, by depth,
 //! with no bound and no verdict (those live in [`crate::checks`]). The
 //! exhaustive engine visits every full history; the lumped engine merges
 //! histories whose futures are identical and reaches far greater depths, at
@@ -25,7 +25,7 @@ pub enum EngineKind {
 
 crate::display_as_value_name!(EngineKind);
 
-/// An event's three probabilities (SPEC §4, `events`).
+/// An event's three probabilities (`docs/checks.md`, `events`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventFigures {
     pub name: String,
@@ -37,7 +37,7 @@ pub struct EventFigures {
     pub p_im_and_e: Rational,
 }
 
-/// The worst case over events (SPEC §4, `worst_case`).
+/// The worst case over events (`docs/checks.md`, `worst_case`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorstCase {
     /// The largest `P_im(h ∧ E_T) / P_dem(h)` over world histories with `P_dem(h) > 0`.
@@ -62,7 +62,7 @@ pub struct Stats {
     pub word_arithmetic: bool,
 }
 
-/// Everything an engine measures at horizon `depth` (SPEC §4), before any check.
+/// Everything an engine measures at horizon `depth` (`docs/checks.md`), before any check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub engine: EngineKind,

@@ -1,5 +1,5 @@
 //! Shared by the integration tests: one proptest strategy for random small
-//! scenarios (as TOML text), and the verifier run in-process to its SPEC §6 JSON.
+//! scenarios (as TOML text), and the verifier run in-process to its JSON document.
 #![allow(dead_code)]
 
 use imitator::engine::{EngineKind, RunOptions};

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""An independent exact verifier, written from SPEC §2–§4 with Python's Fraction.
+"""An independent exact verifier, written from the definitions (docs/semantics.md, docs/checks.md) with Python's Fraction.
 
 It walks every full history one by one (no state space, no common
-denominators, no merging) and prints the figures of SPEC §6 that it computes,
+denominators, no merging) and prints the figures of the JSON document (docs/json.md) that it computes,
 as JSON with exact numbers in lowest terms. tests/reference.rs compares them,
 digit for digit, with `imitator verify --json`.
 
