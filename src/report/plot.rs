@@ -67,6 +67,27 @@ pub struct Plot {
     pub notes: Vec<Note>,
 }
 
+impl Plot {
+    /// A plot against the depth `t` (linear axes, integer ticks), to be given
+    /// its title, caption and series.
+    fn by_depth(id: &str, y_label: &str) -> Plot {
+        Plot {
+            id: id.into(),
+            title: String::new(),
+            caption: String::new(),
+            x_label: "depth t".into(),
+            y_label: y_label.into(),
+            x_log: false,
+            y_log: false,
+            x_depth: true,
+            x_zero: false,
+            y_zero: false,
+            series: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The colour of the `k`-th variant's curves, and of the bounds and the references.
 pub const VARIANT_COLORS: [(u8, u8, u8); 4] =
     [(0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E), (0x2C, 0xA0, 0x2C), (0x94, 0x67, 0xBD)];
@@ -159,7 +180,6 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
         f(&paper.bound),
     ));
     out.push(Plot {
-        id: "plot-event-e".into(),
         title: if proved.holds {
             format!("P(truth in the top set through t): {first} stays above its floor")
         } else {
@@ -174,15 +194,8 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
             super::explain::num(&proved.bound),
             super::explain::num(&paper.bound)
         ),
-        x_label: "depth t".into(),
-        y_label: "P_im(E_t)".into(),
-        x_log: false,
-        y_log: false,
-        x_depth: true,
-        x_zero: false,
-        y_zero: false,
         series,
-        notes: Vec::new(),
+        ..Plot::by_depth("plot-event-e", "P_im(E_t)")
     });
 
     let q = &verdict.query_cubed_sum;
@@ -195,7 +208,6 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
         proved_q,
     ));
     out.push(Plot {
-        id: "plot-query-cubed".into(),
         title: if q.holds && verdict.query_cubed_proved.holds {
             format!("E[Σ θ³] by depth: {first} stays below its bounds (log scale)")
         } else {
@@ -207,50 +219,31 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
                   The vertical axis is logarithmic: each labelled gridline is a factor of ten, and depths where \
                   the sum is still 0 are not drawn."
             .into(),
-        x_label: "depth t".into(),
-        y_label: "E_im[θ_1³ + … + θ_t³]".into(),
-        x_log: false,
         y_log: true,
-        x_depth: true,
-        x_zero: false,
-        y_zero: false,
         series,
-        notes: Vec::new(),
+        ..Plot::by_depth("plot-query-cubed", "E_im[θ_1³ + … + θ_t³]")
     });
 
     out.push(Plot {
-        id: "plot-query-step".into(),
         title: "The expected query probability E[θ_t] at each step".into(),
         caption: "Each point is the probability that the imitator asks for help at step t, averaged over every \
                   history (the increment of E[Σθ] from t−1 to t). The conservative imitator asks less as its \
                   posterior concentrates; the train-then-deploy baselines ask at every warm-up step and never after."
             .into(),
         x_label: "step t".into(),
-        y_label: "E_im[θ_t]  (the chance of a query at step t)".into(),
-        x_log: false,
-        y_log: false,
-        x_depth: true,
-        x_zero: false,
         y_zero: true,
         series: variant_series(&|fig| by_depth(&increments(&fig.expected_queries)), true),
-        notes: Vec::new(),
+        ..Plot::by_depth("plot-query-step", "E_im[θ_t]  (the chance of a query at step t)")
     });
 
     out.push(Plot {
-        id: "plot-queries".into(),
         title: "The expected number of queries E[Σ θ] up to depth t".into(),
         caption: "Each curve is the expected number of times the imitator has asked for help by depth t. \
                   A curve that flattens means queries are dying out: the imitator has learned enough to act alone."
             .into(),
-        x_label: "depth t".into(),
-        y_label: "E_im[θ_1 + … + θ_t]".into(),
-        x_log: false,
-        y_log: false,
-        x_depth: true,
-        x_zero: false,
         y_zero: true,
         series: variant_series(&|fig| by_depth(&fig.expected_queries), true),
-        notes: Vec::new(),
+        ..Plot::by_depth("plot-queries", "E_im[θ_1 + … + θ_t]")
     });
 
     let mut series = variant_series(&|fig| drawable(by_depth(&fig.expected_product), false, true), true);
@@ -262,7 +255,6 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
         wide: false,
     });
     out.push(Plot {
-        id: "plot-product".into(),
         title: "E[Π (1 + θ)] against t² (log scale)".into(),
         caption: "Each curve is the exact expectation of the product of (1 + θ_k) over the first t steps; the grey \
                   curve is t². The slides state that this expectation is O(t²); on a logarithmic axis t² bends \
@@ -270,15 +262,9 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
                   verifier reports the ratio to t² at every depth (expected_product.ratio_to_t2); no bound on it \
                   is checked."
             .into(),
-        x_label: "depth t".into(),
-        y_label: "E_im[Π_{k≤t} (1 + θ_k)]".into(),
-        x_log: false,
         y_log: true,
-        x_depth: true,
-        x_zero: false,
-        y_zero: false,
         series,
-        notes: Vec::new(),
+        ..Plot::by_depth("plot-product", "E_im[Π_{k≤t} (1 + θ_k)]")
     });
 
     if runs.iter().any(|r| r.figures.worst_case.is_some()) {
