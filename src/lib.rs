@@ -8,37 +8,42 @@
 //! scenario file ──▶ scenario::Scenario      (exact numbers; errors with line:column)
 //!                     │  model, environment, event: what the world is made of
 //!                     ▼
-//!                   imitator::Rule<P>       (posterior, ranking, top set, m(a), θ;
-//!                     │                      written once for P = Rational and f64)
+//!                   imitator::Rule<P>       (posterior, ranking, α rule, m(a), θ; written
+//!                     │                      once for P = Rational and f64; a step's trace)
+//!                     ├──▶ simulate         (one seeded episode: `run`, `explain`)
 //!                     ▼
 //!                   engine::{exhaustive,    (walk the histories and accumulate exact
-//!                     │      lumped}         figures; no bounds, no printing)
+//!                     │      lumped,         figures; histories: the one walker of
+//!                     │      histories}      single histories; no bounds, no printing)
 //!                     ▼
-//!                   checks                  (every bound of the paper, in one place)
+//!                   checks                  (every bound, in one place: a Verdict of rows)
 //!                     ▼
-//!                   report::{text, json,    (what people and tools read)
-//!                            proofs}
+//!                   verify()                (run → check → how it ran: one entry point)
+//!                     │   ◀── search        (many small scenarios, verified)
+//!                     │   ◀── diff          (another implementation against the policy)
+//!                     ▼
+//!                   report::*               (every output of every command: text, JSON,
+//!                                            HTML and SVG, CSV, JSON Lines, Markdown)
 //! ```
 //!
-//! Beside the flow: [`simulate`] plays one seeded episode, [`policy`] lists
-//! the exact policy at every history (ground truth for other
-//! implementations). The `imitator` binary is a thin layer over these.
+//! The `imitator` binary (`src/cli/`) is a thin layer over these: each
+//! command parses its arguments, calls the library and hands the result to
+//! [`report`]. What every figure means is in `docs/`.
 //!
 //! Exact means exact: every figure the verifier reports is a rational number
-//! computed without rounding; `f64` appears only in the fast simulator and in
-//! decimal approximations for people.
+//! computed without rounding; `f64` appears only in the fast simulator, in
+//! decimal approximations for people, and in plots.
 //!
 //! ```
-//! use imitator::{checks, engine, imitator::{Standard, Variant}, scenario::Scenario};
+//! use imitator::{engine::{EngineKind, RunOptions}, imitator::{Standard, Variant}, scenario::Scenario};
 //!
 //! let s = Scenario::from_file("examples/three-coins.toml").unwrap();
 //! let rule = Standard::new(Variant::Conservative, 0);
-//! let figures = engine::run(engine::EngineKind::Exhaustive, &s, &rule, 3, &|_, _| {}).unwrap();
-//! let verdict = checks::check(&s, &figures);
-//! assert!(verdict.holds);
+//! let v = imitator::verify(&s, rule, EngineKind::Exhaustive, RunOptions::new(3), &|_, _| {}).unwrap();
+//! assert!(v.verdict.holds);
 //! // The first step asks with probability 1/2: E[θ_1] = 1/2.
-//! assert_eq!(figures.expected_queries[0], imitator::number::ratio(1, 2));
-//! println!("P(E_3) = {}", imitator::number::fmt_exact(&figures.event_e[2]));
+//! assert_eq!(v.figures.expected_queries[0], imitator::number::ratio(1, 2));
+//! println!("{}", imitator::report::text::verify_report(&s, &v));
 //! ```
 
 /// `Display` for enums that clap names ([`clap::ValueEnum`]): the name a value

@@ -6,7 +6,7 @@
 #![no_main]
 
 use imitator::imitator::{Standard, Variant};
-use imitator::policy::{self, Tolerance};
+use imitator::diff::{self, Tolerance};
 use imitator::scenario::Scenario;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let variant =
         [Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture][(pick >> 2 & 3) as usize];
     let rule = Standard::new(variant, (pick >> 4) as usize % 3);
-    match policy::read_lines(&s, file, horizon) {
+    match diff::read_lines(&s, file, horizon) {
         Err(e) => {
             assert!(e.line >= 1);
             assert!(e.column.is_none_or(|c| c >= 1));
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             } else {
                 Tolerance::uniform(&imitator::number::ratio(1, 1000))
             };
-            let r = policy::diff(&s, &rule, theirs, horizon, &tol);
+            let r = diff::diff(&s, &rule, theirs, horizon, &tol);
             let _ = r.agrees();
             for f in r.first.iter().flat_map(|d| &d.fields) {
                 let _ = f.deviation.as_ref().map(|d| (d.text(), d.json()));

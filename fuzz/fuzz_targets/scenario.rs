@@ -9,13 +9,14 @@
 
 #![no_main]
 
-use imitator::checks::check;
-use imitator::engine::{self, EngineKind, RunOptions};
+use imitator::diff::{self, Tolerance};
+use imitator::engine::{self, histories, EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
 use imitator::limits::{self, MAX_EXHAUSTIVE_DEPTH, MAX_WORLDS};
-use imitator::policy::{self, LineWriter, Tolerance};
-use imitator::report::{json::verify_document, text::verify_report, RunInfo};
+use imitator::report::jsonl::LineWriter;
+use imitator::report::{csv, json::verify_document, text::verify_report};
 use imitator::scenario::{Scenario, ScenarioError};
+use imitator::verify;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -52,25 +53,24 @@ fuzz_target!(|data: &[u8]| {
         let d = if cheap { depth } else { 2 };
         for kind in [EngineKind::Exhaustive, EngineKind::Lumped] {
             let opts = RunOptions { max_states: 4096, max_memory: 16 << 20, ..RunOptions::new(d) };
-            let Ok(figures) = engine::run_with(kind, &s, &rule, opts, &|_, _| {}) else { continue };
-            let verdict = check(&s, &figures);
-            let run = RunInfo { variant: variant.name().into(), warmup, threads: 1, elapsed_ms: 0 };
-            let _ = verify_document(&s, &figures, &verdict, &run).to_string();
-            let _ = verify_report(&s, &figures, &verdict, &run);
+            let Ok(v) = verify(&s, rule, kind, opts, &|_, _| {}) else { continue };
+            let _ = verify_document(&s, &v).to_string();
+            let _ = verify_report(&s, &v);
+            let _ = csv::files(std::slice::from_ref(&v));
         }
         // The exact listing, read back as another implementation's lines, agrees with itself.
         let h = d.min(3);
-        if policy::size(&s, &rule, h).is_ok() {
+        if histories::size(&s, &rule, h).is_ok() {
             let mut text = String::new();
             let mut lines = LineWriter::new(&s);
-            policy::walk::<()>(&s, &rule, h, |e| {
+            histories::walk::<()>(&s, &rule, h, |e| {
                 text.push_str(&lines.render(e));
                 text.push('\n');
                 Ok(())
             })
             .unwrap();
-            let theirs = policy::read_lines(&s, text.as_bytes(), h).expect("the listing reads back");
-            let r = policy::diff(&s, &rule, theirs, h, &Tolerance::default());
+            let theirs = diff::read_lines(&s, text.as_bytes(), h).expect("the listing reads back");
+            let r = diff::diff(&s, &rule, theirs, h, &Tolerance::default());
             assert!(r.agrees(), "the exact listing disagrees with itself");
         }
     }

@@ -3,7 +3,7 @@
 //! It never reads the imitator's numbers, so that comparing the two measures
 //! compares two independent computations.
 
-use super::scaled::{common_denominator, scale, Scaled};
+use super::scaled::{common_denominator, scale, ScaledInt};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::BigUint;
@@ -46,7 +46,7 @@ impl DemSteps {
 
 /// `P_dem(h)·D^T` for every world history `h` of length `T`, indexed by the
 /// history read as a number in base `|A|·|O|` (step 1 most significant).
-pub fn world_probabilities<I: Scaled>(s: &Scenario, steps: &DemSteps, depth: usize, worlds: usize) -> Vec<I> {
+pub fn world_probabilities<I: ScaledInt>(s: &Scenario, steps: &DemSteps, depth: usize, worlds: usize) -> Vec<I> {
     let mu = &s.models[s.truth].kind;
     let env = &s.environment;
     let no = s.observations.len();
@@ -57,7 +57,7 @@ pub fn world_probabilities<I: Scaled>(s: &Scenario, steps: &DemSteps, depth: usi
         .collect();
     let mut out = vec![I::zeroed(); worlds];
     #[allow(clippy::too_many_arguments)]
-    fn walk<I: Scaled>(
+    fn walk<I: ScaledInt>(
         s: &Scenario,
         table: &[Vec<Vec<Vec<I>>>],
         no: usize,

@@ -13,7 +13,7 @@
 //! gives the same figures.
 
 use super::demonstrator::{world_probabilities, DemSteps};
-use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, unscale, Scaled};
+use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, unscale, ScaledInt};
 use super::space::StateSpace;
 use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
 use crate::imitator::Rule;
@@ -61,7 +61,7 @@ struct Acc<I> {
     leaves: u64,
 }
 
-impl<I: Scaled> Acc<I> {
+impl<I: ScaledInt> Acc<I> {
     fn new(shape: &[usize]) -> Self {
         let z = I::zeroed;
         let cell = Cell { count: 0, mass: z(), mass_e: z(), rmass: z(), s1: z(), s2: z(), s3: z() };
@@ -102,7 +102,7 @@ struct Frontier<I> {
     world: usize,
 }
 
-impl<I: Scaled> Walk<'_, I> {
+impl<I: ScaledInt> Walk<'_, I> {
     /// Adds the node at depth `d < T` to the sums; returns it, `E_{d+1}` and
     /// the query sum after its step.
     #[allow(clippy::too_many_arguments)]
@@ -269,7 +269,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn graph<I: Scaled>(&self) -> Vec<Vec<Node<I>>> {
+    fn graph<I: ScaledInt>(&self) -> Vec<Vec<Node<I>>> {
         let no = self.scenario.observations.len();
         let position: Vec<BTreeMap<u32, u32>> =
             self.layers.iter().map(|l| l.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect()).collect();
@@ -301,7 +301,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn walk<I: Scaled>(&self, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Figures, EngineError> {
+    fn walk<I: ScaledInt>(&self, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Figures, EngineError> {
         let depth = self.depth;
         let graph = self.graph::<I>();
         // Depths 0..T: the last only gathers each final state's mass.
@@ -349,7 +349,7 @@ impl Ctx<'_> {
         Ok(self.figures(acc, &im, &im_e, &dem))
     }
 
-    fn figures<I: Scaled>(&self, acc: Acc<I>, im: &[I], im_e: &[I], dem: &[I]) -> Figures {
+    fn figures<I: ScaledInt>(&self, acc: Acc<I>, im: &[I], im_e: &[I], dem: &[I]) -> Figures {
         let s = self.scenario;
         let depth = self.depth;
         let mut mass_conserved = true;

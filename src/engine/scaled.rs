@@ -12,8 +12,9 @@ use num_bigint::{BigInt, BigUint};
 use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 
-/// An unsigned integer the walks accumulate in.
-pub trait Scaled: Clone + Send + Sync + 'static {
+/// An unsigned integer the walks accumulate in: a probability (or a weight)
+/// times the common denominator `D^d` of its depth.
+pub trait ScaledInt: Clone + Send + Sync + 'static {
     fn zeroed() -> Self;
     fn from_big(b: &BigUint) -> Self;
     fn to_big(&self) -> BigUint;
@@ -22,7 +23,7 @@ pub trait Scaled: Clone + Send + Sync + 'static {
     fn is_zeroed(&self) -> bool;
 }
 
-impl Scaled for u128 {
+impl ScaledInt for u128 {
     fn zeroed() -> Self {
         0
     }
@@ -45,7 +46,7 @@ impl Scaled for u128 {
     }
 }
 
-impl Scaled for BigUint {
+impl ScaledInt for BigUint {
     fn zeroed() -> Self {
         Zero::zero()
     }
