@@ -155,18 +155,18 @@ pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<S
 }
 
 /// Walks the states reachable in `depth` steps, depth by depth, carrying one
-/// value per state along the transitions: `start` at the root, then at each
-/// state of depth `d < depth` that `keep` accepts, `step(state, value)` passed
-/// to each of its children, where values arriving at one child are merged by
-/// `merge`. `visit(state)` sees every state of depths `0..depth` (kept or
-/// not). Returns the values at depth `depth`, by state id.
+/// value per state along the transitions: `start` at the root; at each state
+/// of depth `d < depth` holding a value `v`, `step(state, v)` is passed to
+/// each of its children, unless it is `None` (the paths stop there); values
+/// arriving at one child are merged by `merge`. `visit(state)` sees every
+/// state of depths `0..depth`, whether it holds a value or not. Returns the
+/// values at depth `depth`, by state id.
 pub fn fold_paths<V: Clone>(
     s: &Scenario,
     rule: &dyn Rule<Rational>,
     depth: usize,
     start: V,
-    keep: impl Fn(&State) -> bool,
-    step: impl Fn(&State, &V) -> V,
+    step: impl Fn(&State, &V) -> Option<V>,
     merge: impl Fn(V, V) -> V,
     mut visit: impl FnMut(&State),
 ) -> BTreeMap<u32, V> {
@@ -178,8 +178,7 @@ pub fn fold_paths<V: Clone>(
         for &id in layer {
             let st = space.state(id);
             visit(st);
-            let Some(v) = values.get(&id).filter(|_| keep(st)) else { continue };
-            let through = step(st, v);
+            let Some(through) = values.get(&id).and_then(|v| step(st, v)) else { continue };
             for t in &st.transitions {
                 let merged = match next.remove(&t.child) {
                     Some(old) => merge(old, through.clone()),

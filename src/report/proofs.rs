@@ -84,8 +84,7 @@ pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usi
         rule,
         depth,
         Rational::one(),
-        |st| st.truth_in_top,
-        |st, b| b * (Rational::one() + &st.theta),
+        |st, b| st.truth_in_top.then(|| b * (Rational::one() + &st.theta)),
         |a, b| a.max(b),
         |st| {
             if st.truth_in_top {
