@@ -44,7 +44,8 @@ figure svg { display: block; width: 100%; max-width: 900px; height: auto; border
 figcaption { color: #444; margin-top: 0.4em; }
 table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.55em; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: anywhere; min-width: 4.5em; }
+table.verdict td:nth-child(2) { min-width: 7em; }
 th { background: #f3f3f3; }
 table.verdict td:first-child { width: 30%; }
 td.holds { color: #1a6b1a; }

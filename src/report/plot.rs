@@ -541,7 +541,9 @@ where
         .bold_line_style(BLACK.mix(0.12))
         .draw()
         .map_err(e)?;
-    for s in &p.series {
+    // Bounds and references first, so that the imitators' curves are drawn over them.
+    let reference = |s: &&Series| !VARIANT_COLORS.contains(&s.color);
+    for s in p.series.iter().filter(reference).chain(p.series.iter().filter(|s| !reference(s))) {
         let color = RGBColor(s.color.0, s.color.1, s.color.2);
         let (width, radius, opacity) = if s.wide { (7, 6, 0.45) } else { (2, 3, 1.0) };
         let style = color.mix(opacity).stroke_width(width);
