@@ -1,4 +1,4 @@
-//! Settled states: where the imitator will never ask again (SPEC §7).
+//! Settled states: where the imitator will never ask again (`docs/lifetime.md`).
 //!
 //! The posterior moves only at queried steps. So if, with the posterior of a
 //! state frozen, `θ = 0` at every context the world can reach from the
