@@ -63,8 +63,10 @@ pub struct Entry<'a> {
     pub history: &'a [Step],
     /// The id of the merged state in the walk's [`StateSpace`] (histories with equal ids share a policy).
     pub id: u32,
-    /// The merged state of the history: posterior, ranking, top set, `m`, `θ`.
+    /// The merged state of the history: ranking, top set, `m`, `θ`.
     pub state: &'a State,
+    /// The normalized posterior at the history, in declaration order.
+    pub posterior: &'a [Rational],
     /// `P_im` of the full history.
     pub p_im: &'a Rational,
 }
@@ -100,13 +102,15 @@ fn dfs<E>(
     f: &mut impl FnMut(&Entry) -> Result<(), E>,
 ) -> Result<(), E> {
     if depth == target {
-        return f(&Entry { history: path, id, state: space.state(id), p_im: p });
+        let state = space.state(id);
+        return f(&Entry { history: path, id, state, posterior: space.posterior(state.key.posterior), p_im: p });
     }
     space.expand(id, depth);
     for i in 0..space.state(id).transitions.len() {
         let t = space.state(id).transitions[i].clone();
-        path.push(Step { queried: t.queried, action: t.action, observation: t.observation });
-        dfs(space, t.child, depth + 1, target, path, &(p * &t.prob), f)?;
+        path.push(Step { queried: t.queried, action: t.action as usize, observation: t.observation as usize });
+        let p = p * space.value(t.prob);
+        dfs(space, t.child, depth + 1, target, path, &p, f)?;
         path.pop();
     }
     Ok(())
@@ -146,7 +150,7 @@ pub fn line(s: &Scenario, e: &Entry) -> Value {
     let st = e.state;
     let names = |v: &[usize]| v.iter().map(|&i| Value::from(s.models[i].name.clone())).collect::<Vec<_>>();
     let posterior: Map<String, Value> =
-        s.models.iter().zip(&st.key.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
+        s.models.iter().zip(e.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
     let m: Map<String, Value> = s.actions.iter().zip(&st.m).map(|(a, x)| (a.clone(), fmt_exact(x).into())).collect();
     json!({
         "history": history_json(s, e.history),
@@ -183,7 +187,8 @@ impl<'s> LineWriter<'s> {
         }
         let s = self.s;
         let (middle, truth) = self.cache[id].get_or_insert_with(|| {
-            let mut v = line(s, &Entry { history: &[], id: e.id, state: e.state, p_im: e.p_im });
+            let mut v =
+                line(s, &Entry { history: &[], id: e.id, state: e.state, posterior: e.posterior, p_im: e.p_im });
             let o = v.as_object_mut().expect("a line is an object");
             o.shift_remove("history");
             o.shift_remove("p_im");
@@ -453,7 +458,7 @@ fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<
     out.push(compare("theta".into(), &st.theta, &t.theta, tol));
     if let Some(post) = &t.posterior {
         for (i, m) in s.models.iter().enumerate() {
-            out.push(compare(format!("posterior.{}", m.name), &st.key.posterior[i], &post[i], tol));
+            out.push(compare(format!("posterior.{}", m.name), &e.posterior[i], &post[i], tol));
         }
     }
     if let Some(p) = &t.p_im {

@@ -8,6 +8,7 @@
 
 pub mod demonstrator;
 pub mod exhaustive;
+pub mod limbs;
 pub mod lumped;
 pub mod scaled;
 pub mod space;
@@ -118,14 +119,69 @@ pub struct Figures {
     /// Whether the probabilities of all nodes summed to exactly 1 at every depth.
     pub mass_conserved: bool,
     pub stats: Stats,
+    /// Set when the run ended before `depth`: the by-depth figures then cover
+    /// depths `1..=depth_reached`, and every other figure is that of a run to
+    /// `depth_reached`.
+    pub partial: Option<Partial>,
 }
 
-/// Why an engine stopped without figures.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EngineError {
-    #[error("{0}")]
-    TooLarge(String),
+/// Why a run ended before its depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// A layer would have held more merged states than `max_states`.
+    MaxStates,
+    /// A step would have taken more memory than `max_memory`.
+    Memory,
+    /// The run took longer than `time_limit`.
+    TimeLimit,
+    /// The caller's observer ended it.
+    Observer,
 }
+
+impl StopReason {
+    /// The name used in JSON (`partial.stopped_because`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::MaxStates => "max-states",
+            StopReason::Memory => "memory",
+            StopReason::TimeLimit => "time-limit",
+            StopReason::Observer => "observer",
+        }
+    }
+}
+
+/// Where and why a run ended early.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// The last depth whose layer was complete: the figures are those of a run to it.
+    pub depth_reached: usize,
+    pub stopped_because: StopReason,
+    /// For people: what stopped, and the flag that raises the limit.
+    pub message: String,
+}
+
+/// Why an engine stopped without (all of) its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineError {
+    /// The run cannot start, or cannot go on, within a limit: nothing to report.
+    TooLarge(String),
+    /// A limit stopped the run part way: the figures up to the depth reached
+    /// ([`Figures::partial`] says which and why).
+    Stopped(Box<Figures>),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::TooLarge(m) => f.write_str(m),
+            EngineError::Stopped(figures) => {
+                f.write_str(figures.partial.as_ref().map(|p| p.message.as_str()).unwrap_or("the run stopped early"))
+            }
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
 
 /// Picks `count` indices of `0..n` evenly, the first and the last included.
 pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
@@ -141,14 +197,17 @@ pub struct RunOptions {
     pub depth: usize,
     /// Lumped: the most merged states one layer may hold.
     pub max_states: usize,
-    /// Lumped: the most memory (estimated, in bytes) one layer may take.
+    /// Lumped: the most memory (estimated, in bytes) a step may hold: the
+    /// layer, the next one, the step's records and the state space.
     pub max_memory: u64,
+    /// Lumped: the longest the run may take.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl RunOptions {
-    /// The defaults: 5 million merged states and 8 GiB per layer.
+    /// The defaults: 5 million merged states per layer, 8 GiB, no time limit.
     pub fn new(depth: usize) -> Self {
-        RunOptions { depth, max_states: 5_000_000, max_memory: 8 << 30 }
+        RunOptions { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None }
     }
 }
 
@@ -180,7 +239,12 @@ pub fn run_with(
         EngineKind::Lumped => lumped::run(
             scenario,
             rule,
-            lumped::Options { depth: opts.depth, max_states: opts.max_states, max_memory: opts.max_memory },
+            lumped::Options {
+                depth: opts.depth,
+                max_states: opts.max_states,
+                max_memory: opts.max_memory,
+                time_limit: opts.time_limit,
+            },
             tick,
         ),
     }

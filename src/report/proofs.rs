@@ -84,7 +84,9 @@ pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usi
             if !st.truth_in_top {
                 continue;
             }
-            let truth = scenario.models[scenario.truth].kind.distribution(st.key.contexts[scenario.truth] as usize);
+            let truth = scenario.models[scenario.truth]
+                .kind
+                .distribution(space.contexts(st.key.contexts)[scenario.truth] as usize);
             let opt = Rational::one() + &st.theta;
             for (a, mu) in truth.iter().enumerate() {
                 if mu.is_zero() {
