@@ -100,17 +100,34 @@ pub struct DepthCheck {
     pub slack: Rational,
 }
 
+impl DepthCheck {
+    /// The value at the tightest depth.
+    pub fn tightest(&self) -> &Rational {
+        &self.by_depth[self.tightest_depth - 1]
+    }
+}
+
 /// Whether a bound is a floor (`≥`) or a ceiling (`≤`).
-#[derive(Clone, Copy)]
-enum Side {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
     AtLeast,
     AtMost,
 }
 
-fn depth_check(by_depth: &[Rational], bound: Rational, side: Side) -> DepthCheck {
+impl Relation {
+    /// `≥` or `≤`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Relation::AtLeast => "≥",
+            Relation::AtMost => "≤",
+        }
+    }
+}
+
+fn depth_check(by_depth: &[Rational], bound: Rational, side: Relation) -> DepthCheck {
     let slack_of = |v: &Rational| match side {
-        Side::AtLeast => v - &bound,
-        Side::AtMost => &bound - v,
+        Relation::AtLeast => v - &bound,
+        Relation::AtMost => &bound - v,
     };
     let (i, slack) = by_depth
         .iter()
@@ -121,6 +138,38 @@ fn depth_check(by_depth: &[Rational], bound: Rational, side: Side) -> DepthCheck
     DepthCheck { by_depth: by_depth.to_vec(), holds: slack >= Rational::zero(), bound, tightest_depth: i + 1, slack }
 }
 
+/// `E[1/post_{t+1}(μ)] ≤ 1/w(μ)` at every depth; a value of `None` is `+∞`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InverseCheck {
+    pub by_depth: Vec<Option<Rational>>,
+    pub bound: Rational,
+    pub holds: bool,
+    /// The depth (1-based) closest to the bound (the first infinite one, if any).
+    pub tightest_depth: usize,
+}
+
+impl InverseCheck {
+    /// The value at the tightest depth (`None`: `+∞`).
+    pub fn tightest(&self) -> Option<&Rational> {
+        self.by_depth.get(self.tightest_depth - 1).and_then(|v| v.as_ref())
+    }
+}
+
+fn inverse_check(by_depth: &[Option<Rational>], bound: Rational) -> InverseCheck {
+    let tightest = by_depth.iter().position(|v| v.is_none()).unwrap_or_else(|| {
+        // The largest value, first depth among equals.
+        let mut best = 0;
+        for (i, v) in by_depth.iter().enumerate() {
+            if v > &by_depth[best] {
+                best = i;
+            }
+        }
+        best
+    });
+    let holds = by_depth.iter().all(|v| v.as_ref().is_some_and(|v| *v <= bound));
+    InverseCheck { by_depth: by_depth.to_vec(), bound, holds, tightest_depth: tightest + 1 }
+}
+
 /// The per-step ratio check: no node with the truth collected breaks it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerStepCheck {
@@ -129,12 +178,28 @@ pub struct PerStepCheck {
     pub holds: bool,
 }
 
-/// One declared event against `P_im(B) ≤ P_im(B ∧ E_T) + 1 − P_im(E_T)`.
+/// One declared event: its ratios to the demonstrator, and the bookkeeping
+/// identity `P_im(B) ≤ P_im(B ∧ E_T) + 1 − P_im(E_T)`.
+///
+/// The identity is `P_im(B ∧ ¬E_T) ≤ P_im(¬E_T)`: it holds for any
+/// probability measure, so it guards the engine's accounting of `E`, not the
+/// imitator. What the bad-events theorem speaks of is `ratio_im_and_e`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventCheck {
     pub figures: EventFigures,
+    /// `P_im(B ∧ E_T) / P_dem(B)` (`None` when `P_dem(B) = 0`).
+    pub ratio_im_and_e: Option<Rational>,
+    /// `P_im(B) / P_dem(B)` (`None` when `P_dem(B) = 0`).
+    pub ratio_im: Option<Rational>,
+    /// The bookkeeping bound `P_im(B ∧ E_T) + 1 − P_im(E_T)`.
     pub bound: Rational,
     pub holds: bool,
+}
+
+/// A ratio to the demonstrator at or above this is shown highlighted: the
+/// imitator makes the event at least twice as likely.
+pub fn far_above_one(ratio: &Rational) -> bool {
+    *ratio >= Rational::from_integer(2.into())
 }
 
 /// `P_im` of the histories the demonstrator never produces, against `1 − P_im(E_T)`.
@@ -149,8 +214,15 @@ pub struct UnprecedentedCheck {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub truth_weight: Rational,
+    /// `P(E_t)` against the paper's floor `1 − α/w(μ)` (implied by the proved one).
     pub event_e: DepthCheck,
+    /// `P(E_t)` against the proved floor `1 − α/((1+α)·w(μ))`: the check.
+    pub event_e_proved: DepthCheck,
+    /// `E[Σθ³]` against the paper's bound.
     pub query_cubed_sum: DepthCheck,
+    /// `(E[Σθ³])²` against the proved `4·#A⁴·(M−1)·(1−w(μ))/(α·w(μ))`.
+    pub query_cubed_proved: DepthCheck,
+    pub inverse_truth_posterior: InverseCheck,
     pub per_step_ratio: PerStepCheck,
     pub events: Vec<EventCheck>,
     pub unprecedented: UnprecedentedCheck,
@@ -160,13 +232,45 @@ pub struct Verdict {
     pub holds: bool,
 }
 
+/// `1 − α/((1+α)·w(μ))`: the floor on `P(E)` proved in `proofs/event-e.md` (may be negative).
+pub fn event_e_proved_bound(alpha: &Rational, truth_weight: &Rational) -> Rational {
+    Rational::one() - alpha / ((Rational::one() + alpha) * truth_weight)
+}
+
+/// `4·#A⁴·(M−1)·(1−w(μ))/(α·w(μ))`: the square of the bound on `E[Σθ³]`
+/// proved in `proofs/query-cubed-sum.md` (squared, so that it stays exact).
+pub fn query_cubed_proved_bound_squared(
+    actions: usize,
+    models: usize,
+    alpha: &Rational,
+    truth_weight: &Rational,
+) -> Rational {
+    let a = Rational::from_integer((actions as i64).into());
+    let m1 = Rational::from_integer((models as i64 - 1).into());
+    Rational::from_integer(4.into()) * &a * &a * &a * &a * m1 * (Rational::one() - truth_weight)
+        / (alpha * truth_weight)
+}
+
+/// `1/w(μ)`: `E[1/post_t(μ)]` starts there and never rises (a supermartingale).
+pub fn inverse_truth_posterior_bound(truth_weight: &Rational) -> Rational {
+    truth_weight.recip()
+}
+
 /// Judges the figures of a run against the paper's bounds.
 pub fn check(scenario: &Scenario, figures: &Figures) -> Verdict {
     let w = scenario.truth_weight().clone();
     let alpha = &scenario.alpha;
-    let event_e = depth_check(&figures.event_e, event_e_bound(alpha, &w), Side::AtLeast);
+    let event_e = depth_check(&figures.event_e, event_e_bound(alpha, &w), Relation::AtLeast);
+    let event_e_proved = depth_check(&figures.event_e, event_e_proved_bound(alpha, &w), Relation::AtLeast);
     let query_cubed_sum =
-        depth_check(&figures.query_cubed_sum, query_cubed_bound(scenario.actions.len(), alpha, &w), Side::AtMost);
+        depth_check(&figures.query_cubed_sum, query_cubed_bound(scenario.actions.len(), alpha, &w), Relation::AtMost);
+    let squares: Vec<Rational> = figures.query_cubed_sum.iter().map(|q| q * q).collect();
+    let query_cubed_proved = depth_check(
+        &squares,
+        query_cubed_proved_bound_squared(scenario.actions.len(), scenario.models.len(), alpha, &w),
+        Relation::AtMost,
+    );
+    let inverse_truth_posterior = inverse_check(&figures.inverse_truth_posterior, inverse_truth_posterior_bound(&w));
     let per_step_ratio = PerStepCheck {
         nodes_checked: figures.nodes_checked,
         violations: figures.violations,
@@ -174,18 +278,27 @@ pub fn check(scenario: &Scenario, figures: &Figures) -> Verdict {
     };
     let p_e = figures.event_e.last().cloned().unwrap_or_else(Rational::one);
     let not_e = Rational::one() - &p_e;
+    let ratio = |x: &Rational, dem: &Rational| (!dem.is_zero()).then(|| x / dem);
     let events: Vec<EventCheck> = figures
         .events
         .iter()
         .map(|f| {
             let bound = &f.p_im_and_e + &not_e;
-            EventCheck { holds: f.p_im <= bound, bound, figures: f.clone() }
+            EventCheck {
+                ratio_im_and_e: ratio(&f.p_im_and_e, &f.p_dem),
+                ratio_im: ratio(&f.p_im, &f.p_dem),
+                holds: f.p_im <= bound,
+                bound,
+                figures: f.clone(),
+            }
         })
         .collect();
     let unprecedented =
         UnprecedentedCheck { p_im: figures.unprecedented.clone(), holds: figures.unprecedented <= not_e, bound: not_e };
-    let holds = event_e.holds
+    let holds = event_e_proved.holds
         && query_cubed_sum.holds
+        && query_cubed_proved.holds
+        && inverse_truth_posterior.holds
         && per_step_ratio.holds
         && events.iter().all(|e| e.holds)
         && unprecedented.holds
@@ -193,12 +306,202 @@ pub fn check(scenario: &Scenario, figures: &Figures) -> Verdict {
     Verdict {
         truth_weight: w,
         event_e,
+        event_e_proved,
         query_cubed_sum,
+        query_cubed_proved,
+        inverse_truth_posterior,
         per_step_ratio,
         events,
         unprecedented,
         mass_conserved: figures.mass_conserved,
         holds,
+    }
+}
+
+/// `value_t / t²` for `t = 1, 2, …`: how a figure compares with the slides' `O(t²)`.
+pub fn ratio_to_t2(by_depth: &[Rational]) -> Vec<Rational> {
+    by_depth
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v / Rational::from_integer(((i as i64 + 1) * (i as i64 + 1)).into()))
+        .collect()
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Holds,
+    Fails,
+    /// Neither proved nor refuted (the infinite horizon, while an interval straddles the bound).
+    Undecided,
+}
+
+impl Status {
+    pub fn of(holds: bool) -> Self {
+        if holds {
+            Status::Holds
+        } else {
+            Status::Fails
+        }
+    }
+
+    /// `holds`, `FAILS` or `undecided`: the word every output shows.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Fails => "FAILS",
+            Status::Undecided => "undecided",
+        }
+    }
+}
+
+/// What a row of the verdict stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// A claim of the paper, or a bound proved in `proofs/`.
+    Claim,
+    /// The paper's weaker form of a claim whose sharper form is checked on another row.
+    Implied,
+    /// An identity that guards the engine's own accounting, not the imitator.
+    Bookkeeping,
+}
+
+/// A measured value or a bound as a row shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    Exact(Rational),
+    /// `+∞`.
+    Infinite,
+    /// `bad` of `of` (nodes or merged states).
+    Count {
+        bad: u64,
+        of: u64,
+        unit: &'static str,
+    },
+    /// A word, such as "every depth".
+    Word(&'static str),
+}
+
+/// One line of the verifier's table: every output (text, HTML, JSON) loops over these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The check's key in the JSON document (`event_e`, `query_cubed_sum`, …).
+    pub key: &'static str,
+    /// What is checked, for people.
+    pub label: String,
+    pub kind: RowKind,
+    /// The depth shown: where the check comes closest to its bound (`None`: every depth or node).
+    pub depth: Option<usize>,
+    pub measured: Shown,
+    pub relation: Option<Relation>,
+    pub bound: Shown,
+    pub status: Status,
+}
+
+impl Verdict {
+    /// The table of checks, in the order every output shows them. `unit`
+    /// names what the per-step check counts (`node` or `merged state`).
+    pub fn rows(&self, unit: &'static str) -> Vec<Row> {
+        let depth_row = |key, label: &str, kind, c: &DepthCheck, rel, status: Status| Row {
+            key,
+            label: label.to_string(),
+            kind,
+            depth: Some(c.tightest_depth),
+            measured: Shown::Exact(c.tightest().clone()),
+            relation: Some(rel),
+            bound: Shown::Exact(c.bound.clone()),
+            status,
+        };
+        let mut rows = vec![
+            depth_row(
+                "event_e",
+                "P(E_t) ≥ 1−α/((1+α)w(μ))  proved",
+                RowKind::Claim,
+                &self.event_e_proved,
+                Relation::AtLeast,
+                Status::of(self.event_e_proved.holds),
+            ),
+            depth_row(
+                "event_e",
+                "P(E_t) ≥ 1−α/w(μ)  paper",
+                RowKind::Implied,
+                &self.event_e,
+                Relation::AtLeast,
+                Status::of(self.event_e.holds),
+            ),
+            depth_row(
+                "query_cubed_sum",
+                "E[Σθ³] ≤ #A·α⁻³(24/w(μ)+12)  paper",
+                RowKind::Claim,
+                &self.query_cubed_sum,
+                Relation::AtMost,
+                Status::of(self.query_cubed_sum.holds),
+            ),
+            depth_row(
+                "query_cubed_sum",
+                "E[Σθ³]² ≤ 4#A⁴(M−1)(1−w)/(αw)  proved",
+                RowKind::Claim,
+                &self.query_cubed_proved,
+                Relation::AtMost,
+                Status::of(self.query_cubed_proved.holds),
+            ),
+        ];
+        let inv = &self.inverse_truth_posterior;
+        rows.push(Row {
+            key: "inverse_truth_posterior",
+            label: "E[1/post_{t+1}(μ)] ≤ 1/w(μ)".into(),
+            kind: RowKind::Claim,
+            depth: Some(inv.tightest_depth),
+            measured: inv.tightest().map_or(Shown::Infinite, |v| Shown::Exact(v.clone())),
+            relation: Some(Relation::AtMost),
+            bound: Shown::Exact(inv.bound.clone()),
+            status: Status::of(inv.holds),
+        });
+        let p = &self.per_step_ratio;
+        rows.push(Row {
+            key: "per_step_ratio",
+            label: "per step: m(a) ≤ μ(a), π(a) ≤ (1+θ)μ(a)".into(),
+            kind: RowKind::Claim,
+            depth: None,
+            measured: Shown::Count { bad: p.violations, of: p.nodes_checked, unit },
+            relation: None,
+            bound: Shown::Word("none may break it"),
+            status: Status::of(p.holds),
+        });
+        let u = &self.unprecedented;
+        rows.push(Row {
+            key: "unprecedented",
+            label: "unprecedented ≤ 1 − P(E_T)".into(),
+            kind: RowKind::Claim,
+            depth: None,
+            measured: Shown::Exact(u.p_im.clone()),
+            relation: Some(Relation::AtMost),
+            bound: Shown::Exact(u.bound.clone()),
+            status: Status::of(u.holds),
+        });
+        for ev in &self.events {
+            rows.push(Row {
+                key: "events",
+                label: format!("bookkeeping of E, “{}”", ev.figures.name),
+                kind: RowKind::Bookkeeping,
+                depth: None,
+                measured: Shown::Exact(ev.figures.p_im.clone()),
+                relation: Some(Relation::AtMost),
+                bound: Shown::Exact(ev.bound.clone()),
+                status: Status::of(ev.holds),
+            });
+        }
+        rows.push(Row {
+            key: "mass_conserved",
+            label: "node probabilities sum to 1".into(),
+            kind: RowKind::Bookkeeping,
+            depth: None,
+            measured: Shown::Word("every depth"),
+            relation: None,
+            bound: Shown::Word("exactly"),
+            status: Status::of(self.mass_conserved),
+        });
+        rows
     }
 }
 
@@ -217,11 +520,30 @@ mod tests {
     }
 
     #[test]
+    fn proved_bounds_on_three_coins() {
+        // α = 1/10, w(μ) = 1/3, #A = 2, M = 3: 1 − (1/10)/((11/10)(1/3)) = 8/11, and
+        // 4 · 16 · 2 · (2/3) / ((1/10)(1/3)) = 2560.
+        assert_eq!(event_e_proved_bound(&ratio(1, 10), &ratio(1, 3)), ratio(8, 11));
+        assert_eq!(query_cubed_proved_bound_squared(2, 3, &ratio(1, 10), &ratio(1, 3)), ratio(2560, 1));
+        assert_eq!(inverse_truth_posterior_bound(&ratio(1, 3)), ratio(3, 1));
+    }
+
+    #[test]
+    fn an_infinite_inverse_posterior_fails() {
+        let c = inverse_check(&[Some(ratio(2, 1)), None, Some(ratio(1, 1))], ratio(2, 1));
+        assert!(!c.holds);
+        assert_eq!(c.tightest_depth, 2);
+        let c = inverse_check(&[Some(ratio(2, 1)), Some(ratio(3, 2))], ratio(2, 1));
+        assert!(c.holds);
+        assert_eq!((c.tightest_depth, c.tightest()), (1, Some(&ratio(2, 1))));
+    }
+
+    #[test]
     fn depth_check_finds_the_tightest_depth() {
-        let c = depth_check(&[ratio(1, 1), ratio(3, 4), ratio(4, 5)], ratio(7, 10), Side::AtLeast);
+        let c = depth_check(&[ratio(1, 1), ratio(3, 4), ratio(4, 5)], ratio(7, 10), Relation::AtLeast);
         assert!(c.holds);
         assert_eq!((c.tightest_depth, c.slack), (2, ratio(1, 20)));
-        let c = depth_check(&[ratio(1, 2), ratio(2, 1)], ratio(1, 1), Side::AtMost);
+        let c = depth_check(&[ratio(1, 2), ratio(2, 1)], ratio(1, 1), Relation::AtMost);
         assert!(!c.holds);
         assert_eq!((c.tightest_depth, c.slack), (2, ratio(-1, 1)));
     }

@@ -143,8 +143,43 @@ pub fn fmt_readable(r: &Rational, max: usize) -> String {
 }
 
 /// A short decimal approximation for people: six significant digits.
+///
+/// Two cases are written so that the approximation never misleads: a value
+/// that rounds to an integer without being one is shown as that integer plus
+/// or minus the difference (`1 − 1.7e-17`, never `1`), and a value beyond the
+/// range of `f64` keeps its order of magnitude (`≈ 3.1e400`).
 pub fn fmt_approx(r: &Rational) -> String {
-    fmt_float(Prob::to_f64(r))
+    let x = Prob::to_f64(r);
+    if !x.is_finite() || (x == 0.0 && !r.is_zero()) {
+        return fmt_magnitude(r);
+    }
+    let shown = fmt_float(x);
+    if let Ok(k) = shown.parse::<i64>() {
+        let k = Rational::from_integer(k.into());
+        if k != *r {
+            let d = r - &k;
+            let sign = if d.is_negative() { "−" } else { "+" };
+            return format!("{shown} {sign} {}", fmt_approx(&d.abs()));
+        }
+    }
+    shown
+}
+
+/// A value beyond the range of `f64`: three significant digits and its power of ten.
+fn fmt_magnitude(r: &Rational) -> String {
+    let (n, d) = (r.numer().abs(), r.denom().clone());
+    // 10^e ≤ |r| < 10^(e+1), found from the digit counts and corrected by one step.
+    let mut e = n.to_string().len() as i64 - d.to_string().len() as i64;
+    let pow = |k: i64| num_traits::pow(BigInt::from(10), k.unsigned_abs() as usize);
+    let scaled =
+        |e: i64| if e >= 0 { Rational::new(n.clone(), &d * pow(e)) } else { Rational::new(&n * pow(e), d.clone()) };
+    let mut m = scaled(e);
+    if m < Rational::one() {
+        e -= 1;
+        m = scaled(e);
+    }
+    let sign = if r.is_negative() { "-" } else { "" };
+    format!("{sign}{:.2}e{e}", Prob::to_f64(&m))
 }
 
 /// Six significant digits, switching to scientific notation for tiny or huge values.
@@ -154,7 +189,12 @@ pub fn fmt_float(x: f64) -> String {
     }
     let a = x.abs();
     if !(1e-4..1e6).contains(&a) {
-        format!("{x:.5e}")
+        // `1.70000e-17` reads as `1.7e-17`.
+        let s = format!("{x:.5e}");
+        let (mantissa, exp) = s.split_once('e').expect("scientific notation");
+        let mantissa =
+            if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+        format!("{mantissa}e{exp}")
     } else {
         let s = format!("{x:.6}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -196,7 +236,23 @@ mod tests {
         assert_eq!(fmt_readable(&ratio(1, 4), 5), "1/4 ≈ 0.25");
         assert_eq!(fmt_readable(&ratio(1_234_567, 1), 5), "≈ 1.23457e6 (a 7-digit integer)");
         assert_eq!(fmt_readable(&ratio(-1_234_567, 1), 5), "≈ -1.23457e6 (a 7-digit integer)");
+        assert_eq!(fmt_readable(&ratio(1_000_000, 1), 5), "≈ 1e6 (a 7-digit integer)");
         assert_eq!(fmt_readable(&ratio(1, 1024), 5), "≈ 0.000977 (a 6-character fraction)");
+    }
+
+    #[test]
+    fn approximations_never_round_to_a_false_integer() {
+        let tiny = Rational::new(BigInt::one(), num_traits::pow(BigInt::from(10), 17));
+        assert_eq!(fmt_approx(&(Rational::one() - &tiny)), "1 − 1e-17");
+        assert_eq!(fmt_approx(&(Rational::from_integer(3.into()) + &tiny * ratio(17, 10))), "3 + 1.7e-17");
+        assert_eq!(fmt_approx(&ratio(1, 2)), "0.5");
+        assert_eq!(fmt_approx(&ratio(2, 1)), "2");
+        // Beyond f64: the order of magnitude is kept.
+        let huge = Rational::from_integer(num_traits::pow(BigInt::from(10), 400) * 31);
+        assert_eq!(fmt_approx(&huge), "3.10e401");
+        assert_eq!(fmt_approx(&huge.recip()), "3.23e-402");
+        assert_eq!(fmt_float(1.7e-17), "1.7e-17");
+        assert_eq!(fmt_float(-2.5e9), "-2.5e9");
     }
 
     #[test]

@@ -263,6 +263,18 @@ at_step = 3
 //   a at step 3: beyond the depth, empty.
 // No world history has P_dem = 0: unprecedented 0, bound 1/16.
 //
+// Ratios to the demonstrator at depth 2 (P_im(B ∧ E)/P_dem(B), P_im(B)/P_dem(B)):
+//   b at least once: (119/256)/(7/16) = 17/16, (135/256)/(7/16) = 135/112;
+//   b at step 2: 75/64, 83/64;  b then a: (11/64)/(3/16) = 11/12, (13/64)/(3/16) = 13/12;
+//   a at step 3: P_dem = 0, no ratio (null).
+//
+// New figures. Floors: 1 − α/((1+α)w) = 1 − (1/2)/((3/2)(1/2)) = 1/3 (proved), 1 − α/w = 0
+// (paper). The proved query bound, squared: 4·#A⁴·(M−1)·(1−w)/(α·w) = 4·16·1·(1/2)/(1/4) = 128.
+// E[1/post₂(y)] = (3/4)·2 + (3/16)·(5/3) + (1/16)·3 = 2 = 1/w: both models give every action
+// positive probability, so 1/post(μ) is a martingale, and it stays 2 at depth 2.
+// E[(θ₁+θ₂)³] = (15/16)(1/2)³ + (1/16)(1/4)³ = 121/1024 (θ₂ = 0 only after (b, query));
+// at depth 1 it is θ₁³ = 1/64. Ratios to t²: 1/64 and 121/4096; E Π(1+θ)/t²: 5/4, 395/1024.
+//
 // At depth 1 (P(E₁) = 1, so every bound adds 0): worlds a (P_dem 3/4, P_im 11/16, r 11/12)
 // and b (1/4, 5/16, r 5/4); curve (1/4, 5/16), (1, 1); "b at least once" = {b}; the
 // step-2, prefix-2 and step-3 events are empty.
@@ -278,19 +290,25 @@ fn check_document(depth: usize, expected: serde_json::Value, nodes: u64) {
 
 #[test]
 fn verifier_matches_the_hand_computation_at_depth_1() {
-    let empty =
-        |name: &str| json!({"name": name, "p_dem": "0", "p_im": "0", "p_im_and_e": "0", "holds": true, "bound": "0"});
+    let empty = |name: &str| {
+        json!({"name": name, "p_dem": "0", "p_im": "0", "p_im_and_e": "0",
+               "ratio_im_and_e": null, "ratio_im": null, "holds": true, "bound": "0"})
+    };
     let expected = json!({
         "scenario": "two coins by hand", "depth": 1, "alpha": "1/2",
         "actions": 2, "models": 2, "truth": "y", "truth_weight": "1/2",
         "variant": "conservative", "engine": "exhaustive",
-        "event_e": {"by_depth": ["1"], "bound": "0", "holds": true},
-        "query_cubed_sum": {"by_depth": ["1/64"], "bound": "960", "holds": true},
+        "event_e": {"by_depth": ["1"], "bound": "0", "proved_bound": "1/3", "holds": true, "bound_holds": true},
+        "query_cubed_sum": {"by_depth": ["1/64"], "bound": "960", "proved_bound_squared": "128", "holds": true,
+                            "bound_holds": true, "proved_bound_holds": true},
+        "inverse_truth_posterior": {"by_depth": ["2"], "bound": "2", "holds": true},
         "expected_queries": {"by_depth": ["1/4"]},
-        "expected_product": {"by_depth": ["5/4"]},
+        "query_sum_cubed": {"by_depth": ["1/64"], "ratio_to_t2": ["1/64"]},
+        "expected_product": {"by_depth": ["5/4"], "ratio_to_t2": ["5/4"]},
         "per_step_ratio": {"nodes_checked": 1, "violations": 0, "holds": true},
         "events": [
-            {"name": "b at least once", "p_dem": "1/4", "p_im": "5/16", "p_im_and_e": "5/16", "holds": true, "bound": "5/16"},
+            {"name": "b at least once", "p_dem": "1/4", "p_im": "5/16", "p_im_and_e": "5/16",
+             "ratio_im_and_e": "5/4", "ratio_im": "5/4", "holds": true, "bound": "5/16"},
             empty("b at step 2"),
             empty("b then a"),
             empty("a at step 3"),
@@ -308,16 +326,23 @@ fn verifier_matches_the_hand_computation_at_depth_2() {
         "scenario": "two coins by hand", "depth": 2, "alpha": "1/2",
         "actions": 2, "models": 2, "truth": "y", "truth_weight": "1/2",
         "variant": "conservative", "engine": "exhaustive",
-        "event_e": {"by_depth": ["1", "15/16"], "bound": "0", "holds": true},
-        "query_cubed_sum": {"by_depth": ["1/64", "31/1024"], "bound": "960", "holds": true},
+        "event_e": {"by_depth": ["1", "15/16"], "bound": "0", "proved_bound": "1/3", "holds": true, "bound_holds": true},
+        "query_cubed_sum": {"by_depth": ["1/64", "31/1024"], "bound": "960", "proved_bound_squared": "128",
+                            "holds": true, "bound_holds": true, "proved_bound_holds": true},
+        "inverse_truth_posterior": {"by_depth": ["2", "2"], "bound": "2", "holds": true},
         "expected_queries": {"by_depth": ["1/4", "31/64"]},
-        "expected_product": {"by_depth": ["5/4", "395/256"]},
+        "query_sum_cubed": {"by_depth": ["1/64", "121/1024"], "ratio_to_t2": ["1/64", "121/4096"]},
+        "expected_product": {"by_depth": ["5/4", "395/256"], "ratio_to_t2": ["5/4", "395/1024"]},
         "per_step_ratio": {"nodes_checked": 4, "violations": 0, "holds": true},
         "events": [
-            {"name": "b at least once", "p_dem": "7/16", "p_im": "135/256", "p_im_and_e": "119/256", "holds": true, "bound": "135/256"},
-            {"name": "b at step 2", "p_dem": "1/4", "p_im": "83/256", "p_im_and_e": "75/256", "holds": true, "bound": "91/256"},
-            {"name": "b then a", "p_dem": "3/16", "p_im": "13/64", "p_im_and_e": "11/64", "holds": true, "bound": "15/64"},
-            {"name": "a at step 3", "p_dem": "0", "p_im": "0", "p_im_and_e": "0", "holds": true, "bound": "1/16"},
+            {"name": "b at least once", "p_dem": "7/16", "p_im": "135/256", "p_im_and_e": "119/256",
+             "ratio_im_and_e": "17/16", "ratio_im": "135/112", "holds": true, "bound": "135/256"},
+            {"name": "b at step 2", "p_dem": "1/4", "p_im": "83/256", "p_im_and_e": "75/256",
+             "ratio_im_and_e": "75/64", "ratio_im": "83/64", "holds": true, "bound": "91/256"},
+            {"name": "b then a", "p_dem": "3/16", "p_im": "13/64", "p_im_and_e": "11/64",
+             "ratio_im_and_e": "11/12", "ratio_im": "13/12", "holds": true, "bound": "15/64"},
+            {"name": "a at step 3", "p_dem": "0", "p_im": "0", "p_im_and_e": "0",
+             "ratio_im_and_e": null, "ratio_im": null, "holds": true, "bound": "1/16"},
         ],
         "unprecedented": {"p_im": "0", "bound": "1/16", "holds": true},
         "worst_case": {

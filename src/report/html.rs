@@ -8,7 +8,7 @@
 use super::plot::{render_svg, xml_escape, Curves, Plot, PlotError};
 use super::text::{exact_and_approx, verify_report};
 use super::RunInfo;
-use crate::checks::Verdict;
+use crate::checks::{far_above_one, Row, RowKind, Shown, Status, Verdict};
 use crate::engine::Figures;
 use crate::number::fmt_exact;
 use crate::scenario::Scenario;
@@ -47,6 +47,8 @@ th { background: #f3f3f3; }
 table.verdict td:first-child { width: 30%; }
 td.holds { color: #1a6b1a; }
 td.fails { color: #b00020; font-weight: bold; }
+td.undecided { color: #8a6d00; }
+td.far { background: #fff1c2; font-weight: bold; }
 pre { background: #f7f7f7; border: 1px solid #e2e2e2; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 .note { color: #555; font-style: italic; }
 .verdict-holds { color: #1a6b1a; font-weight: bold; }
@@ -57,9 +59,22 @@ fn esc(s: &str) -> String {
     xml_escape(s)
 }
 
-fn cell(measured: String, holds: bool) -> String {
-    let (class, word) = if holds { ("holds", "holds") } else { ("fails", "FAILS") };
-    format!("<td class=\"{class}\">{}<br/>{word}</td>", esc(&measured))
+fn cell(measured: String, status: Status) -> String {
+    let class = match status {
+        Status::Holds => "holds",
+        Status::Fails => "fails",
+        Status::Undecided => "undecided",
+    };
+    format!("<td class=\"{class}\">{}<br/>{}</td>", esc(&measured), status.word())
+}
+
+fn shown(x: &Shown) -> String {
+    match x {
+        Shown::Exact(r) => exact_and_approx(r),
+        Shown::Infinite => "∞".into(),
+        Shown::Count { bad, of, unit } => format!("{bad} violations of {of} {unit}s checked"),
+        Shown::Word(w) => (*w).into(),
+    }
 }
 
 /// The verifier's table: one row per check, one column per imitator.
@@ -69,66 +84,44 @@ fn verdict_table(runs: &[VariantRun]) -> String {
         let _ = write!(t, "<th>{}</th>", esc(&r.label));
     }
     t.push_str("</tr>\n");
-    let Some(first) = runs.first() else { return String::new() };
-    let v0 = &first.verdict;
-    // P(E_t) and E[Σθ³]: the value at the tightest depth.
-    let _ = write!(
-        t,
-        "<tr><td>P_im(E_t) ≥ 1 − α/w(μ) at every depth (shown: the tightest depth)</td><td>{}</td>",
-        esc(&exact_and_approx(&v0.event_e.bound))
-    );
-    for r in runs {
-        let e = &r.verdict.event_e;
-        t.push_str(&cell(
-            format!("t = {}: {}", e.tightest_depth, exact_and_approx(&e.by_depth[e.tightest_depth - 1])),
-            e.holds,
-        ));
+    if runs.is_empty() {
+        return String::new();
     }
-    t.push_str("</tr>\n");
-    let _ = write!(
-        t,
-        "<tr><td>E[Σθ³] ≤ |A|·α⁻³·(24/w(μ) + 12) at every depth (shown: the tightest depth)</td><td>{}</td>",
-        esc(&exact_and_approx(&v0.query_cubed_sum.bound))
-    );
-    for r in runs {
-        let q = &r.verdict.query_cubed_sum;
-        t.push_str(&cell(
-            format!("t = {}: {}", q.tightest_depth, exact_and_approx(&q.by_depth[q.tightest_depth - 1])),
-            q.holds,
-        ));
-    }
-    t.push_str("</tr>\n<tr><td>π_im(a|h) ≤ (1+θ)·μ(a|h) and m(a) ≤ μ(a|h) wherever the truth is collected</td><td>0 violations</td>");
-    for r in runs {
-        let p = &r.verdict.per_step_ratio;
-        t.push_str(&cell(format!("{} violations of {} checked", p.violations, p.nodes_checked), p.holds));
-    }
-    t.push_str("</tr>\n");
-    for (k, ev) in v0.events.iter().enumerate() {
-        let _ = write!(
-            t,
-            "<tr><td>event “{}”: P_im(B) ≤ P_im(B ∧ E_T) + 1 − P_im(E_T); P_dem(B) = {}</td><td>per imitator</td>",
-            esc(&ev.figures.name),
-            esc(&exact_and_approx(&ev.figures.p_dem))
-        );
-        for r in runs {
-            let e = &r.verdict.events[k];
-            t.push_str(&cell(
-                format!("P_im(B) = {} ≤ {}", exact_and_approx(&e.figures.p_im), exact_and_approx(&e.bound)),
-                e.holds,
-            ));
+    let unit = |r: &VariantRun| if r.figures.engine.name() == "lumped" { "merged state" } else { "node" };
+    let tables: Vec<Vec<Row>> = runs.iter().map(|r| r.verdict.rows(unit(r))).collect();
+    for (i, row) in tables[0].iter().enumerate() {
+        let same_bound = tables.iter().all(|rows| rows[i].bound == row.bound);
+        let label = match row.kind {
+            RowKind::Claim => esc(&row.label),
+            RowKind::Implied => format!("{} <span class=\"note\">(implied by the row above)</span>", esc(&row.label)),
+            RowKind::Bookkeeping => format!(
+                "{} <span class=\"note\">(bookkeeping: any probability measure satisfies it; it guards the \
+                 verifier's accounting, not the imitator)</span>",
+                esc(&row.label)
+            ),
+        };
+        let bound = match (&row.relation, same_bound) {
+            (Some(rel), true) => format!("{} {}", rel.symbol(), esc(&shown(&row.bound))),
+            (None, true) => esc(&shown(&row.bound)),
+            (_, false) => "per imitator".into(),
+        };
+        let _ = write!(t, "<tr><td>{label}</td><td>{bound}</td>");
+        for rows in &tables {
+            let r = &rows[i];
+            let mut text = match r.depth {
+                Some(d) => format!("t = {d}: {}", shown(&r.measured)),
+                None => shown(&r.measured),
+            };
+            if !same_bound {
+                if let Some(rel) = r.relation {
+                    let _ = write!(text, " {} {}", rel.symbol(), shown(&r.bound));
+                }
+            }
+            t.push_str(&cell(text, r.status));
         }
         t.push_str("</tr>\n");
     }
-    t.push_str("<tr><td>unprecedented: P_im(P_dem = 0) ≤ 1 − P_im(E_T)</td><td>per imitator</td>");
-    for r in runs {
-        let u = &r.verdict.unprecedented;
-        t.push_str(&cell(format!("{} ≤ {}", exact_and_approx(&u.p_im), exact_and_approx(&u.bound)), u.holds));
-    }
-    t.push_str("</tr>\n<tr><td>node probabilities sum to exactly 1 at every depth</td><td>1</td>");
-    for r in runs {
-        t.push_str(&cell(String::new(), r.verdict.mass_conserved));
-    }
-    t.push_str("</tr>\n<tr><td>worst case: max P_im(h ∧ E_T)/P_dem(h)</td><td>reported</td>");
+    t.push_str("<tr><td>worst case: max P_im(h ∧ E_T)/P_dem(h)</td><td>reported</td>");
     for r in runs {
         let text = match &r.figures.worst_case {
             Some(w) => format!("{} over {} histories", exact_and_approx(&w.max_ratio), w.histories),
@@ -142,6 +135,50 @@ fn verdict_table(runs: &[VariantRun]) -> String {
         let _ = write!(t, "<td class=\"{class}\">{word}</td>");
     }
     t.push_str("</tr>\n</table>\n");
+    t
+}
+
+/// The events against the demonstrator: `P_im(B ∧ E)/P_dem(B)`, the ratio the
+/// bad-events theorem speaks of, and `P_im(B)/P_dem(B)`; ratios of 2 or more are highlighted.
+fn events_table(runs: &[VariantRun]) -> String {
+    let Some(first) = runs.first() else { return String::new() };
+    if first.verdict.events.is_empty() {
+        return String::new();
+    }
+    let mut t = String::from(
+        "<table class=\"events\">\n<tr><th>event B</th><th>P_dem(B)</th><th>imitator</th><th>P_im(B ∧ E_T)</th>\
+         <th>÷ P_dem(B)</th><th>P_im(B)</th><th>÷ P_dem(B)</th></tr>\n",
+    );
+    let ratio = |r: &Option<crate::number::Rational>| match r {
+        Some(x) if far_above_one(x) => format!("<td class=\"far\">{} ◀</td>", esc(&exact_and_approx(x))),
+        Some(x) => format!("<td>{}</td>", esc(&exact_and_approx(x))),
+        None => "<td>— (P_dem(B) = 0)</td>".into(),
+    };
+    for (k, ev) in first.verdict.events.iter().enumerate() {
+        for (j, r) in runs.iter().enumerate() {
+            let e = &r.verdict.events[k];
+            t.push_str("<tr>");
+            if j == 0 {
+                let _ = write!(
+                    t,
+                    "<td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td>",
+                    esc(&ev.figures.name),
+                    esc(&exact_and_approx(&ev.figures.p_dem)),
+                    n = runs.len()
+                );
+            }
+            let _ = writeln!(
+                t,
+                "<td>{}</td><td>{}</td>{}<td>{}</td>{}</tr>",
+                esc(&r.label),
+                esc(&exact_and_approx(&e.figures.p_im_and_e)),
+                ratio(&e.ratio_im_and_e),
+                esc(&exact_and_approx(&e.figures.p_im)),
+                ratio(&e.ratio_im)
+            );
+        }
+    }
+    t.push_str("</table>\n");
     t
 }
 
@@ -194,6 +231,16 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[VariantRun]) -> Result<Pag
     let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{word}</span>.</p>", esc(&first.label));
     let _ = writeln!(h, "<h2>The verifier's table</h2>");
     h.push_str(&verdict_table(runs));
+    if !first.verdict.events.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2>Events against the demonstrator</h2>\n<p>The bad-events theorem bounds P_im(B ∧ E_T), the \
+             imitator's probability of B on the runs where the truth stayed in the top set, in terms of P_dem(B). \
+             P_im(B) also counts the runs where the truth left the top set, which the theorem does not bound \
+             (their total is 1 − P_im(E_T)). A ratio of 2 or more is highlighted (◀).</p>"
+        );
+        h.push_str(&events_table(runs));
+    }
     let _ = writeln!(h, "<h2>The plots</h2>");
     for p in &plots {
         let _ = writeln!(

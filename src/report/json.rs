@@ -1,7 +1,7 @@
 //! The verifier's JSON document (SPEC §6): exact numbers as `"p/q"` strings.
 
 use super::RunInfo;
-use crate::checks::Verdict;
+use crate::checks::{ratio_to_t2, Verdict};
 use crate::engine::Figures;
 use crate::number::{fmt_exact, Rational};
 use crate::scenario::Scenario;
@@ -36,16 +36,29 @@ pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) ->
         "truth_weight": ex(&v.truth_weight),
         "variant": run.variant,
         "engine": f.engine.name(),
-        "event_e": {"by_depth": list(&v.event_e.by_depth), "bound": ex(&v.event_e.bound), "holds": v.event_e.holds},
+        "event_e": {
+            "by_depth": list(&v.event_e.by_depth),
+            "bound": ex(&v.event_e.bound),
+            "proved_bound": ex(&v.event_e_proved.bound),
+            "holds": v.event_e_proved.holds,
+            "bound_holds": v.event_e.holds,
+        },
         "query_cubed_sum": {
             "by_depth": list(&v.query_cubed_sum.by_depth),
             "bound": ex(&v.query_cubed_sum.bound),
-            "holds": v.query_cubed_sum.holds
+            "proved_bound_squared": ex(&v.query_cubed_proved.bound),
+            "holds": v.query_cubed_sum.holds && v.query_cubed_proved.holds,
+            "bound_holds": v.query_cubed_sum.holds,
+            "proved_bound_holds": v.query_cubed_proved.holds,
+        },
+        "inverse_truth_posterior": {
+            "by_depth": v.inverse_truth_posterior.by_depth.iter().map(|x| x.as_ref().map_or(Value::Null, ex)).collect::<Vec<_>>(),
+            "bound": ex(&v.inverse_truth_posterior.bound),
+            "holds": v.inverse_truth_posterior.holds,
         },
         "expected_queries": {"by_depth": list(&f.expected_queries)},
-        "query_sum_cubed": {"by_depth": list(&f.query_sum_cubed)},
-        "expected_product": {"by_depth": list(&f.expected_product)},
-        "inverse_truth_posterior": {"by_depth": f.inverse_truth_posterior.iter().map(|x| x.as_ref().map(ex).unwrap_or(Value::Null)).collect::<Vec<_>>()},
+        "query_sum_cubed": {"by_depth": list(&f.query_sum_cubed), "ratio_to_t2": list(&ratio_to_t2(&f.query_sum_cubed))},
+        "expected_product": {"by_depth": list(&f.expected_product), "ratio_to_t2": list(&ratio_to_t2(&f.expected_product))},
         "per_step_ratio": {
             "nodes_checked": v.per_step_ratio.nodes_checked,
             "violations": v.per_step_ratio.violations,
@@ -56,6 +69,8 @@ pub fn verify_document(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) ->
             "p_dem": ex(&e.figures.p_dem),
             "p_im": ex(&e.figures.p_im),
             "p_im_and_e": ex(&e.figures.p_im_and_e),
+            "ratio_im_and_e": e.ratio_im_and_e.as_ref().map_or(Value::Null, ex),
+            "ratio_im": e.ratio_im.as_ref().map_or(Value::Null, ex),
             "holds": e.holds,
             "bound": ex(&e.bound),
         })).collect::<Vec<_>>(),

@@ -1,7 +1,7 @@
 //! The readable reports: the verifier's table and an episode's trace.
 
 use super::RunInfo;
-use crate::checks::Verdict;
+use crate::checks::{far_above_one, ratio_to_t2, Shown, Verdict};
 use crate::engine::Figures;
 use crate::imitator::StepRecord;
 use crate::number::{fmt_approx, fmt_exact, fmt_float, Prob, Rational};
@@ -14,18 +14,39 @@ pub fn exact_and_approx(r: &Rational) -> String {
     crate::number::fmt_readable(r, 40)
 }
 
-fn mark(holds: bool) -> &'static str {
-    if holds {
-        "holds"
-    } else {
-        "FAILS"
+/// How a row's value or bound reads in the table (decimal) and below it (exact).
+fn shown(x: &Shown, decimal: bool) -> String {
+    match x {
+        Shown::Exact(r) if decimal => fmt_approx(r),
+        Shown::Exact(r) => exact_short(r),
+        Shown::Infinite => "∞".into(),
+        Shown::Count { bad, of, unit } => format!("{bad} of {} {unit}s", of),
+        Shown::Word(w) => (*w).into(),
     }
 }
 
-/// The verifier's report: one row per check, then the figures by depth.
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    } else {
+        s.to_string()
+    }
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+}
+
+fn pad_left(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())))
+}
+
+/// The verifier's report: one row per check, the events against the
+/// demonstrator, then the figures by depth.
 pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> String {
     let mut out = String::new();
     let w = &v.truth_weight;
+    let lumped = f.engine.name() == "lumped";
     let _ =
         writeln!(out, "imitator verify — {} ({} engine, variant {}, depth {})", s.name, f.engine, run.variant, f.depth);
     let _ = writeln!(
@@ -39,113 +60,95 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         fmt_exact(&s.alpha)
     );
     let _ = writeln!(out);
-    // One row per check, in decimals; the exact values follow the table.
-    struct Row {
-        label: String,
-        measured: String,
-        bound: String,
-        slack: String,
-        holds: bool,
-        exact: Option<(Rational, Rational, &'static str)>,
-    }
-    let dec = |r: &Rational| fmt_approx(r);
-    let mut rows = Vec::new();
-    let e = &v.event_e;
-    let e_at = &e.by_depth[e.tightest_depth - 1];
-    rows.push(Row {
-        label: format!("P(E_t) ≥ 1−α/w(μ)  [t={}]", e.tightest_depth),
-        measured: dec(e_at),
-        bound: dec(&e.bound),
-        slack: dec(&e.slack),
-        holds: e.holds,
-        exact: Some((e_at.clone(), e.bound.clone(), "≥")),
-    });
-    let q = &v.query_cubed_sum;
-    let q_at = &q.by_depth[q.tightest_depth - 1];
-    rows.push(Row {
-        label: format!("E[Σθ³] ≤ |A|α⁻³(24/w+12)  [t={}]", q.tightest_depth),
-        measured: dec(q_at),
-        bound: dec(&q.bound),
-        slack: dec(&q.slack),
-        holds: q.holds,
-        exact: Some((q_at.clone(), q.bound.clone(), "≤")),
-    });
-    let p = &v.per_step_ratio;
-    let unit = if f.engine.name() == "lumped" { "merged state" } else { "node" };
-    rows.push(Row {
-        label: "π_im(a) ≤ (1+θ)·μ(a)".into(),
-        measured: format!("{} bad", p.violations),
-        bound: format!("0 of {}", p.nodes_checked),
-        slack: "-".into(),
-        holds: p.holds,
-        exact: None,
-    });
-    for ev in &v.events {
-        let mut name = ev.figures.name.clone();
-        if name.chars().count() > 24 {
-            name = name.chars().take(23).collect::<String>() + "…";
-        }
-        rows.push(Row {
-            label: format!("event “{name}”"),
-            measured: dec(&ev.figures.p_im),
-            bound: dec(&ev.bound),
-            slack: dec(&(&ev.bound - &ev.figures.p_im)),
-            holds: ev.holds,
-            exact: Some((ev.figures.p_im.clone(), ev.bound.clone(), "≤")),
-        });
-    }
-    let u = &v.unprecedented;
-    rows.push(Row {
-        label: "unprecedented ≤ 1−P(E_T)".into(),
-        measured: dec(&u.p_im),
-        bound: dec(&u.bound),
-        slack: dec(&(&u.bound - &u.p_im)),
-        holds: u.holds,
-        exact: Some((u.p_im.clone(), u.bound.clone(), "≤")),
-    });
-    rows.push(Row {
-        label: "node probabilities sum to 1".into(),
-        measured: "every depth".into(),
-        bound: "exactly".into(),
-        slack: "-".into(),
-        holds: v.mass_conserved,
-        exact: None,
-    });
-    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    let _ =
-        writeln!(out, "  {}{}{}{}result", pad("check", 38), pad("measured", 14), pad("bound", 14), pad("slack", 14));
+    let unit = if lumped { "merged state" } else { "node" };
+    let rows = v.rows(unit);
+    let _ = writeln!(
+        out,
+        "  Each check is made at every depth t = 1…{}; \"at t\" is the depth where it comes closest to its bound.",
+        f.depth
+    );
+    let _ = writeln!(
+        out,
+        "  {}{}{}   {} result",
+        pad("check", 42),
+        pad_left("at t", 6),
+        pad_left("measured", 13),
+        pad("bound", 13),
+    );
     for r in &rows {
-        let _ = writeln!(
-            out,
-            "  {}{}{}{}{}",
-            pad(&r.label, 38),
-            pad(&r.measured, 14),
-            pad(&r.bound, 14),
-            pad(&r.slack, 14),
-            mark(r.holds)
-        );
+        let (measured, bound) = match (&r.measured, r.relation) {
+            (Shown::Count { .. }, _) | (_, None) => (shown(&r.measured, true), String::new()),
+            (m, Some(rel)) => (shown(m, true), format!("{} {}", rel.symbol(), shown(&r.bound, true))),
+        };
+        let at = r.depth.map_or("-".to_string(), |d| d.to_string());
+        // A count such as "0 of 5508615 nodes" spans the measured and bound columns.
+        let values = if bound.is_empty() {
+            format!("  {}", pad(&measured, 27))
+        } else {
+            format!("{}   {}", pad_left(&measured, 13), pad(&bound, 13))
+        };
+        let _ =
+            writeln!(out, "  {}{}{} {}", pad(&truncate(&r.label, 41), 42), pad_left(&at, 6), values, r.status.word());
     }
-    let _ = writeln!(out, "  (per-step bound checked at every {unit} where the truth is in the top set)");
+    let _ = writeln!(
+        out,
+        "  (per step: checked at every {unit} where the truth is in the top set. Bookkeeping rows guard the\n   \
+         accounting of E and of probability; any probability measure satisfies them.)"
+    );
     let _ = writeln!(out);
-    let _ = writeln!(out, "  exact values (measured, then bound):");
+    let _ = writeln!(out, "  Exact values (measured, relation, bound):");
     for r in &rows {
-        if let Some((m, b, rel)) = &r.exact {
-            let _ = writeln!(out, "    {}", r.label);
-            let _ = writeln!(out, "      {}  {rel}  {}", exact_short(m), exact_short(b));
+        if let (Shown::Exact(_) | Shown::Infinite, Some(rel)) = (&r.measured, r.relation) {
+            let at = r.depth.map(|d| format!(" at t = {d}")).unwrap_or_default();
+            let _ = writeln!(out, "    {}{at}", r.label);
+            let (m, b) = (shown(&r.measured, false), shown(&r.bound, false));
+            if m.chars().count() + b.chars().count() > 76 {
+                let _ = writeln!(out, "      {m}\n      {} {b}", rel.symbol());
+            } else {
+                let _ = writeln!(out, "      {m}  {}  {b}", rel.symbol());
+            }
         }
     }
     let _ = writeln!(out);
     if !v.events.is_empty() {
-        let _ = writeln!(out, "  events (world histories of length {}):", f.depth);
+        let _ = writeln!(
+            out,
+            "  Events (world histories of length {}). The bad-events theorem bounds P_im(B ∧ E) by P_dem(B);",
+            f.depth
+        );
+        let _ = writeln!(out, "  P_im(B) also counts the runs where the truth left the top set (¬E).");
+        let _ = writeln!(
+            out,
+            "    {}{}{}{}{}{}",
+            pad("event", 24),
+            pad_left("P_dem(B)", 11),
+            pad_left("P_im(B∧E)", 11),
+            pad_left("÷ P_dem", 10),
+            pad_left("P_im(B)", 11),
+            pad_left("÷ P_dem", 10)
+        );
+        let ratio = |r: &Option<Rational>| match r {
+            Some(r) => fmt_approx(r),
+            None => "-".into(),
+        };
+        let mut far = false;
         for ev in &v.events {
+            let flag = [&ev.ratio_im_and_e, &ev.ratio_im].iter().any(|r| r.as_ref().is_some_and(far_above_one));
+            far |= flag;
             let _ = writeln!(
                 out,
-                "    {:<28} P_dem = {:<12} P_im = {:<12} P_im(B ∧ E) = {}",
-                ev.figures.name,
-                fmt_approx(&ev.figures.p_dem),
-                fmt_approx(&ev.figures.p_im),
-                fmt_approx(&ev.figures.p_im_and_e)
+                "    {}{}{}{}{}{}{}",
+                pad(&truncate(&ev.figures.name, 23), 24),
+                pad_left(&fmt_approx(&ev.figures.p_dem), 11),
+                pad_left(&fmt_approx(&ev.figures.p_im_and_e), 11),
+                pad_left(&ratio(&ev.ratio_im_and_e), 10),
+                pad_left(&fmt_approx(&ev.figures.p_im), 11),
+                pad_left(&ratio(&ev.ratio_im), 10),
+                if flag { "  ◀ ×2 or more" } else { "" }
             );
+        }
+        if far {
+            let _ = writeln!(out, "    ◀: the imitator makes this event at least twice as likely as the demonstrator.");
         }
         let _ = writeln!(out);
     }
@@ -153,46 +156,51 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
         Some(wc) => {
             let _ = writeln!(
                 out,
-                "  worst case: max P_im(h ∧ E)/P_dem(h) = {} over {} world histories",
+                "  Worst case: max P_im(h ∧ E)/P_dem(h) = {} over {} world histories",
                 exact_and_approx(&wc.max_ratio),
                 wc.histories
             );
         }
         None => {
-            let _ = writeln!(out, "  worst case: not computed by the lumped engine (needs single histories)");
+            let _ = writeln!(out, "  Worst case: not computed by the lumped engine (needs single histories)");
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "  by depth (decimal):");
+    let _ = writeln!(out, "  By depth (decimal; S_t = Σ_{{k≤t}} θ_k, the expected number of queries is E[S_t]):");
     let _ = writeln!(
         out,
-        "    {:>5} {:>12} {:>12} {:>12} {:>14} {:>10}{}",
+        "    {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}{}",
         "t",
         "P(E_t)",
         "E[Σθ³]",
-        "E[Σθ]",
+        "E[S_t]",
+        "E[S_t³]/t²",
+        "E[1/post]",
         "E[Π(1+θ)]",
         "÷ t²",
-        if f.engine.name() == "lumped" { "     states" } else { "" }
+        if lumped { "   states" } else { "" }
     );
+    let sum_cubed_t2 = ratio_to_t2(&f.query_sum_cubed);
+    let product_t2 = ratio_to_t2(&f.expected_product);
     for t in sample_depths(f.depth, 24) {
         let i = t - 1;
-        let prod = &f.expected_product[i];
-        let t2 = Rational::from_integer(((t * t) as i64).into());
-        let states = if f.engine.name() == "lumped" {
-            format!(" {:>10}", f.stats.states_per_depth.get(i).copied().unwrap_or(0))
+        let states = if lumped {
+            format!(" {:>8}", f.stats.states_per_depth.get(i).copied().unwrap_or(0))
         } else {
             String::new()
         };
+        let inv = f.inverse_truth_posterior[i].as_ref().map_or("∞".to_string(), fmt_approx);
         let _ = writeln!(
             out,
-            "    {:>5} {:>12} {:>12} {:>12} {:>14} {:>10}{}",
+            "    {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}{}",
             t,
             fmt_approx(&f.event_e[i]),
             fmt_approx(&f.query_cubed_sum[i]),
             fmt_approx(&f.expected_queries[i]),
-            fmt_approx(prod),
-            fmt_approx(&(prod / t2)),
+            fmt_approx(&sum_cubed_t2[i]),
+            inv,
+            fmt_approx(&f.expected_product[i]),
+            fmt_approx(&product_t2[i]),
             states
         );
     }
@@ -201,7 +209,7 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
     let mut stats = format!(
         "  {} {} in {} ms on {} thread(s): {} per second; {} arithmetic",
         f.stats.nodes,
-        if f.engine.name() == "lumped" { "merged states" } else { "nodes" },
+        if lumped { "merged states" } else { "nodes" },
         run.elapsed_ms,
         run.threads,
         fmt_float((f.stats.nodes as f64 / secs).round()),
