@@ -94,7 +94,7 @@ impl<P: Prob> Policy<P> {
 pub fn ranking<P: Prob>(posterior: &[P]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..posterior.len()).collect();
     // A stable sort keeps declaration order among equal posteriors.
-    order.sort_by(|&i, &j| posterior[j].partial_cmp(&posterior[i]).expect("posteriors are comparable"));
+    order.sort_by(|&i, &j| posterior[j].compare(&posterior[i]).expect("posteriors are comparable"));
     order
 }
 
@@ -102,13 +102,12 @@ pub fn ranking<P: Prob>(posterior: &[P]) -> Vec<usize> {
 /// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict); stop at the first that is not.
 /// Rank 1 is always collected.
 pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
-    let mut top = Vec::new();
-    let mut above = P::zero();
+    let mut top: Vec<usize> = Vec::new();
     for (n, &i) in ranking.iter().enumerate() {
-        if n > 0 && posterior[i] <= alpha.clone() * above.clone() {
+        let above: Vec<&P> = top.iter().map(|&j| &posterior[j]).collect();
+        if n > 0 && !posterior[i].exceeds(alpha, &above) {
             break;
         }
-        above = above + posterior[i].clone();
         top.push(i);
     }
     top
@@ -169,6 +168,14 @@ pub trait Rule<P: Prob>: Send + Sync {
     fn phase(&self, _step: usize) -> usize {
         0
     }
+    /// Whether [`Rule::observe`] is Bayes' rule ([`update_posterior`]) on a
+    /// queried action and leaves the posterior as it is otherwise. The engines
+    /// then know a posterior from how often each (models' contexts, action)
+    /// was queried, and compute each distinct posterior once. Only a rule that
+    /// is exactly this may say so.
+    fn learns_by_bayes(&self) -> bool {
+        false
+    }
     /// A short name for reports.
     fn name(&self) -> String;
 }
@@ -224,6 +231,10 @@ impl<P: Prob> Rule<P> for Standard {
         } else {
             posterior.to_vec()
         }
+    }
+
+    fn learns_by_bayes(&self) -> bool {
+        true
     }
 
     fn phase(&self, step: usize) -> usize {

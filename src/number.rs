@@ -38,6 +38,18 @@ pub trait Prob:
     fn to_f64(&self) -> f64;
     /// A uniform draw from `[0, 1)` on the grid `k / 2^64` (exact for rationals).
     fn uniform<R: rand::Rng>(rng: &mut R) -> Self;
+    /// The order of `self` and `other`, as `partial_cmp` gives it (exact
+    /// rationals compare by cross-multiplying, which for long numbers is far
+    /// cheaper than the continued fraction `partial_cmp` expands).
+    fn compare(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.partial_cmp(other)
+    }
+    /// Whether `self > factor · Σ terms`: the α rule's test (exact rationals
+    /// add the terms over the product of their denominators, with no gcd).
+    fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
+        let sum = terms.iter().fold(Self::zero(), |s, &t| s + t.clone());
+        !(*self <= factor.clone() * sum)
+    }
 }
 
 impl Prob for Rational {
@@ -49,6 +61,25 @@ impl Prob for Rational {
     }
     fn uniform<R: rand::Rng>(rng: &mut R) -> Self {
         Rational::new(BigInt::from(rng.gen::<u64>()), BigInt::one() << 64)
+    }
+    // Denominators are positive, so cross-multiplying keeps the order.
+    fn compare(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        if self.denom() == other.denom() {
+            return Some(self.numer().cmp(other.numer()));
+        }
+        Some((self.numer() * other.denom()).cmp(&(other.numer() * self.denom())))
+    }
+    fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
+        let (mut n, mut d) = (BigInt::zero(), BigInt::one());
+        for t in terms {
+            if t.denom() == &d {
+                n += t.numer();
+            } else {
+                n = n * t.denom() + t.numer() * &d;
+                d *= t.denom();
+            }
+        }
+        self.numer() * factor.denom() * d > factor.numer() * n * self.denom()
     }
 }
 

@@ -15,6 +15,25 @@ pub fn limbs_for(bits: u64) -> usize {
     bits.div_ceil(64).max(1) as usize
 }
 
+/// Asks the processor to start loading `x` into the cache (a hint: it has no
+/// effect on the result, and none on targets other than x86-64).
+#[inline(always)]
+pub fn prefetch(x: &[u64]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and never changes memory; the pointers
+    // are within (or one past) a live slice.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = x.as_ptr() as *const i8;
+        _mm_prefetch(p, _MM_HINT_T0);
+        if x.len() > 8 {
+            _mm_prefetch(p.add(8 * (x.len() - 1)), _MM_HINT_T0);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 /// `x` without its high zero limbs.
 #[inline]
 pub fn trim(x: &[u64]) -> &[u64] {
@@ -136,6 +155,16 @@ impl Sum {
 
     pub fn value(&self) -> BigUint {
         to_big(&self.0)
+    }
+
+    /// The limbs (possibly with high zeros).
+    pub fn limbs(&self) -> &[u64] {
+        &self.0
+    }
+
+    /// Back to zero, keeping the room.
+    pub fn clear(&mut self) {
+        self.0.iter_mut().for_each(|x| *x = 0);
     }
 
     pub fn is_zero(&self) -> bool {

@@ -6,6 +6,7 @@
 //! histories whose futures are identical and reaches far greater depths, at
 //! the price of `worst_case`, which needs single histories.
 
+pub mod bayes;
 pub mod demonstrator;
 pub mod exhaustive;
 pub mod limbs;

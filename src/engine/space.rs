@@ -13,6 +13,7 @@
 //! into one table of values ([`StateSpace::value`]), and the big rationals are
 //! hashed once, when they first appear.
 
+use super::bayes::{BayesKeys, Factor, Key};
 use crate::imitator::{PolicyInput, Rule};
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -60,6 +61,8 @@ pub struct State {
     pub theta: Rational,
     /// `θ` as a value id (equal ids, equal values).
     pub theta_id: u32,
+    /// Each `m(a)` as a value id.
+    pub m_ids: Box<[u32]>,
     /// Whether the truth is in the top set here.
     pub truth_in_top: bool,
     /// Whether the truth is in the top set and some action breaks the per-step bound.
@@ -127,20 +130,50 @@ impl<K: Hash + Eq, V> Interner<K, V> {
     }
 }
 
+/// A child's posterior, as [`StateSpace::successors`] finds it.
+#[derive(Clone, Copy)]
+enum ChildPosterior {
+    /// The parent's own.
+    Same,
+    /// One already interned.
+    Known(u32),
+    /// A new value (an index into the successors' list).
+    New(usize),
+}
+
+/// A step's probability and weighted probability: ids met before, or new values.
+enum Probs {
+    Known(u32, u32),
+    New(Rational, Rational),
+}
+
+/// A child's context tuple: an id met before, or a new tuple.
+enum Contexts {
+    Known(u32),
+    New(Vec<u32>),
+}
+
 /// A step out of a state before its child is interned.
 struct Raw {
     queried: bool,
     truth_acts: bool,
     action: u32,
     observation: u32,
-    prob: Rational,
-    weighted: Rational,
-    posterior: usize,
-    contexts: Vec<u32>,
+    probs: Probs,
+    posterior: ChildPosterior,
+    contexts: Contexts,
 }
 
-/// The steps out of one state: the distinct posteriors they lead to, then the steps.
-type Successors = (Vec<Vec<Rational>>, Vec<Raw>);
+/// A posterior a state's successors lead to that is not interned yet.
+enum NewPosterior {
+    /// Computed by the rule.
+    Value(Vec<Rational>),
+    /// Bayes' rule on a queried action: computed later, once per distinct key.
+    Keyed(Key, usize),
+}
+
+/// The steps out of one state: the new posteriors they lead to, then the steps.
+type Successors = (Vec<NewPosterior>, Vec<Raw>);
 
 /// The states reached so far, interned by key.
 pub struct StateSpace<'s> {
@@ -151,6 +184,19 @@ pub struct StateSpace<'s> {
     posteriors: Interner<Posterior, Arc<[Rational]>>,
     contexts: Interner<Arc<[u32]>, Arc<[u32]>>,
     values: Interner<Exact, Rational>,
+    /// When the rule learns by Bayes' rule: the posteriors' keys.
+    bayes: Option<BayesKeys>,
+    /// Bayes: each posterior id's key, and the posterior of every key met.
+    keys: Vec<Key>,
+    by_key: FxHashMap<Key, u32>,
+    /// Bayes: per context tuple, each action's factor.
+    factors: Vec<Vec<Factor>>,
+    /// The probabilities of a state's steps, by what they depend on (see [`StateSpace::probs_key`]).
+    probs: FxHashMap<Box<[u32]>, Box<[(u32, u32)]>>,
+    /// The context tuple after `(tuple, action, observation)`.
+    next_contexts: FxHashMap<(u32, u32, u32), u32>,
+    /// An estimate of the bytes held.
+    bytes: u64,
 }
 
 impl<'s> StateSpace<'s> {
@@ -164,15 +210,22 @@ impl<'s> StateSpace<'s> {
             posteriors: Interner::new(),
             contexts: Interner::new(),
             values: Interner::new(),
+            bayes: rule.learns_by_bayes().then(|| BayesKeys::new(scenario)),
+            keys: Vec::new(),
+            by_key: FxHashMap::default(),
+            factors: Vec::new(),
+            probs: FxHashMap::default(),
+            next_contexts: FxHashMap::default(),
+            bytes: 0,
         };
         let mut contexts: Vec<u32> = scenario.models.iter().map(|m| m.kind.initial_context() as u32).collect();
         contexts.push(scenario.environment.initial_context() as u32);
         let posterior: Vec<Rational> = scenario.models.iter().map(|m| m.prior.clone()).collect();
-        let key = StateKey {
-            posterior: space.intern_posterior(posterior),
-            contexts: space.intern_contexts(contexts),
-            phase: rule.phase(1) as u32,
+        let root = match space.bayes.as_ref().map(|b| b.root(&posterior)) {
+            Some(key) => space.intern_keyed(posterior, key),
+            None => space.intern_posterior(posterior),
         };
+        let key = StateKey { posterior: root, contexts: space.intern_contexts(contexts), phase: rule.phase(1) as u32 };
         let state = space.make_state(key, 1);
         space.push(state);
         space
@@ -220,15 +273,56 @@ impl<'s> StateSpace<'s> {
     }
 
     fn intern_posterior(&mut self, p: Vec<Rational>) -> u32 {
-        self.posteriors.intern(Posterior(p.into()), |k| k.0.clone())
+        let before = self.posteriors.values.len();
+        let bytes: u64 = 48 + p.iter().map(rational_bytes).sum::<u64>();
+        let id = self.posteriors.intern(Posterior(p.into()), |k| k.0.clone());
+        if self.posteriors.values.len() > before {
+            self.bytes += bytes;
+        }
+        id
+    }
+
+    /// Interns a Bayes posterior with its key.
+    fn intern_keyed(&mut self, p: Vec<Rational>, key: Key) -> u32 {
+        let before = self.posteriors.values.len();
+        let id = self.intern_posterior(p);
+        let bytes = 4 * key.len() as u64 + 32;
+        if self.posteriors.values.len() > before {
+            self.bytes += bytes;
+            self.keys.push(key.clone());
+        }
+        if let std::collections::hash_map::Entry::Vacant(v) = self.by_key.entry(key) {
+            self.bytes += bytes;
+            v.insert(id);
+        }
+        id
     }
 
     fn intern_contexts(&mut self, c: Vec<u32>) -> u32 {
-        self.contexts.intern(c.into(), |k| k.clone())
+        let models = self.scenario.models.len();
+        let before = self.contexts.values.len();
+        let id = self.contexts.intern(c.into(), |k| k.clone());
+        if self.contexts.values.len() > before {
+            self.bytes += 64 + 8 * models as u64;
+            if let Some(b) = &self.bayes {
+                let dists = self.dists(&self.contexts.values[id as usize]);
+                let f: Vec<Factor> = (0..self.scenario.actions.len())
+                    .map(|a| b.factor(&dists.iter().map(|d| &d[a]).collect::<Vec<_>>()))
+                    .collect();
+                self.factors.push(f);
+            }
+        }
+        id
     }
 
     fn intern_value(&mut self, v: Rational) -> u32 {
-        self.values.intern(Exact(v), |k| k.0.clone())
+        let before = self.values.values.len();
+        let bytes = 32 + 2 * rational_bytes(&v);
+        let id = self.values.intern(Exact(v), |k| k.0.clone());
+        if self.values.values.len() > before {
+            self.bytes += bytes;
+        }
+        id
     }
 
     fn dists(&self, contexts: &[u32]) -> Vec<&'s [Rational]> {
@@ -252,6 +346,7 @@ impl<'s> StateSpace<'s> {
             m: policy.m,
             theta: policy.theta,
             theta_id: u32::MAX,
+            m_ids: Box::new([]),
             truth_in_top,
             violates,
             transitions: Vec::new(),
@@ -261,10 +356,28 @@ impl<'s> StateSpace<'s> {
 
     fn push(&mut self, mut state: State) -> u32 {
         let id = self.states.len() as u32;
+        self.bytes += std::mem::size_of::<State>() as u64
+            + 48
+            + state.m.iter().map(rational_bytes).sum::<u64>()
+            + rational_bytes(&state.theta)
+            + 16 * (state.ranking.len() + state.top.len()) as u64;
         state.theta_id = self.intern_value(state.theta.clone());
+        state.m_ids = state.m.iter().map(|m| self.intern_value(m.clone())).collect();
         self.index.insert(state.key, id);
         self.states.push(state);
         id
+    }
+
+    /// What a state's step probabilities depend on: `θ`, `m`, and the truth's
+    /// and the environment's contexts.
+    fn probs_key(&self, st: &State) -> Box<[u32]> {
+        let contexts = self.contexts(st.key.contexts);
+        let mut key = Vec::with_capacity(st.m_ids.len() + 3);
+        key.push(st.theta_id);
+        key.extend_from_slice(&st.m_ids);
+        key.push(contexts[self.scenario.truth]);
+        key.push(*contexts.last().expect("the environment's context"));
+        key.into()
     }
 
     /// The steps out of state `id`, with their children's posteriors and contexts not yet interned.
@@ -275,44 +388,81 @@ impl<'s> StateSpace<'s> {
         let posterior = self.posterior(st.key.posterior);
         let dists = self.dists(contexts);
         let env_ctx = *contexts.last().expect("the environment's context") as usize;
+        let known = self.probs.get(&self.probs_key(st));
         let one_plus = Rational::one() + &st.theta;
-        let mut posteriors: Vec<Vec<Rational>> = Vec::new();
+        let mut posteriors: Vec<NewPosterior> = Vec::new();
         let mut out = Vec::new();
         for queried in [false, true] {
             for a in 0..s.actions.len() {
-                let pa = if queried { &st.theta * &dists[s.truth][a] } else { st.m[a].clone() };
-                if pa.is_zero() || pa < Rational::zero() {
+                // The probability of the action (and query flag): positive, or the step is not taken.
+                let positive = if queried {
+                    st.theta > Rational::zero() && dists[s.truth][a] > Rational::zero()
+                } else {
+                    st.m[a] > Rational::zero()
+                };
+                if !positive {
                     continue;
                 }
-                let next = self.rule.observe(posterior, queried, a, &dists);
-                // The common case, a step that teaches nothing, keeps the posterior's id.
-                let post = if next.as_slice() == posterior {
-                    usize::MAX
+                let pa = || if queried { &st.theta * &dists[s.truth][a] } else { st.m[a].clone() };
+                let post = if let Some(b) = &self.bayes {
+                    if queried {
+                        let key =
+                            b.child(&self.keys[st.key.posterior as usize], &self.factors[st.key.contexts as usize][a]);
+                        match self.by_key.get(&key) {
+                            Some(&id) => ChildPosterior::Known(id),
+                            None => {
+                                posteriors.push(NewPosterior::Keyed(key, a));
+                                ChildPosterior::New(posteriors.len() - 1)
+                            }
+                        }
+                    } else {
+                        ChildPosterior::Same
+                    }
                 } else {
-                    posteriors.push(next);
-                    posteriors.len() - 1
+                    let next = self.rule.observe(posterior, queried, a, &dists);
+                    // A step that teaches nothing keeps the posterior's id.
+                    if next.as_slice() == posterior {
+                        ChildPosterior::Same
+                    } else {
+                        posteriors.push(NewPosterior::Value(next));
+                        ChildPosterior::New(posteriors.len() - 1)
+                    }
                 };
                 for (o, po) in s.environment.distribution(env_ctx, a).iter().enumerate() {
                     if po.is_zero() {
                         continue;
                     }
-                    let mut next_ctx: Vec<u32> = s
-                        .models
-                        .iter()
-                        .zip(contexts)
-                        .map(|(md, &c)| md.kind.next_context(c as usize, a, o) as u32)
-                        .collect();
-                    next_ctx.push(s.environment.next_context(env_ctx, a, o) as u32);
-                    let prob = &pa * po;
+                    let contexts = match self.next_contexts.get(&(st.key.contexts, a as u32, o as u32)) {
+                        Some(&c) => Contexts::Known(c),
+                        None => {
+                            let mut next: Vec<u32> = s
+                                .models
+                                .iter()
+                                .zip(contexts)
+                                .map(|(md, &c)| md.kind.next_context(c as usize, a, o) as u32)
+                                .collect();
+                            next.push(s.environment.next_context(env_ctx, a, o) as u32);
+                            Contexts::New(next)
+                        }
+                    };
+                    let probs = match known {
+                        Some(ids) => {
+                            let (p, w) = ids[out.len()];
+                            Probs::Known(p, w)
+                        }
+                        None => {
+                            let prob = pa() * po;
+                            Probs::New(prob.clone(), &one_plus * &prob)
+                        }
+                    };
                     out.push(Raw {
                         queried,
                         truth_acts: !dists[s.truth][a].is_zero(),
                         action: a as u32,
                         observation: o as u32,
-                        weighted: &one_plus * &prob,
-                        prob,
+                        probs,
                         posterior: post,
-                        contexts: next_ctx,
+                        contexts,
                     });
                 }
             }
@@ -359,16 +509,54 @@ impl<'s> StateSpace<'s> {
         }
         let this = &*self;
         let succ: Vec<Successors> = todo.par_iter().map(|&id| this.successors(id)).collect();
+        // Bayes posteriors not met yet: each distinct key once.
+        let mut batch: FxHashMap<&Key, usize> = FxHashMap::default();
+        let mut tasks: Vec<(u32, usize, &Key)> = Vec::new();
+        for (&id, (posteriors, _)) in todo.iter().zip(&succ) {
+            for p in posteriors {
+                if let NewPosterior::Keyed(c, a) = p {
+                    batch.entry(c).or_insert_with(|| {
+                        tasks.push((id, *a, c));
+                        tasks.len() - 1
+                    });
+                }
+            }
+        }
+        // The rule learns by Bayes' rule, so the value is the key's.
+        let bayes = self.bayes.as_ref();
+        let values: Vec<Vec<Rational>> =
+            tasks.par_iter().map(|&(_, _, key)| bayes.expect("keys only under Bayes' rule").posterior(key)).collect();
+        let counted: Vec<u32> =
+            tasks.iter().zip(values).map(|(&(_, _, c), v)| self.intern_keyed(v, c.clone())).collect();
+        let task_of: FxHashMap<Key, u32> = batch.into_iter().map(|(c, t)| (c.clone(), counted[t])).collect();
         // Intern in a fixed order: the ids are the same for any thread count.
         let mut fresh: Vec<StateKey> = Vec::new();
         let mut lists: Vec<Vec<(Raw, StateKey)>> = Vec::with_capacity(todo.len());
         for (&id, (posteriors, raws)) in todo.iter().zip(succ) {
             let own = self.states[id as usize].key.posterior;
-            let ids: Vec<u32> = posteriors.into_iter().map(|p| self.intern_posterior(p)).collect();
+            let ids: Vec<u32> = posteriors
+                .into_iter()
+                .map(|p| match p {
+                    NewPosterior::Value(v) => self.intern_posterior(v),
+                    NewPosterior::Keyed(c, _) => task_of[&c],
+                })
+                .collect();
             let mut list = Vec::with_capacity(raws.len());
+            let parent = self.states[id as usize].key.contexts;
             for mut raw in raws {
-                let posterior = if raw.posterior == usize::MAX { own } else { ids[raw.posterior] };
-                let contexts = self.intern_contexts(std::mem::take(&mut raw.contexts));
+                let posterior = match raw.posterior {
+                    ChildPosterior::Same => own,
+                    ChildPosterior::Known(p) => p,
+                    ChildPosterior::New(i) => ids[i],
+                };
+                let contexts = match std::mem::replace(&mut raw.contexts, Contexts::Known(0)) {
+                    Contexts::Known(c) => c,
+                    Contexts::New(v) => {
+                        let c = self.intern_contexts(v);
+                        self.next_contexts.insert((parent, raw.action, raw.observation), c);
+                        c
+                    }
+                };
                 let key = StateKey { posterior, contexts, phase: next_phase };
                 if !self.index.contains_key(&key) {
                     self.index.insert(key, u32::MAX);
@@ -386,17 +574,30 @@ impl<'s> StateSpace<'s> {
         }
         for (id, list) in todo.into_iter().zip(lists) {
             let mut transitions = Vec::with_capacity(list.len());
+            let mut fresh_probs = false;
             for (raw, key) in list {
+                let (prob, weighted) = match raw.probs {
+                    Probs::Known(p, w) => (p, w),
+                    Probs::New(p, w) => {
+                        fresh_probs = true;
+                        (self.intern_value(p), self.intern_value(w))
+                    }
+                };
                 transitions.push(Transition {
                     queried: raw.queried,
                     truth_acts: raw.truth_acts,
                     action: raw.action,
                     observation: raw.observation,
-                    prob: self.intern_value(raw.prob),
-                    weighted: self.intern_value(raw.weighted),
+                    prob,
+                    weighted,
                     child: self.index[&key],
                 });
             }
+            if fresh_probs {
+                let key = self.probs_key(&self.states[id as usize]);
+                self.probs.insert(key, transitions.iter().map(|t| (t.prob, t.weighted)).collect());
+            }
+            self.bytes += (transitions.capacity() * std::mem::size_of::<Transition>()) as u64;
             let st = &mut self.states[id as usize];
             st.transitions = transitions;
             st.next_phase = Some(next_phase);
@@ -425,22 +626,13 @@ impl<'s> StateSpace<'s> {
 
     /// An estimate of the memory the state space holds, in bytes.
     pub fn memory_bytes(&self) -> u64 {
-        let rational = |r: &Rational| 64 + 8 * (r.numer().bits().div_ceil(64) + r.denom().bits().div_ceil(64));
-        let per_state = std::mem::size_of::<State>() as u64 + 48;
-        let states: u64 = self
-            .states
-            .iter()
-            .map(|s| {
-                per_state
-                    + (s.transitions.capacity() * std::mem::size_of::<Transition>()) as u64
-                    + s.m.iter().map(rational).sum::<u64>()
-                    + 16 * (s.ranking.len() + s.top.len()) as u64
-            })
-            .sum();
-        let posteriors: u64 = self.posteriors.values.iter().map(|p| 48 + p.iter().map(rational).sum::<u64>()).sum();
-        let values: u64 = self.values.values.iter().map(|v| 32 + 2 * rational(v)).sum();
-        states + posteriors + values
+        self.bytes
+            + 48 * (self.index.capacity() + self.posteriors.index.capacity() + self.values.index.capacity()) as u64
     }
+}
+
+fn rational_bytes(r: &Rational) -> u64 {
+    64 + 8 * (r.numer().bits().div_ceil(64) + r.denom().bits().div_ceil(64))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! masses is allocated; then the masses, as multiply-accumulates of fixed-width
 //! integers by the transitions' pre-scaled integer weights.
 
-use super::super::limbs::{limbs_for, mac, Arena};
+use super::super::limbs::{limbs_for, mac, prefetch, Arena};
 use super::super::space::StateSpace;
 use num_bigint::BigUint;
 use rayon::prelude::*;
@@ -92,14 +92,15 @@ impl Widths {
 pub struct Shard {
     /// State ids, by slot.
     pub states: Vec<u32>,
-    /// Each state's mass (the sum of its entries' masses).
-    pub a0: Arena,
     /// Each state's moments `Σ P·(QS)^k`, `k = 1, 2, 3`.
     pub a: [Arena; 3],
     /// Each state's `Π(1+θ)`-weighted mass.
     pub r: Arena,
-    /// Entries as (state slot, tag), by slot.
+    /// Entries as (state slot, tag), by slot; a state's entries are
+    /// contiguous, in the order of its slot.
     pub entries: Vec<(u32, u32)>,
+    /// Where each state slot's entries start (one more than the states).
+    pub first: Vec<u32>,
     /// Each entry's mass.
     pub n: Arena,
 }
@@ -108,22 +109,26 @@ impl Shard {
     fn empty(w: &Widths) -> Self {
         Shard {
             states: Vec::new(),
-            a0: Arena::zeros(w.n, 0),
             a: [Arena::zeros(w.a[0], 0), Arena::zeros(w.a[1], 0), Arena::zeros(w.a[2], 0)],
             r: Arena::zeros(w.r, 0),
             entries: Vec::new(),
+            first: vec![0],
             n: Arena::zeros(w.n, 0),
         }
     }
 
     pub fn bytes(&self) -> u64 {
-        let arenas = self.a0.bytes() + self.a.iter().map(Arena::bytes).sum::<u64>() + self.r.bytes() + self.n.bytes();
-        arenas + 4 * self.states.capacity() as u64 + 8 * self.entries.capacity() as u64
+        let arenas = self.a.iter().map(Arena::bytes).sum::<u64>() + self.r.bytes() + self.n.bytes();
+        arenas + 4 * (self.states.capacity() + self.first.capacity()) as u64 + 8 * self.entries.capacity() as u64
+    }
+
+    /// The entry slots of state slot `slot`.
+    pub fn entries_of(&self, slot: usize) -> std::ops::Range<usize> {
+        self.first[slot] as usize..self.first[slot + 1] as usize
     }
 
     /// Widens every number to `w`.
     pub fn widen(&mut self, w: &Widths) {
-        self.a0.widen(w.n);
         self.n.widen(w.n);
         for (a, &k) in self.a.iter_mut().zip(&w.a) {
             a.widen(k);
@@ -145,12 +150,12 @@ impl Layer {
         let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::empty(&widths)).collect();
         let sh = &mut shards[shard_of(0)];
         sh.states.push(0);
-        sh.a0.push(&[1]);
         for a in &mut sh.a {
             a.push(&[0]);
         }
         sh.r.push(&[1]);
         sh.entries.push((0, tag(combo, true, true)));
+        sh.first.push(1);
         sh.n.push(&[1]);
         Layer { shards, widths }
     }
@@ -209,12 +214,10 @@ pub struct StepInputs<'a> {
     pub widths: Widths,
     /// The most entries the next layer may hold.
     pub max_states: usize,
-    /// The most bytes the next layer may take.
+    /// The most bytes the step may add to what is held (records and the next layer).
     pub max_bytes: u64,
     /// When to abandon the step (a time limit).
     pub deadline: Option<Instant>,
-    /// Set once the deadline has passed.
-    pub cancel: &'a AtomicBool,
     /// Whether to list the step's edges.
     pub edges: bool,
 }
@@ -222,233 +225,228 @@ pub struct StepInputs<'a> {
 /// Why a step did not produce the next layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The next layer would hold more entries than allowed (at least this many).
-    States(usize),
-    /// The next layer would take about this many bytes.
+    /// The next layer would hold more entries than allowed.
+    States,
+    /// The step would take about this many more bytes.
     Memory(u64),
+    /// The deadline passed.
     Cancelled,
 }
 
-/// The successors of one source shard, bucketed by target shard.
-struct Routes {
-    /// `(state slot, transition)`, grouped by the child's shard.
-    states: Vec<(u32, u32)>,
-    state_at: [usize; SHARDS + 1],
-    /// `(entry slot, transition)`, grouped by the child's shard.
-    entries: Vec<(u32, u32)>,
-    entry_at: [usize; SHARDS + 1],
-    /// Where each state slot's transitions start in a per-transition table.
-    first: Vec<u32>,
+/// A step out of a state, addressed to its child's shard: the child (then
+/// its slot there), the source state's slot, the ids of its weights, and
+/// what the step does to the entries' tags. It stands for the same step out
+/// of every entry of the source state, which the target reads in place.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    child: u32,
+    src: u32,
+    prob: u32,
+    weighted: u32,
+    action: u32,
+    /// The truth is in the top set at the source state.
+    top: bool,
+    /// The truth gives the action positive probability there.
+    acts: bool,
 }
 
-impl Routes {
-    fn states_to(&self, t: usize) -> &[(u32, u32)] {
-        &self.states[self.state_at[t]..self.state_at[t + 1]]
-    }
+/// The groups one source shard sends to one target shard, in the source's order.
+type Mail = Vec<Group>;
 
-    fn entries_to(&self, t: usize) -> &[(u32, u32)] {
-        &self.entries[self.entry_at[t]..self.entry_at[t + 1]]
-    }
-
-    fn bytes(&self) -> u64 {
-        8 * (self.states.capacity() + self.entries.capacity()) as u64 + 4 * self.first.capacity() as u64
-    }
-}
-
-/// Counting sort of `items` by target shard.
-fn bucket(
-    items: impl Iterator<Item = (u32, u32, usize)> + Clone,
-    total: usize,
-) -> (Vec<(u32, u32)>, [usize; SHARDS + 1]) {
-    let mut at = [0usize; SHARDS + 1];
-    for (_, _, t) in items.clone() {
-        at[t + 1] += 1;
-    }
-    for t in 0..SHARDS {
-        at[t + 1] += at[t];
-    }
-    let mut cursor = at;
-    let mut out = vec![(0u32, 0u32); total];
-    for (a, b, t) in items {
-        out[cursor[t]] = (a, b);
-        cursor[t] += 1;
-    }
-    (out, at)
-}
-
-fn route(src: &Shard, space: &StateSpace) -> Routes {
-    let mut first = Vec::with_capacity(src.states.len() + 1);
-    let mut total = 0u32;
+/// Every step out of a source shard's states, addressed to the child's shard.
+fn route(src: &Shard, inp: &StepInputs) -> Vec<Mail> {
+    let mut sizes = [0usize; SHARDS];
     for &id in &src.states {
-        first.push(total);
-        total += space.state(id).transitions.len() as u32;
+        for tr in &inp.space.state(id).transitions {
+            sizes[shard_of(tr.child)] += 1;
+        }
     }
-    first.push(total);
-    let state_items = src.states.iter().enumerate().flat_map(|(slot, &id)| {
-        space.state(id).transitions.iter().enumerate().map(move |(k, t)| (slot as u32, k as u32, shard_of(t.child)))
-    });
-    let (states, state_at) = bucket(state_items, total as usize);
-    let n_entries: usize =
-        src.entries.iter().map(|&(slot, _)| space.state(src.states[slot as usize]).transitions.len()).sum();
-    let entry_items = src.entries.iter().enumerate().flat_map(|(i, &(slot, _))| {
-        let st = space.state(src.states[slot as usize]);
-        st.transitions.iter().enumerate().map(move |(k, t)| (i as u32, k as u32, shard_of(t.child)))
-    });
-    let (entries, entry_at) = bucket(entry_items, n_entries);
-    Routes { states, state_at, entries, entry_at, first }
-}
-
-/// A target shard's keys: its states and entries, and where each record lands.
-struct Keys {
-    states: Vec<u32>,
-    entries: Vec<(u32, u32)>,
-    /// Per source shard: the target slot of each state record, in record order.
-    state_slots: Vec<Vec<u32>>,
-    /// Per source shard: the target slot of each entry record, in record order.
-    entry_slots: Vec<Vec<u32>>,
-}
-
-impl Keys {
-    fn bytes(&self) -> u64 {
-        let slots: usize = self.state_slots.iter().chain(&self.entry_slots).map(Vec::capacity).sum();
-        4 * (self.states.capacity() + slots) as u64 + 8 * self.entries.capacity() as u64
-    }
-}
-
-/// The child states of every state record addressed to shard `t`, numbered in record order.
-fn state_keys(t: usize, src: &[Shard], routes: &[Routes], space: &StateSpace) -> (Vec<u32>, Vec<Vec<u32>>) {
-    let mut slot_of: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut states = Vec::new();
-    let mut slots = Vec::with_capacity(src.len());
-    for (sh, ro) in src.iter().zip(routes) {
-        let recs = ro.states_to(t);
-        let mut out = Vec::with_capacity(recs.len());
-        for &(slot, k) in recs {
-            let child = space.state(sh.states[slot as usize]).transitions[k as usize].child;
-            let ts = *slot_of.entry(child).or_insert_with(|| {
-                states.push(child);
-                states.len() as u32 - 1
+    let mut out: Vec<Mail> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+    for (slot, &id) in src.states.iter().enumerate() {
+        let st = inp.space.state(id);
+        for tr in &st.transitions {
+            out[shard_of(tr.child)].push(Group {
+                child: tr.child,
+                src: slot as u32,
+                prob: tr.prob,
+                weighted: tr.weighted,
+                action: tr.action,
+                top: st.truth_in_top,
+                acts: tr.truth_acts,
             });
-            out.push(ts);
-        }
-        slots.push(out);
-    }
-    (states, slots)
-}
-
-/// The entries of every entry record addressed to shard `t`, numbered in
-/// record order; `None` once the layer passes `max_states` entries.
-#[allow(clippy::too_many_arguments)]
-fn entry_keys(
-    t: usize,
-    src: &[Shard],
-    routes: &[Routes],
-    child_slot: &[Vec<u32>],
-    inp: &StepInputs,
-    count: &AtomicUsize,
-    over: &AtomicBool,
-) -> Option<(Vec<(u32, u32)>, Vec<Vec<u32>>)> {
-    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut entries = Vec::new();
-    let mut slots = Vec::with_capacity(src.len());
-    for ((sh, ro), children) in src.iter().zip(routes).zip(child_slot) {
-        if inp.deadline.is_some_and(|t| Instant::now() >= t) {
-            inp.cancel.store(true, Ordering::Relaxed);
-        }
-        if over.load(Ordering::Relaxed) || inp.cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let recs = ro.entries_to(t);
-        let mut out = Vec::with_capacity(recs.len());
-        for &(i, k) in recs {
-            let (slot, tg) = sh.entries[i as usize];
-            let st = inp.space.state(sh.states[slot as usize]);
-            let tr = &st.transitions[k as usize];
-            let ts = children[(ro.first[slot as usize] + k) as usize];
-            let combo = inp.advance[tag_combo(tg) as usize * inp.actions + tr.action as usize];
-            let tg2 = tag(combo, tag_e(tg) && st.truth_in_top, tag_dem_ok(tg) && tr.truth_acts);
-            let key = ((ts as u64) << 32) | tg2 as u64;
-            let es = match index.entry(key) {
-                Entry::Occupied(o) => *o.get(),
-                Entry::Vacant(v) => {
-                    if count.fetch_add(1, Ordering::Relaxed) >= inp.max_states {
-                        over.store(true, Ordering::Relaxed);
-                        return None;
-                    }
-                    entries.push((ts, tg2));
-                    *v.insert(entries.len() as u32 - 1)
-                }
-            };
-            out.push(es);
-        }
-        slots.push(out);
-    }
-    Some((entries, slots))
-}
-
-/// Shard `t` of the next layer: its keys, and every mass accumulated from the records.
-fn masses(t: usize, keys: Keys, src: &[Shard], routes: &[Routes], inp: &StepInputs) -> Shard {
-    let w = &inp.widths;
-    let mut out = Shard {
-        a0: Arena::zeros(w.n, keys.states.len()),
-        a: [
-            Arena::zeros(w.a[0], keys.states.len()),
-            Arena::zeros(w.a[1], keys.states.len()),
-            Arena::zeros(w.a[2], keys.states.len()),
-        ],
-        r: Arena::zeros(w.r, keys.states.len()),
-        n: Arena::zeros(w.n, keys.entries.len()),
-        states: keys.states,
-        entries: keys.entries,
-    };
-    for ((sh, ro), slots) in src.iter().zip(routes).zip(&keys.state_slots) {
-        for (&(slot, k), &ts) in ro.states_to(t).iter().zip(slots) {
-            let (slot, ts) = (slot as usize, ts as usize);
-            let tr = &inp.space.state(sh.states[slot]).transitions[k as usize];
-            let wp = &inp.wp[tr.prob as usize];
-            mac(out.a0.get_mut(ts), sh.a0.get(slot), wp);
-            for (a, sa) in out.a.iter_mut().zip(&sh.a) {
-                mac(a.get_mut(ts), sa.get(slot), wp);
-            }
-            mac(out.r.get_mut(ts), sh.r.get(slot), &inp.wr[tr.weighted as usize]);
-        }
-    }
-    for ((sh, ro), slots) in src.iter().zip(routes).zip(&keys.entry_slots) {
-        for (&(i, k), &es) in ro.entries_to(t).iter().zip(slots) {
-            let (slot, _) = sh.entries[i as usize];
-            let tr = &inp.space.state(sh.states[slot as usize]).transitions[k as usize];
-            mac(out.n.get_mut(es as usize), sh.n.get(i as usize), &inp.wp[tr.prob as usize]);
         }
     }
     out
 }
 
-/// The bytes shard `t` will take once its masses are allocated.
+/// A target shard's keys: its states and entries (grouped by state), and the
+/// target entry of every (group, source entry) in record order.
+struct Keys {
+    states: Vec<u32>,
+    entries: Vec<(u32, u32)>,
+    first: Vec<u32>,
+    /// Per source shard, where its groups' targets start in `targets`.
+    from: Vec<usize>,
+    targets: Vec<u32>,
+}
+
+impl Keys {
+    fn bytes(&self) -> u64 {
+        4 * (self.states.capacity() + self.first.capacity() + self.targets.capacity()) as u64
+            + 8 * (self.entries.capacity() + self.from.capacity()) as u64
+    }
+}
+
+/// The tag of an entry with tag `tg` after a step of group `g`.
+#[inline]
+fn next_tag(tg: u32, g: &Group, inp: &StepInputs) -> u32 {
+    let combo = inp.advance[tag_combo(tg) as usize * inp.actions + g.action as usize];
+    tag(combo, tag_e(tg) && g.top, tag_dem_ok(tg) && g.acts)
+}
+
+/// Numbers the states and entries that the groups addressed to one shard
+/// lead to, in record order (every group's child becomes its slot); `None`
+/// once the layer passes `max_states` entries, or past the deadline.
+fn keys(column: &mut [Mail], src: &[Shard], inp: &StepInputs, count: &AtomicUsize, stop: &AtomicBool) -> Option<Keys> {
+    let mut slot_of: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut states = Vec::new();
+    for g in column.iter_mut().flatten() {
+        g.child = *slot_of.entry(g.child).or_insert_with(|| {
+            states.push(g.child);
+            states.len() as u32 - 1
+        });
+    }
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut entries: Vec<(u32, u32)> = Vec::new();
+    let mut per_state = vec![0u32; states.len()];
+    let mut targets = Vec::new();
+    let mut from = Vec::with_capacity(column.len());
+    for (mail, sh) in column.iter().zip(src) {
+        if inp.deadline.is_some_and(|t| Instant::now() >= t) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        from.push(targets.len());
+        for g in mail {
+            for &(_, tg) in &sh.entries[sh.entries_of(g.src as usize)] {
+                let tg2 = next_tag(tg, g, inp);
+                let key = ((g.child as u64) << 32) | tg2 as u64;
+                let es = match index.entry(key) {
+                    Entry::Occupied(o) => *o.get(),
+                    Entry::Vacant(v) => {
+                        if count.fetch_add(1, Ordering::Relaxed) >= inp.max_states {
+                            stop.store(true, Ordering::Relaxed);
+                            return None;
+                        }
+                        per_state[g.child as usize] += 1;
+                        entries.push((g.child, tg2));
+                        *v.insert(entries.len() as u32 - 1)
+                    }
+                };
+                targets.push(es);
+            }
+        }
+    }
+    // Group the entries by state, keeping their order within a state.
+    let mut first = Vec::with_capacity(states.len() + 1);
+    let mut at = 0u32;
+    for &k in &per_state {
+        first.push(at);
+        at += k;
+    }
+    first.push(at);
+    let mut cursor = first.clone();
+    let mut moved = vec![0u32; entries.len()];
+    let mut sorted = vec![(0u32, 0u32); entries.len()];
+    for (i, &(ts, tg)) in entries.iter().enumerate() {
+        let to = cursor[ts as usize];
+        cursor[ts as usize] += 1;
+        moved[i] = to;
+        sorted[to as usize] = (ts, tg);
+    }
+    for t in &mut targets {
+        *t = moved[*t as usize];
+    }
+    Some(Keys { states, entries: sorted, first, from, targets })
+}
+
+/// A shard of the next layer: every mass accumulated from its groups.
+fn masses(keys: Keys, column: &[Mail], src: &[Shard], inp: &StepInputs) -> Shard {
+    let w = &inp.widths;
+    let ns = keys.states.len();
+    let mut out = Shard {
+        a: [Arena::zeros(w.a[0], ns), Arena::zeros(w.a[1], ns), Arena::zeros(w.a[2], ns)],
+        r: Arena::zeros(w.r, ns),
+        n: Arena::zeros(w.n, keys.entries.len()),
+        states: keys.states,
+        entries: keys.entries,
+        first: keys.first,
+    };
+    let mut targets = keys.targets.iter();
+    // Groups read their sources in increasing but sparse order: the source of
+    // a group a few ahead is asked for early, so that its load overlaps the work.
+    const AHEAD: usize = 4;
+    for (sh, mail) in src.iter().zip(column) {
+        for (i, g) in mail.iter().enumerate() {
+            if let Some(next) = mail.get(i + AHEAD) {
+                let k = next.src as usize;
+                prefetch(sh.r.get(k));
+                for a in &sh.a {
+                    prefetch(a.get(k));
+                }
+                let range = sh.entries_of(k);
+                if !range.is_empty() {
+                    prefetch(&sh.n.get(range.start)[..1]);
+                    prefetch(sh.n.get(range.end - 1));
+                }
+            }
+            let (from, to) = (g.src as usize, g.child as usize);
+            let wp = &inp.wp[g.prob as usize];
+            for (a, sa) in out.a.iter_mut().zip(&sh.a) {
+                mac(a.get_mut(to), sa.get(from), wp);
+            }
+            mac(out.r.get_mut(to), sh.r.get(from), &inp.wr[g.weighted as usize]);
+            for j in sh.entries_of(from) {
+                let t = *targets.next().expect("a target per successor") as usize;
+                mac(out.n.get_mut(t), sh.n.get(j), wp);
+            }
+        }
+    }
+    out
+}
+
+/// The bytes a shard will take once its masses are allocated.
 fn shard_bytes(keys: &Keys, w: &Widths) -> u64 {
-    let per_state = 8 * (w.n + w.a.iter().sum::<usize>() + w.r) as u64 + 4;
+    let per_state = 8 * (w.a.iter().sum::<usize>() + w.r) as u64 + 8;
     let per_entry = 8 * w.n as u64 + 8;
     per_state * keys.states.len() as u64 + per_entry * keys.entries.len() as u64
 }
 
-/// The step's edges, in the order of the source layer and of each state's transitions.
+/// The step's edges, in the order of the source layer: by entry, then by transition.
 fn edges(src: &Layer, next_offsets: &[usize], keys: &[Keys], space: &StateSpace) -> Vec<Edge> {
     let from_offsets = src.offsets();
     let mut out = Vec::new();
     for (s, sh) in src.shards.iter().enumerate() {
-        let mut cursor = [0usize; SHARDS];
-        for (i, &(slot, _)) in sh.entries.iter().enumerate() {
-            for tr in &space.state(sh.states[slot as usize]).transitions {
+        let mut cursor: Vec<usize> = keys.iter().map(|k| k.from[s]).collect();
+        for (slot, &id) in sh.states.iter().enumerate() {
+            for tr in &space.state(id).transitions {
                 let t = shard_of(tr.child);
-                let es = keys[t].entry_slots[s][cursor[t]];
-                cursor[t] += 1;
-                out.push(Edge {
-                    from: (from_offsets[s] + i) as u32,
-                    to: (next_offsets[t] + es as usize) as u32,
-                    prob: tr.prob,
-                });
+                for i in sh.entries_of(slot) {
+                    let to = keys[t].targets[cursor[t]];
+                    cursor[t] += 1;
+                    out.push(Edge {
+                        from: (from_offsets[s] + i) as u32,
+                        to: (next_offsets[t] + to as usize) as u32,
+                        prob: tr.prob,
+                    });
+                }
             }
         }
     }
+    // By entry, keeping each entry's transitions in order.
+    out.sort_by_key(|e| e.from);
     out
 }
 
@@ -456,60 +454,38 @@ fn edges(src: &Layer, next_offsets: &[usize], keys: &[Keys], space: &StateSpace)
 pub struct StepOutcome {
     pub layer: Layer,
     pub edges: Option<Vec<Edge>>,
-    /// The most bytes held at once during the step (both layers and the records).
-    pub peak_bytes: u64,
+    /// The most bytes the step added at once to what was held (records and the next layer).
+    pub extra_bytes: u64,
 }
 
 /// One step of the walk: every entry of `src` through every transition of its
 /// state, merged by key into the next layer.
 pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
-    let space = inp.space;
-    let routes: Vec<Routes> = src.shards.par_iter().map(|sh| route(sh, space)).collect();
-    // Keys of the states, then where each source state's transitions lead.
-    let (state_lists, state_slots): (Vec<Vec<u32>>, Vec<Vec<Vec<u32>>>) =
-        (0..SHARDS).into_par_iter().map(|t| state_keys(t, &src.shards, &routes, space)).unzip();
-    let child_slot: Vec<Vec<u32>> = (0..SHARDS)
-        .into_par_iter()
-        .map(|s| {
-            let ro = &routes[s];
-            let mut out = vec![0u32; *ro.first.last().unwrap_or(&0) as usize];
-            for (t, slots) in state_slots.iter().enumerate() {
-                for (&(slot, k), &ts) in ro.states_to(t).iter().zip(&slots[s]) {
-                    out[(ro.first[slot as usize] + k) as usize] = ts;
-                }
-            }
-            out
-        })
-        .collect();
-    // Keys of the entries, stopping early past the state limit.
+    // Route: each source shard's groups, by target shard.
+    let routed: Vec<Vec<Mail>> = src.shards.par_iter().map(|sh| route(sh, inp)).collect();
+    // Transpose: each target shard owns the groups addressed to it.
+    let mut columns: Vec<Vec<Mail>> = (0..SHARDS).map(|_| Vec::with_capacity(SHARDS)).collect();
+    for row in routed {
+        for (t, mail) in row.into_iter().enumerate() {
+            columns[t].push(mail);
+        }
+    }
+    // Keys, stopping early past the state limit or the deadline.
     let count = AtomicUsize::new(0);
-    let over = AtomicBool::new(false);
-    let entry_lists: Vec<Option<(Vec<(u32, u32)>, Vec<Vec<u32>>)>> = (0..SHARDS)
-        .into_par_iter()
-        .map(|t| entry_keys(t, &src.shards, &routes, &child_slot, inp, &count, &over))
-        .collect();
-    drop(child_slot);
-    if over.load(Ordering::Relaxed) {
-        return Err(Refusal::States(count.load(Ordering::Relaxed)));
+    let stop = AtomicBool::new(false);
+    let keys: Vec<Option<Keys>> =
+        columns.par_iter_mut().map(|col| keys(col, &src.shards, inp, &count, &stop)).collect();
+    if stop.load(Ordering::Relaxed) {
+        let over = count.load(Ordering::Relaxed) > inp.max_states;
+        return Err(if over { Refusal::States } else { Refusal::Cancelled });
     }
-    if inp.cancel.load(Ordering::Relaxed) {
-        return Err(Refusal::Cancelled);
-    }
-    let keys: Vec<Keys> = state_lists
-        .into_iter()
-        .zip(state_slots)
-        .zip(entry_lists)
-        .map(|((states, state_slots), e)| {
-            let (entries, entry_slots) = e.expect("every shard finished");
-            Keys { states, entries, state_slots, entry_slots }
-        })
-        .collect();
-    let routes_bytes: u64 = routes.iter().map(Routes::bytes).sum::<u64>() + keys.iter().map(Keys::bytes).sum::<u64>();
+    let keys: Vec<Keys> = keys.into_iter().map(|k| k.expect("every shard finished")).collect();
+    let mail_bytes: u64 = 24 * columns.iter().flatten().map(Vec::capacity).sum::<usize>() as u64;
     let next_bytes: u64 = keys.iter().map(|k| shard_bytes(k, &inp.widths)).sum();
-    if next_bytes > inp.max_bytes {
-        return Err(Refusal::Memory(next_bytes));
+    let extra_bytes = mail_bytes + keys.iter().map(Keys::bytes).sum::<u64>() + next_bytes;
+    if extra_bytes > inp.max_bytes {
+        return Err(Refusal::Memory(extra_bytes));
     }
-    let peak_bytes = src.bytes() + routes_bytes + next_bytes;
     let edges = inp.edges.then(|| {
         let mut offsets = Vec::with_capacity(SHARDS);
         let mut at = 0;
@@ -517,9 +493,9 @@ pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
             offsets.push(at);
             at += k.entries.len();
         }
-        edges(src, &offsets, &keys, space)
+        edges(src, &offsets, &keys, inp.space)
     });
     let shards: Vec<Shard> =
-        keys.into_par_iter().enumerate().map(|(t, k)| masses(t, k, &src.shards, &routes, inp)).collect();
-    Ok(StepOutcome { layer: Layer { shards, widths: inp.widths }, edges, peak_bytes })
+        keys.into_par_iter().zip(columns.par_iter()).map(|(k, col)| masses(k, col, &src.shards, inp)).collect();
+    Ok(StepOutcome { layer: Layer { shards, widths: inp.widths }, edges, extra_bytes })
 }

@@ -47,7 +47,6 @@ use num_traits::{One, Signed, Zero};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// Options of one lumped run.
@@ -350,36 +349,38 @@ struct PassInputs<'a> {
 fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
     let space = inp.space;
     let mut out = Sums::default();
-    for (i, &(slot, tg)) in sh.entries.iter().enumerate() {
-        let n = sh.n.get(i);
-        out.mass.add(n);
-        let st = space.state(sh.states[slot as usize]);
-        if inp.coeffs.is_some() && st.truth_in_top {
-            out.checked += 1;
-            out.violations += st.violates as u64;
-            if tag_e(tg) {
-                out.e_mass.add(n);
+    out.events.resize_with(if inp.trackers.is_some() { inp.events } else { 0 }, Default::default);
+    let [a1, a2, a3] = &mut sh.a;
+    let mut a0 = Sum::default();
+    for (slot, &id) in sh.states.iter().enumerate() {
+        let st = space.state(id);
+        a0.clear();
+        for i in sh.first[slot] as usize..sh.first[slot + 1] as usize {
+            let (n, tg) = (sh.n.get(i), sh.entries[i].1);
+            a0.add(n);
+            if inp.coeffs.is_some() && st.truth_in_top {
+                out.checked += 1;
+                out.violations += st.violates as u64;
+                if tag_e(tg) {
+                    out.e_mass.add(n);
+                }
             }
-        }
-        if let Some(tr) = inp.trackers {
-            if !tag_dem_ok(tg) {
-                out.unprecedented.add(n);
-            }
-            out.events.resize_with(inp.events, Default::default);
-            for (k, ev) in out.events.iter_mut().enumerate() {
-                if tr.accepts(tag_combo(tg), k) {
-                    ev.0.add(n);
-                    if tag_e(tg) {
-                        ev.1.add(n);
+            if let Some(tr) = inp.trackers {
+                if !tag_dem_ok(tg) {
+                    out.unprecedented.add(n);
+                }
+                for (k, ev) in out.events.iter_mut().enumerate() {
+                    if tr.accepts(tag_combo(tg), k) {
+                        ev.0.add(n);
+                        if tag_e(tg) {
+                            ev.1.add(n);
+                        }
                     }
                 }
             }
         }
-    }
-    let [a1, a2, a3] = &mut sh.a;
-    for (slot, &id) in sh.states.iter().enumerate() {
-        let st = space.state(id);
-        let a0 = sh.a0.get(slot);
+        out.mass.merge(&a0);
+        let a0 = a0.limbs();
         if let Some(posts) = inp.posts {
             match &posts.by_posterior[st.key.posterior as usize] {
                 TruthPost::Zero => out.infinite |= !limbs::trim(a0).is_empty(),
@@ -711,7 +712,6 @@ pub fn run_observed(
         }
         let advance = trackers.table(d + 1, actions);
         let (next_den, next_den_r) = (&den * &step_p, &den_r * &step_r);
-        let cancel = AtomicBool::new(false);
         let held = layer.bytes() + space.memory_bytes();
         let inputs = StepInputs {
             space: &space,
@@ -723,7 +723,6 @@ pub fn run_observed(
             max_states: opts.max_states,
             max_bytes: opts.max_memory.saturating_sub(held),
             deadline,
-            cancel: &cancel,
             edges: wants_edges,
         };
         match layer::step(&layer, &inputs) {
@@ -734,7 +733,7 @@ pub fn run_observed(
                 break;
             }
             Ok(out) => {
-                peak = peak.max(out.peak_bytes + space.memory_bytes());
+                peak = peak.max(held + out.extra_bytes);
                 layer = out.layer;
                 den = next_den;
                 den_r = next_den_r;
@@ -837,7 +836,7 @@ fn time_message(d: usize, opts: Options) -> String {
 
 fn refusal_message(refusal: Refusal, d: usize, opts: Options, held: u64) -> (StopReason, String) {
     match refusal {
-        Refusal::States(_) => (
+        Refusal::States => (
             StopReason::MaxStates,
             format!(
                 "the lumped engine stopped after depth {d}: depth {} would hold more than --max-states {} merged \
@@ -849,8 +848,8 @@ fn refusal_message(refusal: Refusal, d: usize, opts: Options, held: u64) -> (Sto
         Refusal::Memory(bytes) => (
             StopReason::Memory,
             format!(
-                "the lumped engine stopped after depth {d}: depth {} would take about {} MiB on top of the {} MiB \
-                 held, more than --max-memory {} MiB; raise --max-memory or lower --depth",
+                "the lumped engine stopped after depth {d}: depth {} would take about {} MiB more than the {} MiB \
+                 held, past --max-memory {} MiB; raise --max-memory or lower --depth",
                 d + 1,
                 bytes >> 20,
                 held >> 20,
