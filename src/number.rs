@@ -8,6 +8,7 @@
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::cmp::Ordering;
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Sub};
 
@@ -41,14 +42,16 @@ pub trait Prob:
     /// The order of `self` and `other`, as `partial_cmp` gives it (exact
     /// rationals compare by cross-multiplying, which for long numbers is far
     /// cheaper than the continued fraction `partial_cmp` expands).
-    fn compare(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn compare(&self, other: &Self) -> Option<Ordering> {
         self.partial_cmp(other)
     }
     /// Whether `self > factor · Σ terms`: the α rule's test (exact rationals
     /// add the terms over the product of their denominators, with no gcd).
     fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
         let sum = terms.iter().fold(Self::zero(), |s, &t| s + t.clone());
-        !(*self <= factor.clone() * sum)
+        // Not "≤" rather than ">": the same answer as the rule's text where
+        // values are incomparable (a NaN in a float run).
+        !matches!(self.partial_cmp(&(factor.clone() * sum)), Some(Ordering::Less | Ordering::Equal))
     }
 }
 
@@ -63,7 +66,7 @@ impl Prob for Rational {
         Rational::new(BigInt::from(rng.gen::<u64>()), BigInt::one() << 64)
     }
     // Denominators are positive, so cross-multiplying keeps the order.
-    fn compare(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn compare(&self, other: &Self) -> Option<Ordering> {
         if self.denom() == other.denom() {
             return Some(self.numer().cmp(other.numer()));
         }

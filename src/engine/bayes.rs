@@ -251,7 +251,7 @@ iid = ["1", "0"]
         let expected = crate::imitator::update_posterior(
             &priors,
             0,
-            &[&s.models[0].kind.distribution(0), &s.models[1].kind.distribution(0), &s.models[2].kind.distribution(0)],
+            &[s.models[0].kind.distribution(0), s.models[1].kind.distribution(0), s.models[2].kind.distribution(0)],
         );
         assert_eq!(k.posterior(&a), expected);
     }

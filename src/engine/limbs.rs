@@ -77,6 +77,9 @@ pub fn mac(dst: &mut [u64], src: &[u64], w: &[u64]) {
     if src.is_empty() {
         return;
     }
+    if let [w0] = w {
+        return mac1(dst, src, *w0);
+    }
     for (j, &wj) in w.iter().enumerate() {
         if wj != 0 {
             mac1(&mut dst[j..], src, wj);

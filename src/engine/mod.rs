@@ -120,9 +120,8 @@ pub struct Figures {
     /// Whether the probabilities of all nodes summed to exactly 1 at every depth.
     pub mass_conserved: bool,
     pub stats: Stats,
-    /// Set when the run ended before `depth`: the by-depth figures then cover
-    /// depths `1..=depth_reached`, and every other figure is that of a run to
-    /// `depth_reached`.
+    /// Set when the run ended before the depth it was asked for: `depth` is
+    /// then the depth reached, and every figure is that of a run to it.
     pub partial: Option<Partial>,
 }
 
@@ -154,6 +153,8 @@ impl StopReason {
 /// Where and why a run ended early.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partial {
+    /// The depth the run was asked for.
+    pub requested_depth: usize,
     /// The last depth whose layer was complete: the figures are those of a run to it.
     pub depth_reached: usize,
     pub stopped_because: StopReason,

@@ -175,6 +175,9 @@ enum NewPosterior {
 /// The steps out of one state: the new posteriors they lead to, then the steps.
 type Successors = (Vec<NewPosterior>, Vec<Raw>);
 
+/// The (probability, weighted probability) value ids of a state's steps, in order.
+type StepProbs = Box<[(u32, u32)]>;
+
 /// The states reached so far, interned by key.
 pub struct StateSpace<'s> {
     scenario: &'s Scenario,
@@ -192,7 +195,7 @@ pub struct StateSpace<'s> {
     /// Bayes: per context tuple, each action's factor.
     factors: Vec<Vec<Factor>>,
     /// The probabilities of a state's steps, by what they depend on (see [`StateSpace::probs_key`]).
-    probs: FxHashMap<Box<[u32]>, Box<[(u32, u32)]>>,
+    probs: FxHashMap<Box<[u32]>, StepProbs>,
     /// The context tuple after `(tuple, action, observation)`.
     next_contexts: FxHashMap<(u32, u32, u32), u32>,
     /// An estimate of the bytes held.
@@ -558,8 +561,8 @@ impl<'s> StateSpace<'s> {
                     }
                 };
                 let key = StateKey { posterior, contexts, phase: next_phase };
-                if !self.index.contains_key(&key) {
-                    self.index.insert(key, u32::MAX);
+                if let std::collections::hash_map::Entry::Vacant(v) = self.index.entry(key) {
+                    v.insert(u32::MAX);
                     fresh.push(key);
                 }
                 list.push((raw, key));

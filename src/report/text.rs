@@ -49,6 +49,17 @@ pub fn verify_report(s: &Scenario, f: &Figures, v: &Verdict, run: &RunInfo) -> S
     let lumped = f.engine.name() == "lumped";
     let _ =
         writeln!(out, "imitator verify — {} ({} engine, variant {}, depth {})", s.name, f.engine, run.variant, f.depth);
+    if let Some(p) = &f.partial {
+        let _ = writeln!(
+            out,
+            "  STOPPED EARLY at depth {} of {} ({}): every figure below is that of depth {}.\n  {}",
+            p.depth_reached,
+            p.requested_depth,
+            p.stopped_because.name(),
+            p.depth_reached,
+            p.message
+        );
+    }
     let _ = writeln!(
         out,
         "  {}, {}, {}, truth {} with prior w(μ) = {}, α = {}",

@@ -384,22 +384,24 @@ fn masses(keys: Keys, column: &[Mail], src: &[Shard], inp: &StepInputs) -> Shard
         entries: keys.entries,
         first: keys.first,
     };
-    let mut targets = keys.targets.iter();
-    // Groups read their sources in increasing but sparse order: the source of
-    // a group a few ahead is asked for early, so that its load overlaps the work.
+    let targets = &keys.targets;
+    let mut k = 0;
+    // Groups read their sources in increasing but sparse order, and write
+    // their entries' targets anywhere in the shard: both are asked for a few
+    // groups ahead, so that the loads overlap the work.
     const AHEAD: usize = 4;
     for (sh, mail) in src.iter().zip(column) {
+        let mut ahead = k;
         for (i, g) in mail.iter().enumerate() {
             if let Some(next) = mail.get(i + AHEAD) {
-                let k = next.src as usize;
-                prefetch(sh.r.get(k));
+                let f = next.src as usize;
+                prefetch(sh.r.get(f));
                 for a in &sh.a {
-                    prefetch(a.get(k));
+                    prefetch(a.get(f));
                 }
-                let range = sh.entries_of(k);
-                if !range.is_empty() {
-                    prefetch(&sh.n.get(range.start)[..1]);
-                    prefetch(sh.n.get(range.end - 1));
+                prefetch(out.a[0].get(next.child as usize));
+                for j in sh.entries_of(f) {
+                    prefetch(sh.n.get(j));
                 }
             }
             let (from, to) = (g.src as usize, g.child as usize);
@@ -408,9 +410,16 @@ fn masses(keys: Keys, column: &[Mail], src: &[Shard], inp: &StepInputs) -> Shard
                 mac(a.get_mut(to), sa.get(from), wp);
             }
             mac(out.r.get_mut(to), sh.r.get(from), &inp.wr[g.weighted as usize]);
-            for j in sh.entries_of(from) {
-                let t = *targets.next().expect("a target per successor") as usize;
-                mac(out.n.get_mut(t), sh.n.get(j), wp);
+            let range = sh.entries_of(from);
+            // The targets of the entries a group ahead.
+            let until = (k + 2 * range.len()).min(targets.len());
+            while ahead < until {
+                prefetch(out.n.get(targets[ahead] as usize));
+                ahead += 1;
+            }
+            for j in range {
+                mac(out.n.get_mut(targets[k] as usize), sh.n.get(j), wp);
+                k += 1;
             }
         }
     }

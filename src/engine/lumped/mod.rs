@@ -780,7 +780,7 @@ pub fn run_observed(
         .collect();
     let figures = Figures {
         engine: EngineKind::Lumped,
-        depth,
+        depth: reached,
         event_e: acc.event_e,
         query_cubed_sum: acc.cubed,
         expected_queries: acc.queries,
@@ -800,6 +800,7 @@ pub fn run_observed(
             word_arithmetic: false,
         },
         partial: stop.as_ref().map(|(why, message)| Partial {
+            requested_depth: depth,
             depth_reached: reached,
             stopped_because: *why,
             message: message.clone(),
@@ -807,6 +808,8 @@ pub fn run_observed(
     };
     match stop {
         Some((StopReason::Observer, _)) | None => Ok(figures),
+        // Not one depth done: nothing to report.
+        Some((_, message)) if reached == 0 => Err(EngineError::TooLarge(message)),
         Some(_) => Err(EngineError::Stopped(Box::new(figures))),
     }
 }
