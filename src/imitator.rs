@@ -241,7 +241,7 @@ impl<P: Prob> Rule<P> for Standard {
         // During the warm-up the step itself: a step of the warm-up is followed
         // by the next one, and the last by deployment. After it, one phase.
         match self.variant {
-            Variant::Map | Variant::Mixture => step.min(self.warmup + 1),
+            Variant::Map | Variant::Mixture => step.min(self.warmup.saturating_add(1)),
             _ => 0,
         }
     }

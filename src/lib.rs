@@ -41,11 +41,13 @@
 //! println!("P(E_3) = {}", imitator::number::fmt_exact(&figures.event_e[2]));
 //! ```
 
+pub mod atomic;
 pub mod checks;
 pub mod engine;
 pub mod environment;
 pub mod event;
 pub mod imitator;
+pub mod limits;
 pub mod model;
 pub mod number;
 pub mod policy;

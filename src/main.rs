@@ -1,11 +1,13 @@
 //! The `imitator` command line: parse, call the library, print, exit.
 //!
 //! Exit status: 0 when every check holds (or the command succeeded), 1 when a
-//! check fails, 2 on bad input or usage.
+//! check fails, 2 on bad input, usage or I/O. A closed standard output ends
+//! the output quietly and keeps the status (see `cli::out`).
 
 mod cli;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// The conservative online imitator of Cohen, Hutter & Nanda (JMLR 2022), and an exact verifier of its guarantees.
@@ -36,8 +38,15 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            // Help and version go to stdout, usage errors to stderr (status 2).
+            let printed = e.print();
+            if e.use_stderr() {
+                return ExitCode::from(2);
+            }
+            return match cli::out::settle(printed) {
+                Ok(()) => ExitCode::from(0),
+                Err(e) => fail(&e),
+            };
         }
     };
     let result = match cli.command {
@@ -51,9 +60,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// Bad input or I/O: the message on stderr (if stderr can take it), status 2.
+fn fail(e: &anyhow::Error) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "error: {e:#}");
+    ExitCode::from(2)
 }

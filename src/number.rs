@@ -5,6 +5,7 @@
 //! [`Rational`] (exact, for every verified figure) and with `f64` (fast
 //! simulation only). Nothing that the verifier reports ever passes through `f64`.
 
+use crate::limits::{excerpt, MAX_NUMBER_LEN};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -107,9 +108,19 @@ pub fn ratio(n: i64, d: i64) -> Rational {
 ///
 /// Decimals are read digit by digit, so `"0.1"` is exactly 1/10; exponents and
 /// anything else are rejected with a message that says what is accepted.
+///
+/// A number longer than [`MAX_NUMBER_LEN`] characters is refused before it is
+/// read (reading takes time in the square of the length).
 pub fn parse_rational(text: &str) -> Result<Rational, String> {
+    if text.len() > MAX_NUMBER_LEN && text.chars().count() > MAX_NUMBER_LEN {
+        return Err(format!(
+            "`{}` is longer than {MAX_NUMBER_LEN} characters, the most one number may have (limits::MAX_NUMBER_LEN)",
+            excerpt(text)
+        ));
+    }
     let s = text.trim();
     let bad = || {
+        let text = excerpt(text);
         format!("`{text}` is not a number: write \"p/q\" (e.g. \"1/3\"), an integer (\"2\") or a decimal (\"0.25\")")
     };
     if s.is_empty() {
@@ -119,7 +130,7 @@ pub fn parse_rational(text: &str) -> Result<Rational, String> {
         let p: BigInt = parse_integer(p.trim()).ok_or_else(bad)?;
         let q: BigInt = parse_integer(q.trim()).ok_or_else(bad)?;
         if q.is_zero() {
-            return Err(format!("`{text}` divides by zero"));
+            return Err(format!("`{}` divides by zero", excerpt(text)));
         }
         return Ok(Rational::new(p, q));
     }
@@ -262,6 +273,24 @@ mod tests {
         for s in ["", "1e-3", "1/0", "a", "1/2/3", "0x10", ".", "1.2.3", "--1"] {
             assert!(parse_rational(s).is_err(), "{s} should be rejected");
         }
+    }
+
+    #[test]
+    fn a_number_longer_than_the_limit_is_refused_unread() {
+        let ok = format!("1{}", "0".repeat(MAX_NUMBER_LEN - 1));
+        assert_eq!(parse_rational(&ok).unwrap().numer().to_string().len(), MAX_NUMBER_LEN);
+        let long = format!("1{}", "0".repeat(100_000));
+        let start = std::time::Instant::now();
+        let e = parse_rational(&long).unwrap_err();
+        assert!(start.elapsed().as_millis() < 100);
+        assert_eq!(
+            e,
+            format!(
+                "`1{}… (100001 characters)` is longer than 10000 characters, the most one number may have \
+                 (limits::MAX_NUMBER_LEN)",
+                "0".repeat(39)
+            )
+        );
     }
 
     #[test]

@@ -41,9 +41,11 @@
 
 use crate::engine::space::{State, StateSpace};
 use crate::imitator::Rule;
+use crate::limits::{MAX_HISTORIES, MAX_HISTORY_STEPS};
 use crate::number::{fmt_exact, parse_rational, Rational};
 use crate::scenario::Scenario;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -76,8 +78,10 @@ pub struct Entry<'a> {
 ///
 /// Each length is a fresh depth-first search in step order (iterative
 /// deepening), so memory stays proportional to the horizon and the state
-/// space; the policy at each history is computed once per merged state.
-/// Stops at the first error of `f` and returns it.
+/// space; the policy at each history is computed once per merged state. The
+/// search keeps its own stack, so no horizon can overflow the thread's.
+/// Stops at the first error of `f` and returns it. [`size`] tells beforehand
+/// how much this is.
 pub fn walk<E>(
     s: &Scenario,
     rule: &dyn Rule<Rational>,
@@ -85,35 +89,97 @@ pub fn walk<E>(
     mut f: impl FnMut(&Entry) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut space = StateSpace::new(s, rule);
-    let mut path = Vec::with_capacity(horizon);
     for len in 0..horizon {
-        dfs(&mut space, 0, 0, len, &mut path, &Rational::one(), &mut f)?;
+        dfs(&mut space, len, &mut f)?;
     }
     Ok(())
 }
 
-fn dfs<E>(
-    space: &mut StateSpace,
-    id: u32,
-    depth: usize,
-    target: usize,
-    path: &mut Vec<Step>,
-    p: &Rational,
-    f: &mut impl FnMut(&Entry) -> Result<(), E>,
-) -> Result<(), E> {
-    if depth == target {
-        let state = space.state(id);
-        return f(&Entry { history: path, id, state, posterior: space.posterior(state.key.posterior), p_im: p });
+/// Every history of length `target`, in step order.
+fn dfs<E>(space: &mut StateSpace, target: usize, f: &mut impl FnMut(&Entry) -> Result<(), E>) -> Result<(), E> {
+    let mut path: Vec<Step> = Vec::new();
+    let one = Rational::one();
+    if target == 0 {
+        let state = space.state(0);
+        return f(&Entry { history: &path, id: 0, state, posterior: space.posterior(state.key.posterior), p_im: &one });
     }
-    space.expand(id, depth);
-    for i in 0..space.state(id).transitions.len() {
-        let t = space.state(id).transitions[i].clone();
+    space.expand(0, 0);
+    // One frame per step of `path` and the root: (state, next transition, probability so far).
+    let mut stack: Vec<(u32, usize, Rational)> = vec![(0, 0, one)];
+    while let Some(top) = stack.last_mut() {
+        let (id, i) = (top.0, top.1);
+        let Some(t) = space.state(id).transitions.get(i).cloned() else {
+            stack.pop();
+            path.pop();
+            continue;
+        };
+        top.1 += 1;
+        let p = &top.2 * space.value(t.prob);
         path.push(Step { queried: t.queried, action: t.action as usize, observation: t.observation as usize });
-        let p = p * space.value(t.prob);
-        dfs(space, t.child, depth + 1, target, path, &p, f)?;
-        path.pop();
+        if path.len() == target {
+            let state = space.state(t.child);
+            let posterior = space.posterior(state.key.posterior);
+            f(&Entry { history: &path, id: t.child, state, posterior, p_im: &p })?;
+            path.pop();
+        } else {
+            space.expand(t.child, path.len());
+            stack.push((t.child, 0, p));
+        }
     }
     Ok(())
+}
+
+/// How much [`walk`] does to a horizon: the histories it visits and their steps in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub histories: u64,
+    pub steps: u64,
+}
+
+/// Counts the histories [`walk`] visits to `horizon` (by the state space, one
+/// depth at a time, without visiting them), and refuses, as soon as the count
+/// passes it, more than [`MAX_HISTORIES`] histories or [`MAX_HISTORY_STEPS`]
+/// steps in all. The message names the limit and `--depth`.
+pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<Size, String> {
+    let mut space = StateSpace::new(s, rule);
+    let mut layer: Vec<(u32, u64)> = vec![(0, 1)];
+    let mut size = Size { histories: 0, steps: 0 };
+    for len in 0..horizon {
+        let count = layer.iter().fold(0u64, |t, x| t.saturating_add(x.1));
+        size.histories = size.histories.saturating_add(count);
+        size.steps = size.steps.saturating_add(count.saturating_mul(len as u64));
+        let over = if size.histories > MAX_HISTORIES {
+            Some(format!("{} histories, more than {MAX_HISTORIES} (limits::MAX_HISTORIES)", size.histories))
+        } else if size.steps > MAX_HISTORY_STEPS {
+            Some(format!(
+                "{} histories of {} steps in all, more than {MAX_HISTORY_STEPS} steps (limits::MAX_HISTORY_STEPS)",
+                size.histories, size.steps
+            ))
+        } else {
+            None
+        };
+        if let Some(over) = over {
+            return Err(format!(
+                "depth {horizon} is too deep to list: the histories of length 0 to {len} alone are {over}; \
+                 give a smaller --depth"
+            ));
+        }
+        if len + 1 == horizon {
+            break;
+        }
+        let ids: Vec<u32> = layer.iter().map(|x| x.0).collect();
+        space.expand_all(&ids, len);
+        let mut next: FxHashMap<u32, u64> = FxHashMap::default();
+        for &(id, n) in &layer {
+            for t in &space.state(id).transitions {
+                let c = next.entry(t.child).or_insert(0);
+                *c = c.saturating_add(n);
+            }
+        }
+        layer = next.into_iter().collect();
+        layer.sort_unstable();
+    }
+    Ok(size)
 }
 
 /// A history as JSON: `[{"query": bool, "action": name, "observation": name}, …]`.
@@ -318,6 +384,68 @@ pub fn parse_line(s: &Scenario, text: &str, line: usize) -> Result<TheirLine, St
         None => None,
     };
     Ok(TheirLine { line, history, m, theta, posterior, p_im, top, truth_in_top })
+}
+
+/// Why a line of their file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters, where it is known.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for LineError {
+    /// `LINE: message` or `LINE:COLUMN: message`, to follow the file's name and a colon.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(c) => write!(f, "{}:{c}: {}", self.line, self.message),
+            None => write!(f, "{}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// Reads a whole file of their lines (JSON Lines, see [`parse_line`]) for a
+/// comparison at `horizon`: blank lines are skipped, a line ends at `\n` (a
+/// `\r` before it is dropped), every line must be UTF-8, name a history of
+/// fewer than `horizon` steps, and no history may come twice.
+pub fn read_lines(s: &Scenario, bytes: &[u8], horizon: usize) -> Result<Vec<TheirLine>, LineError> {
+    let mut theirs = Vec::new();
+    let mut seen: HashMap<Vec<Step>, usize> = HashMap::new();
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = i + 1;
+        let at = |message: String| LineError { line, column: None, message };
+        let text = std::str::from_utf8(raw).map_err(|e| {
+            let valid = &raw[..e.valid_up_to()];
+            let column = std::str::from_utf8(valid).map_or(0, |v| v.chars().count()) + 1;
+            let byte = raw[e.valid_up_to()];
+            LineError {
+                line,
+                column: Some(column),
+                message: format!("not UTF-8: an invalid byte sequence starts with 0x{byte:02x} here"),
+            }
+        })?;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let t = parse_line(s, text, line).map_err(at)?;
+        if t.history.len() >= horizon {
+            return Err(at(format!(
+                "the history has {} steps, but the comparison is at depth {horizon}, of histories of 0 to {} steps; \
+                 give --depth {} to compare it",
+                t.history.len(),
+                horizon - 1,
+                t.history.len() + 1
+            )));
+        }
+        if let Some(prev) = seen.insert(t.history.clone(), line) {
+            return Err(at(format!("the same history as line {prev}")));
+        }
+        theirs.push(t);
+    }
+    Ok(theirs)
 }
 
 /// How far apart two numbers may be (absolute) and still agree.

@@ -10,7 +10,7 @@ use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
 use crate::number::{fmt_exact, in_unit_interval, parse_rational, Rational};
 use num_traits::{One, Signed, Zero};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -44,10 +44,29 @@ impl Scenario {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let file = path.display().to_string();
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+        let bytes =
+            std::fs::read(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        Scenario::parse(&source, &file, &stem)
+        Scenario::parse_bytes(&bytes, &file, &stem)
+    }
+
+    /// Parses scenario bytes: [`Scenario::parse`] once they are known to be UTF-8.
+    /// Bytes that are not UTF-8 are an error at the line and column of the first bad byte.
+    pub fn parse_bytes(bytes: &[u8], file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+        match std::str::from_utf8(bytes) {
+            Ok(source) => Scenario::parse(source, file, default_name),
+            Err(e) => {
+                let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("the valid prefix is UTF-8");
+                let ctx = Ctx { source: valid, file };
+                let key = key_at(valid, valid.len()).unwrap_or_else(|| "(document)".into());
+                let byte = bytes[e.valid_up_to()];
+                Err(ctx.err(
+                    &key,
+                    valid.len()..valid.len(),
+                    format!("the file is not UTF-8: an invalid byte sequence starts with 0x{byte:02x} here"),
+                ))
+            }
+        }
     }
 
     /// Parses scenario text; `file` names it in errors, `default_name` is used when it has no `name`.
@@ -57,9 +76,13 @@ impl Scenario {
             let path = clean_path(&e.path().to_string());
             let inner = e.into_inner();
             let span = inner.span().unwrap_or(0..0);
-            let message = inner.message().to_string();
+            let mut message = inner.message().trim().to_string();
+            if message.is_empty() {
+                message = reason_at(source, span.start);
+            }
             let key = if path.is_empty() || path == "." {
-                missing_field(&message).unwrap_or_else(|| "(document)".into())
+                // The TOML parser gives a position but no key: read the key off the text.
+                missing_field(&message).or_else(|| key_at(source, span.start)).unwrap_or_else(|| "(document)".into())
             } else {
                 path
             };
@@ -166,7 +189,7 @@ impl Ctx<'_> {
         let (line, column) = line_column(self.source, span.start);
         ScenarioError::Invalid {
             file: self.file.to_string(),
-            key: key.to_string(),
+            key: crate::limits::excerpt(key),
             line,
             column,
             message: message.into(),
@@ -181,6 +204,187 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
     (line, column)
+}
+
+/// A reason for a TOML error that came without one, from the character where it is.
+fn reason_at(source: &str, offset: usize) -> String {
+    match source.get(offset..).and_then(|rest| rest.chars().next()) {
+        Some('\r') => "a carriage return (\\r) must be followed by a line feed (\\n)".into(),
+        Some(c) if c.is_control() => format!("the control character U+{:04X} is not allowed here", c as u32),
+        Some(c) => format!("`{c}` is not valid TOML here"),
+        None => "the file ends where TOML expects more".into(),
+    }
+}
+
+/// A value [`key_at`] is inside of.
+enum Frame {
+    /// An array: the index of the current element.
+    Array(usize),
+    /// An inline table: its current key, once its `=` is read.
+    Table(Option<String>),
+}
+
+/// The dotted key (as serde names it: `models[1].prior`, `depth`) of the value
+/// at byte `offset` of a TOML text, as far as a light scan can tell: the TOML
+/// parser reports syntax errors (a number too large, a bad string) with a
+/// position but no key. `None` when the position is outside any key.
+fn key_at(source: &str, offset: usize) -> Option<String> {
+    let b = source.as_bytes();
+    let end = offset.min(b.len());
+    let mut table = String::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut key: Option<String> = None;
+    let mut pending = String::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    // Whether the scan is where a key is written (at the start of a line, or after `{` or `,` in an inline table).
+    let awaiting_key = |frames: &[Frame], key: &Option<String>| match frames.last() {
+        None => key.is_none(),
+        Some(Frame::Table(k)) => k.is_none(),
+        Some(Frame::Array(_)) => false,
+    };
+    while i < end {
+        let c = b[i];
+        match c {
+            b'#' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'\n' => {
+                if frames.is_empty() {
+                    key = None;
+                    pending.clear();
+                }
+                i += 1;
+            }
+            b'"' | b'\'' => {
+                let triple = b[i..].starts_with(if c == b'"' { b"\"\"\"" } else { b"\'\'\'" });
+                let open = if triple { 3 } else { 1 };
+                let mut j = i + open;
+                loop {
+                    if j >= b.len() {
+                        return join_key(&table, &key, &frames, &pending);
+                    }
+                    if c == b'"' && b[j] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if b[j] == c && (!triple || b[j..].starts_with(&b[i..i + 3])) {
+                        break;
+                    }
+                    if !triple && b[j] == b'\n' {
+                        break;
+                    }
+                    j += 1;
+                }
+                let close = j + open;
+                if close > end {
+                    // The position is inside this string.
+                    break;
+                }
+                if awaiting_key(&frames, &key) {
+                    pending.push_str(&source[i + open..j]);
+                }
+                i = close;
+            }
+            b'[' if frames.is_empty() && key.is_none() && pending.is_empty() => {
+                let array = b.get(i + 1) == Some(&b'[');
+                let start = i + if array { 2 } else { 1 };
+                let line = source[start..].split('\n').next().unwrap_or("");
+                let len = line.find(']')?;
+                if start + len >= end {
+                    return None;
+                }
+                let name: String = source[start..start + len].trim().replace(['"', '\''], "");
+                table = if array {
+                    let n = counts.entry(name.clone()).or_insert(0);
+                    *n += 1;
+                    format!("{name}[{}]", *n - 1)
+                } else {
+                    name
+                };
+                i = start + len + if array { 2 } else { 1 };
+            }
+            b'[' => {
+                frames.push(Frame::Array(0));
+                i += 1;
+            }
+            b'{' => {
+                frames.push(Frame::Table(None));
+                pending.clear();
+                i += 1;
+            }
+            b']' | b'}' => {
+                frames.pop();
+                i += 1;
+            }
+            b',' => {
+                match frames.last_mut() {
+                    Some(Frame::Array(n)) => *n += 1,
+                    Some(Frame::Table(k)) => {
+                        *k = None;
+                        pending.clear();
+                    }
+                    None => {}
+                }
+                i += 1;
+            }
+            b'=' => {
+                if awaiting_key(&frames, &key) {
+                    let k = std::mem::take(&mut pending);
+                    match frames.last_mut() {
+                        Some(Frame::Table(slot)) => *slot = Some(k),
+                        _ => key = Some(k),
+                    }
+                }
+                i += 1;
+            }
+            _ => {
+                if awaiting_key(&frames, &key) && !c.is_ascii_whitespace() {
+                    pending.push(c as char);
+                }
+                i += 1;
+            }
+        }
+    }
+    // At the start of a key (say, one written twice), the key is the one that follows.
+    if pending.is_empty() && awaiting_key(&frames, &key) {
+        let line = source.get(end..).unwrap_or("").split('\n').next().unwrap_or("");
+        if let Some((k, _)) = line.split_once('=') {
+            let k = k.trim().replace(['"', '\''], "");
+            if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || "_-. ".contains(c)) {
+                pending = k;
+            }
+        }
+    }
+    join_key(&table, &key, &frames, &pending)
+}
+
+/// Joins what [`key_at`] found into one dotted key: the table, the key, then
+/// an index per array and a key per inline table; a key still being read counts.
+fn join_key(table: &str, key: &Option<String>, frames: &[Frame], pending: &str) -> Option<String> {
+    let mut out = table.to_string();
+    let push = |out: &mut String, segment: &str| {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(segment);
+    };
+    match key {
+        Some(k) => push(&mut out, k),
+        None if !pending.is_empty() => push(&mut out, pending),
+        None => {}
+    }
+    for f in frames {
+        match f {
+            Frame::Array(n) => out.push_str(&format!("[{n}]")),
+            Frame::Table(Some(k)) => push(&mut out, k),
+            Frame::Table(None) if !pending.is_empty() => push(&mut out, pending),
+            Frame::Table(None) => {}
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn clean_path(path: &str) -> String {
@@ -214,6 +418,12 @@ impl<'de> Deserialize<'de> for Num {
                 Ok(Num(Rational::from_integer(n.into())))
             }
             fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Num, E> {
+                if !x.is_finite() {
+                    return Err(E::custom(format!(
+                        "{x} is a TOML float and not a number: write an exact number, as a fraction \"p/q\" \
+                         (e.g. \"1/3\"), an integer (\"2\") or a decimal (\"0.25\")"
+                    )));
+                }
                 Err(E::custom(format!(
                     "{x} is a TOML float, which is not exact: quote it, e.g. \"{x}\" or as a fraction \"p/q\""
                 )))
@@ -367,6 +577,9 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
     for (i, m) in raw.models.get_ref().iter().enumerate() {
         let key = |k: &str| format!("models[{i}].{k}");
         let name = m.name.get_ref().clone();
+        if name.is_empty() {
+            return Err(ctx.err(&key("name"), m.name.span(), "a name must not be empty"));
+        }
         if !seen.insert(name.clone()) {
             return Err(ctx.err(&key("name"), m.name.span(), format!("duplicate model name `{name}`")));
         }
@@ -431,6 +644,9 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
         let key = |k: &str| format!("events[{i}].{k}");
         let ev = e.get_ref();
         let name = ev.name.get_ref().clone();
+        if name.is_empty() {
+            return Err(ctx.err(&key("name"), ev.name.span(), "a name must not be empty"));
+        }
         if !event_names.insert(name.clone()) {
             return Err(ctx.err(&key("name"), ev.name.span(), format!("duplicate event name `{name}`")));
         }
@@ -510,6 +726,24 @@ after_action = { a = ["1/4", "3/4"], b = ["0", "1"] }
         let s = Scenario::parse(TWO, "two.toml", "two").unwrap();
         let again = Scenario::parse(&s.to_toml(), "again.toml", "x").unwrap();
         assert_eq!(again.to_toml(), s.to_toml());
+    }
+
+    #[test]
+    fn the_key_of_a_position_is_read_off_the_text() {
+        let text = "depth = 1\n[[models]]\nname = 'x'\n[[models]]\nprior = 1e400 # c\n\
+                    after_action = { a = [\"1\", \"2\",\n  3e9], \"b\" = [] }\n[environment]\niid = [\n";
+        let at = |needle: &str| key_at(text, text.find(needle).unwrap());
+        assert_eq!(at("1\n").as_deref(), Some("depth"));
+        assert_eq!(at("1e400").as_deref(), Some("models[1].prior"));
+        assert_eq!(at("3e9").as_deref(), Some("models[1].after_action.a[2]"));
+        assert_eq!(at("[] }").as_deref(), Some("models[1].after_action.b"));
+        assert_eq!(key_at(text, text.len()).as_deref(), Some("environment.iid[0]"));
+        // At the start of a line, the key that follows; before any key, none.
+        assert_eq!(at("name").as_deref(), Some("models[0].name"));
+        assert_eq!(key_at(text, 0).as_deref(), Some("depth"));
+        assert_eq!(key_at("\r", 0), None);
+        assert_eq!(reason_at("\r", 0), "a carriage return (\\r) must be followed by a line feed (\\n)");
+        assert_eq!(reason_at("a\u{1}", 1), "the control character U+0001 is not allowed here");
     }
 
     #[test]

@@ -43,6 +43,7 @@ use crate::checks::{bound_ratios, BoundRatio, BoundRatios};
 use crate::engine::{self, EngineKind, RunOptions};
 use crate::environment::IidEnvironment;
 use crate::imitator::{Standard, Variant};
+use crate::limits::{MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
 use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -346,14 +347,28 @@ impl Options {
         if self.models < 2 {
             return Err("--models must be at least 2".into());
         }
+        for (flag, n) in [("--actions", self.actions), ("--models", self.models)] {
+            if n > MAX_SEARCH_SIZE {
+                return Err(format!(
+                    "{flag} {n} is more than {MAX_SEARCH_SIZE}, the most a search candidate has (limits::MAX_SEARCH_SIZE)"
+                ));
+            }
+        }
         if self.depth < 1 {
             return Err("--depth must be at least 1".into());
         }
+        crate::limits::check_depth(self.depth, &format!("--depth {}", self.depth))?;
         if self.budget < 1 {
             return Err("--budget must be at least 1".into());
         }
         if self.max_den < 2 {
             return Err("--max-den must be at least 2".into());
+        }
+        if self.max_den > MAX_SEARCH_DEN {
+            return Err(format!(
+                "--max-den {} is more than {MAX_SEARCH_DEN}, the largest denominator a search draws (limits::MAX_SEARCH_DEN)",
+                self.max_den
+            ));
         }
         if let Some(a) = &self.alpha {
             fixed_alpha(a)?;

@@ -173,10 +173,10 @@ fn variants_are_listed() {
     let dir = tmp("variants");
     let f = dir.join("map.jsonl");
     write_lines(&f, &v);
-    let (code, doc) = diff_json(&coins, &f, &["--variant", "map", "--warmup", "1"]);
+    let (code, doc) = diff_json(&coins, &f, &["--variant", "map", "--warmup", "1", "--depth", "3"]);
     assert_eq!((code, &doc["agree"]), (0, &json!(true)), "{doc}");
     // The same lines are not the conservative imitator's.
-    let (code, doc) = diff_json(&coins, &f, &[]);
+    let (code, doc) = diff_json(&coins, &f, &["--depth", "3"]);
     assert_eq!(code, 1);
     assert_eq!(doc["first_difference"]["line"], json!(1));
 }
@@ -214,7 +214,7 @@ fn a_theta_changed_in_its_last_digit_is_caught_at_that_history() {
     let dir = tmp("theta");
     let f = dir.join("changed.jsonl");
     write_lines(&f, &v);
-    let (code, doc) = diff_json(&file, &f, &[]);
+    let (code, doc) = diff_json(&file, &f, &["--depth", "4"]);
     assert_eq!(code, 1);
     assert_eq!(doc["compared"], json!(293));
     assert_eq!(doc["differing"], json!(1));
@@ -226,7 +226,7 @@ fn a_theta_changed_in_its_last_digit_is_caught_at_that_history() {
     assert_eq!((&doc["unreachable"]["count"], &doc["missing"]["count"]), (&json!(0), &json!(0)));
 
     // The text report shows both values side by side.
-    let o = run(&["diff", file.to_str().unwrap(), f.to_str().unwrap()]);
+    let o = run(&["diff", file.to_str().unwrap(), f.to_str().unwrap(), "--depth", "4"]);
     assert_eq!(status(&o), 1);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("first difference: line 100, history walk/sun ?drive/rain ?drive/sun"), "{text}");
@@ -235,19 +235,19 @@ fn a_theta_changed_in_its_last_digit_is_caught_at_that_history() {
     // As a JSON number: 1e-9 off is caught, 1e-13 off is within the default 1e-12.
     v[at]["theta"] = json!(0.7 + 1e-9);
     write_lines(&f, &v);
-    let (code, doc) = diff_json(&file, &f, &[]);
+    let (code, doc) = diff_json(&file, &f, &["--depth", "4"]);
     assert_eq!((code, &doc["first_difference"]["line"]), (1, &json!(100)));
-    let (code, _) = diff_json(&file, &f, &["--tolerance", "1e-8"]);
+    let (code, _) = diff_json(&file, &f, &["--tolerance", "1e-8", "--depth", "4"]);
     assert_eq!(code, 0);
     v[at]["theta"] = json!(0.7 + 1e-13);
     write_lines(&f, &v);
-    let (code, _) = diff_json(&file, &f, &[]);
+    let (code, _) = diff_json(&file, &f, &["--depth", "4"]);
     assert_eq!(code, 0);
     // An exact string is held to 0 unless told otherwise.
     v[at]["theta"] = json!("0.7000000000001");
     write_lines(&f, &v);
-    assert_eq!(diff_json(&file, &f, &[]).0, 1);
-    assert_eq!(diff_json(&file, &f, &["--tolerance", "1/1000000000000"]).0, 0);
+    assert_eq!(diff_json(&file, &f, &["--depth", "4"]).0, 1);
+    assert_eq!(diff_json(&file, &f, &["--tolerance", "1/1000000000000", "--depth", "4"]).0, 0);
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn unreachable_and_missing_histories_are_named() {
     let dir = tmp("reach");
     let f = dir.join("lines.jsonl");
     write_lines(&f, &v);
-    let (code, doc) = diff_json(&file, &f, &[]);
+    let (code, doc) = diff_json(&file, &f, &["--depth", "4"]);
     assert_eq!(code, 1);
     assert_eq!(doc["differing"], json!(0));
     assert_eq!(
@@ -273,12 +273,14 @@ fn unreachable_and_missing_histories_are_named() {
     assert_eq!(doc["missing"]["count"], json!(1));
     // After left the models disagree, so the imitator asks: the demonstrator says right.
     assert_eq!(doc["missing"]["first"], json!([[step(false, "left", "-"), step(true, "right", "-")]]));
-    // --depth asks for more than they list.
+    // The root alone agrees at depth 1 only: at depth 3, and at the scenario's depth 8, the rest is missing.
     v.truncate(1);
     write_lines(&f, &v);
-    assert_eq!(diff_json(&file, &f, &[]).0, 0);
+    assert_eq!(diff_json(&file, &f, &["--depth", "1"]).0, 0);
     let (code, doc) = diff_json(&file, &f, &["--depth", "3"]);
     assert_eq!((code, &doc["missing"]["count"]), (1, &json!(2)));
+    let (code, doc) = diff_json(&file, &f, &[]);
+    assert_eq!((code, &doc["depth"], &doc["missing"]["count"]), (1, &json!(8), &json!(7)));
 }
 
 #[test]
@@ -306,7 +308,7 @@ fn malformed_lines_exit_2_with_the_line_number() {
     for (bad, message) in cases {
         // Line 2 is blank, skipped; the bad line is line 3.
         std::fs::write(&f, format!("{root}\n\n{bad}\n{child}\n")).unwrap();
-        let o = run(&["diff", file.to_str().unwrap(), f.to_str().unwrap()]);
+        let o = run(&["diff", file.to_str().unwrap(), f.to_str().unwrap(), "--depth", "2"]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(status(&o), 2, "{bad}: {err}");
         assert!(o.stdout.is_empty());
@@ -349,7 +351,7 @@ fn a_planted_bug_in_the_python_client_is_named() {
     let coins = example("three-coins.toml");
     let out = dir.join("coins.jsonl");
     python(&buggy, &coins, 4, &out);
-    let (code, doc) = diff_json(&coins, &out, &[]);
+    let (code, doc) = diff_json(&coins, &out, &["--depth", "4"]);
     assert_eq!(code, 1);
     let first = &doc["first_difference"];
     assert_eq!(first["line"], json!(2));
@@ -366,7 +368,7 @@ fn a_planted_bug_in_the_python_client_is_named() {
     let slim: Vec<Value> =
         lines(&text).into_iter().map(|l| json!({"history": l["history"], "m": l["m"], "theta": l["theta"]})).collect();
     write_lines(&out, &slim);
-    let (code, doc) = diff_json(&rare, &out, &[]);
+    let (code, doc) = diff_json(&rare, &out, &["--depth", "4"]);
     assert_eq!(code, 1);
     let first = &doc["first_difference"];
     assert_eq!(first["line"], json!(3));

@@ -232,8 +232,54 @@ proptest! {
         let s = parse(&toml);
         let doc = verify_json(&s, variant, warmup, depth(&s));
         assert_eq!(doc["mass_conserved"], Value::Bool(true));
-        for k in ["event_e", "query_cubed_sum", "expected_queries", "expected_product"] {
+        for k in [
+            "event_e",
+            "query_cubed_sum",
+            "inverse_truth_posterior",
+            "expected_queries",
+            "query_sum_cubed",
+            "expected_product",
+        ] {
             assert_eq!(doc[k]["by_depth"].as_array().map(|a| a.len()), Some(depth(&s)), "{k}");
+        }
+    }
+
+    /// `E[1/post(μ)]` never rises above `1/w(μ)` for any variant (they all learn
+    /// from μ's actions only), and equals it when every model is absolutely
+    /// continuous with respect to a truth of full support.
+    #[test]
+    fn inverse_truth_posterior_is_a_supermartingale(toml in scenario_toml(), (variant, warmup) in any_variant()) {
+        let s = parse(&toml);
+        let doc = verify_json(&s, variant, warmup, depth(&s));
+        let bound = s.truth_weight().recip();
+        assert_eq!(exact(&doc["inverse_truth_posterior"]["bound"]), bound);
+        let values = rationals(&doc["inverse_truth_posterior"]["by_depth"]);
+        assert!(values.iter().all(|x| *x <= bound), "{values:?} above {bound}");
+        assert!(values.windows(2).all(|w| w[1] <= w[0]), "{values:?} rises");
+        assert_eq!(doc["inverse_truth_posterior"]["holds"], Value::Bool(true));
+        let full_support = s.models[s.truth].kind.contexts() == 1
+            && s.models[s.truth].kind.distribution(0).iter().all(|p| !p.is_zero());
+        if full_support {
+            assert!(values.iter().all(|x| *x == bound), "{values:?} should equal {bound}");
+        }
+    }
+
+    /// Pointwise `(Σ_{k≤t} θ_k)³ ≤ t²·Σ_{k≤t} θ_k³`, so in expectation too; and
+    /// `E[(Σθ)³] ≥ E[Σθ]³` (Jensen) and `≥ E[Σθ³]` (the cross terms are ≥ 0).
+    #[test]
+    fn the_cube_of_the_query_sum_lies_between_its_bounds(toml in scenario_toml(), (variant, warmup) in any_variant()) {
+        let s = parse(&toml);
+        let doc = verify_json(&s, variant, warmup, depth(&s));
+        let cube = rationals(&doc["query_sum_cubed"]["by_depth"]);
+        let cubes = rationals(&doc["query_cubed_sum"]["by_depth"]);
+        let sums = rationals(&doc["expected_queries"]["by_depth"]);
+        let ratios = rationals(&doc["query_sum_cubed"]["ratio_to_t2"]);
+        for t in 0..cube.len() {
+            let t2 = Rational::from_integer(((t + 1) * (t + 1)).into());
+            assert!(cube[t] <= &t2 * &cubes[t], "depth {}", t + 1);
+            assert!(cube[t] >= cubes[t], "depth {}", t + 1);
+            assert!(cube[t] >= &sums[t] * &sums[t] * &sums[t], "depth {}", t + 1);
+            assert_eq!(ratios[t], &cube[t] / t2);
         }
     }
 
@@ -241,8 +287,11 @@ proptest! {
     fn event_e_is_at_least_its_bound_at_every_depth(toml in scenario_toml()) {
         let s = parse(&toml);
         let doc = verify_json(&s, Variant::Conservative, 0, depth(&s));
-        let bound = exact(&doc["event_e"]["bound"]);
-        assert_eq!(bound, Rational::one() - &s.alpha / s.truth_weight());
+        let paper = exact(&doc["event_e"]["bound"]);
+        assert_eq!(paper, Rational::one() - &s.alpha / s.truth_weight());
+        let bound = exact(&doc["event_e"]["proved_bound"]);
+        assert_eq!(bound, Rational::one() - &s.alpha / ((Rational::one() + &s.alpha) * s.truth_weight()));
+        assert!(bound >= paper);
         let by_depth = rationals(&doc["event_e"]["by_depth"]);
         for (t, e) in by_depth.iter().enumerate() {
             assert!(*e >= bound, "depth {}: P(E) = {e} < {bound}", t + 1);

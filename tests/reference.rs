@@ -32,6 +32,12 @@ fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) -> boo
     let at = format!("{file} {variant} warm-up {warmup} depth {depth}");
     assert_eq!(ours["event_e"]["by_depth"], theirs["event_e"], "event_e: {at}");
     assert_eq!(ours["event_e"]["bound"], theirs["event_e_bound"], "event_e bound: {at}");
+    assert_eq!(ours["event_e"]["proved_bound"], theirs["event_e_proved_bound"], "event_e proved bound: {at}");
+    assert_eq!(
+        ours["query_cubed_sum"]["proved_bound_squared"], theirs["query_cubed_proved_bound_squared"],
+        "query_cubed proved bound: {at}"
+    );
+    assert_eq!(ours["inverse_truth_posterior"]["bound"], theirs["inverse_truth_posterior_bound"], "1/w: {at}");
     assert_eq!(ours["query_cubed_sum"]["by_depth"], theirs["query_cubed_sum"], "query_cubed_sum: {at}");
     assert_eq!(ours["query_cubed_sum"]["bound"], theirs["query_cubed_bound"], "query_cubed bound: {at}");
     assert_eq!(ours["expected_queries"]["by_depth"], theirs["expected_queries"], "expected_queries: {at}");
@@ -52,7 +58,7 @@ fn assert_same(file: &str, depth: usize, variant: Variant, warmup: usize) -> boo
     let expected = theirs["events"].as_array().expect("events");
     assert_eq!(events.len(), expected.len(), "events: {at}");
     for (e, x) in events.iter().zip(expected) {
-        for key in ["name", "p_dem", "p_im", "p_im_and_e"] {
+        for key in ["name", "p_dem", "p_im", "p_im_and_e", "ratio_im_and_e", "ratio_im"] {
             assert_eq!(e[key], x[key], "event {} {key}: {at}", x["name"]);
         }
     }

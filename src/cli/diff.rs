@@ -1,12 +1,12 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
 use imitator::imitator::Variant;
+use imitator::limits::{excerpt, MAX_NUMBER_LEN};
 use imitator::number::{parse_rational, Rational};
-use imitator::policy::{diff, history_json, history_text, parse_line, DiffReport, Step, Tolerance};
+use imitator::policy::{diff, history_json, history_text, read_lines, size, DiffReport, Tolerance};
 use imitator::scenario::Scenario;
 use num_traits::{Signed, Zero};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Compare another implementation of the imitator with the exact policy, history by history
@@ -28,15 +28,16 @@ use std::path::PathBuf;
 /// lexicographically: query flag false first, then action, then observation)
 /// where some field differs beyond the tolerance, with both values side by
 /// side; the largest deviation anywhere; the histories they list that the
-/// imitator never reaches; and the reachable histories they miss, up to the
-/// longest history they list (or below --depth).
+/// imitator never reaches; and how many reachable histories of length 0..T-1
+/// they miss, with the first ones (T: --depth, or the scenario's depth). A
+/// history of T steps or more is a malformed line: give a larger --depth.
 ///
 /// In the text report a history is written as its steps `action/observation`,
 /// with `?` before the steps where the imitator asked the demonstrator.
 ///
 /// Exit status: 0 they agree everywhere; 1 something differs, is unreachable or
-/// is missing; 2 a malformed line (the message gives its number) or a bad
-/// scenario.
+/// is missing; 2 a malformed line (the message gives its number), a bad
+/// scenario, or a depth with more histories than imitator lists.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -47,7 +48,7 @@ pub struct Args {
     /// Largest absolute deviation that still agrees, for every number (e.g. 1e-9 or 1/1000). Default: 0 for exact strings, 1e-12 for JSON numbers.
     #[arg(long)]
     pub tolerance: Option<String>,
-    /// Expect every reachable history of length 0..T-1 (default: up to the longest history they list).
+    /// Expect every reachable history of length 0..T-1 (default: the scenario's depth).
     #[arg(long)]
     pub depth: Option<usize>,
     #[command(flatten)]
@@ -60,12 +61,10 @@ pub struct Args {
 fn parse_tolerance(text: &str) -> anyhow::Result<Rational> {
     let r = match parse_rational(text) {
         Ok(r) => r,
-        Err(_) => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(Rational::from_float)
-            .ok_or_else(|| anyhow::anyhow!("--tolerance `{text}` is not a number (e.g. 1e-9, 0.001 or 1/1000)"))?,
+        Err(e) if text.len() > MAX_NUMBER_LEN => anyhow::bail!("--tolerance {e}"),
+        Err(_) => text.trim().parse::<f64>().ok().and_then(Rational::from_float).ok_or_else(|| {
+            anyhow::anyhow!("--tolerance `{}` is not a number (e.g. 1e-9, 0.001 or 1/1000)", excerpt(text))
+        })?,
     };
     anyhow::ensure!(!r.is_negative(), "--tolerance must not be negative");
     Ok(r)
@@ -73,35 +72,21 @@ fn parse_tolerance(text: &str) -> anyhow::Result<Rational> {
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
-    if let Some(d) = a.depth {
-        anyhow::ensure!(d >= 1, "--depth must be at least 1");
-    }
+    let horizon = super::horizon(a.depth, &s, &a.file)?;
     let tol = match &a.tolerance {
         Some(t) => Tolerance::uniform(&parse_tolerance(t)?),
         None => Tolerance::default(),
     };
     let name = a.theirs.display().to_string();
-    let text = std::fs::read_to_string(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
-    let mut theirs = Vec::new();
-    let mut seen: HashMap<Vec<Step>, usize> = HashMap::new();
-    for (i, l) in text.lines().enumerate() {
-        if l.trim().is_empty() {
-            continue;
-        }
-        let t = parse_line(&s, l, i + 1).map_err(|e| anyhow::anyhow!("{name}:{}: {e}", i + 1))?;
-        if let Some(prev) = seen.insert(t.history.clone(), i + 1) {
-            anyhow::bail!("{name}:{}: the same history as line {prev}", i + 1);
-        }
-        theirs.push(t);
-    }
-    let longest = theirs.iter().map(|t| t.history.len() + 1).max().unwrap_or(1);
-    let horizon = a.depth.unwrap_or(longest);
+    let bytes = std::fs::read(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+    let theirs = read_lines(&s, &bytes, horizon).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
     let rule = a.imitator.rule();
+    size(&s, &rule, horizon).map_err(anyhow::Error::msg)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);
     if a.json {
-        println!("{}", document(&s, &a, &r));
+        super::out::print(&format!("{}\n", document(&s, &a, &r)))?;
     } else {
-        print!("{}", report(&s, &a, &r));
+        super::out::print(&report(&s, &a, &r))?;
     }
     Ok(if r.agrees() { 0 } else { 1 })
 }

@@ -13,7 +13,7 @@ pub struct Args {
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.episode.file)?;
-    let steps = a.episode.steps(&s);
-    print!("{}", explain(&s, a.episode.imitator.variant, a.episode.imitator.warmup, steps, a.episode.seed).text);
+    let steps = a.episode.steps(&s)?;
+    super::out::print(&explain(&s, a.episode.imitator.variant, a.episode.imitator.warmup, steps, a.episode.seed).text)?;
     Ok(0)
 }

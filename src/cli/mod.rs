@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod explain;
+pub mod out;
 pub mod policy;
 pub mod report;
 pub mod run;
@@ -10,6 +11,7 @@ pub mod search;
 pub mod verify;
 
 use imitator::imitator::{Standard, Variant};
+use imitator::limits::{self, MAX_THREADS};
 use imitator::scenario::Scenario;
 use std::path::Path;
 
@@ -18,14 +20,21 @@ pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     Scenario::from_file(path).map_err(anyhow::Error::new)
 }
 
-/// Runs `f` on a pool of `threads` threads (all cores when `None`).
+/// Runs `f` on a pool of `threads` threads (all cores when `None`), at most [`MAX_THREADS`].
 pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        anyhow::ensure!(
+            n <= MAX_THREADS,
+            "--threads {n} is more than {MAX_THREADS}, the most worker threads imitator starts (limits::MAX_THREADS)"
+        );
         builder = builder.num_threads(n);
     }
-    let pool = builder.build()?;
+    let pool = builder.build().map_err(|e| match threads {
+        Some(n) => anyhow::anyhow!("cannot start {n} worker threads (--threads {n}): {e}"),
+        None => anyhow::anyhow!("cannot start the worker threads (one per core; --threads sets how many): {e}"),
+    })?;
     Ok(pool.install(f))
 }
 
@@ -49,12 +58,18 @@ impl ImitatorArgs {
     }
 }
 
-/// The horizon: `--depth` if given, else the scenario's `depth`; at least 1.
+/// The horizon: `--depth` if given, else the scenario's `depth`; at least 1
+/// and at most [`limits::MAX_DEPTH`].
 pub fn horizon(depth: Option<usize>, s: &Scenario, file: &Path) -> anyhow::Result<usize> {
-    let depth = depth.or(s.depth).ok_or_else(|| {
-        anyhow::anyhow!("{}: no depth: give --depth T or `depth = T` in the scenario", file.display())
-    })?;
+    let (depth, what) = match (depth, s.depth) {
+        (Some(d), _) => (d, format!("--depth {d}")),
+        (None, Some(d)) => (d, format!("{}: the scenario's `depth = {d}`", file.display())),
+        (None, None) => {
+            anyhow::bail!("{}: no depth: give --depth T or `depth = T` in the scenario", file.display())
+        }
+    };
     anyhow::ensure!(depth >= 1, "--depth must be at least 1");
+    limits::check_depth(depth, &what).map_err(anyhow::Error::msg)?;
     Ok(depth)
 }
 
@@ -64,7 +79,7 @@ pub fn horizon(depth: Option<usize>, s: &Scenario, file: &Path) -> anyhow::Resul
 pub struct EpisodeArgs {
     /// The scenario file (TOML).
     pub file: std::path::PathBuf,
-    /// How many steps (default: the scenario's depth, or 20).
+    /// How many steps, at most 1000000 (default: the scenario's depth, or 20).
     #[arg(long)]
     pub steps: Option<usize>,
     /// Seed of the random generator (ChaCha8): the same seed gives the same episode in `run` and `explain`.
@@ -75,8 +90,19 @@ pub struct EpisodeArgs {
 }
 
 impl EpisodeArgs {
-    /// The number of steps for scenario `s`.
-    pub fn steps(&self, s: &Scenario) -> usize {
-        self.steps.or(s.depth).unwrap_or(20)
+    /// The number of steps for scenario `s`, at most [`limits::MAX_STEPS`].
+    pub fn steps(&self, s: &Scenario) -> anyhow::Result<usize> {
+        let steps = self.steps.or(s.depth).unwrap_or(20);
+        if steps > limits::MAX_STEPS {
+            let what = match self.steps {
+                Some(n) => format!("--steps {n}"),
+                None => format!("{}: the scenario's `depth = {steps}`", self.file.display()),
+            };
+            anyhow::bail!(
+                "{what} is more than {}, the most steps one episode plays (limits::MAX_STEPS); give a smaller --steps",
+                limits::MAX_STEPS
+            );
+        }
+        Ok(steps)
     }
 }

@@ -1,7 +1,6 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
-use imitator::policy::{walk, LineWriter};
-use std::fs::File;
+use imitator::policy::{size, walk, LineWriter};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -31,7 +30,11 @@ use std::path::PathBuf;
 /// the imitator and the environment; truth_in_top: whether the true
 /// demonstrator is collected. The schema is docs/policy-line.schema.json.
 ///
-/// The number of lines grows like (2·#A·#O)^(T−1): keep T small.
+/// The number of lines grows like (2·#A·#O)^(T−1): keep T small. A depth
+/// with more than 2^25 histories (or 2^27 steps in all) is refused.
+///
+/// With --out, the lines go to a temporary file beside PATH, which replaces
+/// PATH only when complete: an earlier file stays whole until then.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -51,21 +54,22 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
-    let sink: Box<dyn Write> = match &a.out {
-        Some(p) => Box::new(File::create(p).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", p.display()))?),
-        None => Box::new(io::stdout().lock()),
-    };
-    let mut w = BufWriter::new(sink);
+    size(&s, &rule, depth).map_err(anyhow::Error::msg)?;
     let mut lines = LineWriter::new(&s);
-    let written = walk(&s, &rule, depth, |e| {
-        w.write_all(lines.render(e).as_bytes())?;
-        w.write_all(b"\n")
-    })
-    .and_then(|()| w.flush());
-    match written {
-        Ok(()) => Ok(0),
-        // A closed pipe (`imitator policy … | head`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe && a.out.is_none() => Ok(0),
-        Err(e) => Err(anyhow::anyhow!("cannot write the lines: {e}")),
+    let mut write = |w: &mut dyn Write| {
+        walk(&s, &rule, depth, |e| {
+            w.write_all(lines.render(e).as_bytes())?;
+            w.write_all(b"\n")
+        })
+    };
+    match &a.out {
+        // Written beside the target and renamed when complete: the old file stays until then.
+        Some(path) => imitator::atomic::write_file(path, &mut write)?,
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            let written = write(&mut w).and_then(|()| w.flush());
+            super::out::settle(written)?;
+        }
     }
+    Ok(0)
 }

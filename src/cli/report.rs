@@ -1,5 +1,6 @@
 //! `imitator report`: a page of plots and the verifier's table, for people who would rather look than read.
 
+use imitator::atomic;
 use imitator::checks::check;
 use imitator::engine::{self, EngineKind};
 use imitator::imitator::{Standard, Variant};
@@ -24,18 +25,27 @@ pub struct Args {
     /// Steps that the map and mixture baselines query before they deploy.
     #[arg(long, default_value_t = 2)]
     pub warmup: usize,
-    /// Worker threads (default: every core).
+    /// Worker threads, at most 256 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// The directory to write index.html and the plots into (created if needed).
+    /// The folder to write index.html and the plots into: created, or replaced whole when complete if it
+    /// holds an earlier report (only index.html and SVG files); any other folder is refused.
     #[arg(long)]
     pub out: PathBuf,
 }
 
+/// What a report folder holds, and so what an earlier report folder may hold to be replaced.
+fn ours(name: &str) -> bool {
+    name == "index.html" || name.ends_with(".svg")
+}
+
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
-    let source = std::fs::read_to_string(&a.file)?;
+    let source = std::fs::read_to_string(&a.file)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the scenario file: {e}", a.file.display()))?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
+    // Refuse a folder that is not ours before the computation, not after.
+    atomic::check_folder(&a.out, ours)?;
     let mut runs = Vec::new();
     for variant in [Variant::Conservative, Variant::Map, Variant::Mixture] {
         let rule = Standard::new(variant, a.warmup);
@@ -61,11 +71,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         runs.push(VariantRun { label, run, figures, verdict });
     }
     let page = build_page(&s, &source, &runs)?;
-    std::fs::create_dir_all(&a.out)?;
-    std::fs::write(a.out.join("index.html"), &page.html)?;
+    // Written under a temporary name beside DIR, which takes DIR's place only when
+    // complete: the page never mixes two runs, and an earlier report stays until then.
+    let mut folder = atomic::Folder::create(&a.out, ours)?;
+    folder.write("index.html", page.html.as_bytes())?;
     for (file, svg) in &page.svgs {
-        std::fs::write(a.out.join(file), svg)?;
+        folder.write(file, svg.as_bytes())?;
     }
-    println!("wrote {} and {} plots", a.out.join("index.html").display(), page.svgs.len());
+    folder.commit()?;
+    super::out::print(&format!("wrote {} and {} plots\n", a.out.join("index.html").display(), page.svgs.len()))?;
     Ok(0)
 }

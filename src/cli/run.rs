@@ -24,7 +24,7 @@ pub struct Args {
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.episode.file)?;
-    let steps = a.episode.steps(&s);
+    let steps = a.episode.steps(&s)?;
     let rule = a.episode.imitator.rule();
     let keep = a.trace;
     let out = if a.float {
@@ -34,7 +34,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         let ep = episode::<Rational>(&s, Box::new(rule), steps, a.episode.seed, keep);
         render(&s, &ep, &a, |p| json!(fmt_exact(p)))
     };
-    print!("{out}");
+    super::out::print(&out)?;
     Ok(0)
 }
 

@@ -22,10 +22,10 @@ pub struct Args {
     /// (a fixed iid class: model i puts i/(M+1) on the first action; a grid over truth, priors and α).
     #[arg(long)]
     pub family: Family,
-    /// Actions |A| (at least 2).
+    /// Actions |A| (2 to 64).
     #[arg(long, default_value_t = 2)]
     pub actions: usize,
-    /// Models in the class (at least 2).
+    /// Models in the class (2 to 64).
     #[arg(long, default_value_t = 3)]
     pub models: usize,
     /// The horizon T of every run.
@@ -40,13 +40,13 @@ pub struct Args {
     /// The seed of the random phase and the local search.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The largest denominator of a random rational (the local search refines up to 4×).
+    /// The largest denominator of a random rational, at most 2^32 (the local search refines up to 4×).
     #[arg(long, default_value_t = 12)]
     pub max_den: u64,
     /// Skip a candidate whose lumped run would hold more merged states than this at one depth.
     #[arg(long, default_value_t = 200_000)]
     pub max_states: usize,
-    /// Worker threads (default: every core). The result is identical for any count.
+    /// Worker threads, at most 256 (default: every core). The result is identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Write each worst scenario to DIR/worst-QUANTITY.toml.
@@ -80,9 +80,9 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         None => vec![None; outcome.worst.len()],
     };
     if a.json {
-        println!("{}", document(&outcome, &files));
+        super::out::print(&format!("{}\n", document(&outcome, &files)))?;
     } else {
-        print!("{}", table(&outcome, &files));
+        super::out::print(&table(&outcome, &files))?;
     }
     let broken =
         outcome.worst.iter().flatten().any(|w| {
@@ -126,7 +126,7 @@ fn write_files(dir: &Path, o: &Outcome) -> anyhow::Result<Vec<Option<PathBuf>>> 
                 o.options.depth
             );
             let text = header + &w.scenario(&o.options).to_toml();
-            std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+            imitator::atomic::write_bytes(&path, text.as_bytes())?;
             Ok(Some(path))
         })
         .collect()

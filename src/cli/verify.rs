@@ -22,7 +22,7 @@ pub struct Args {
     /// The horizon T (default: the scenario's depth).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// Worker threads (default: every core). The figures are identical for any count.
+    /// Worker threads, at most 256 (default: every core). The figures are identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
     /// exhaustive: every full history (gives worst_case); lumped: merges histories with identical futures (deep runs).
@@ -98,9 +98,9 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let run =
         RunInfo { variant: a.imitator.variant.name().to_string(), warmup: a.imitator.warmup, threads, elapsed_ms };
     if a.json {
-        println!("{}", verify_document(&s, &figures, &verdict, &run));
+        super::out::print(&format!("{}\n", verify_document(&s, &figures, &verdict, &run)))?;
     } else {
-        print!("{}", verify_report(&s, &figures, &verdict, &run));
+        super::out::print(&verify_report(&s, &figures, &verdict, &run))?;
     }
     if let Some(message) = stopped {
         eprintln!("error: {message}");

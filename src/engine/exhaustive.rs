@@ -17,6 +17,7 @@ use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, uns
 use super::space::StateSpace;
 use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
 use crate::imitator::Rule;
+use crate::limits::MAX_EXHAUSTIVE_DEPTH;
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::BigUint;
@@ -25,7 +26,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// The most world histories the exhaustive engine will hold (`(|A|·|O|)^T`).
-pub const MAX_WORLDS: usize = 1 << 25;
+pub const MAX_WORLDS: usize = crate::limits::MAX_WORLDS;
 
 struct Edge<I> {
     child: u32,
@@ -216,9 +217,18 @@ pub fn run(
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
     let radix = scenario.actions.len() * scenario.observations.len();
+    // The walk recurses once per step, and with one world history the limit below never
+    // stops it; this check also keeps `depth as u32` below exact.
+    if depth > MAX_EXHAUSTIVE_DEPTH {
+        return Err(EngineError::TooLarge(format!(
+            "the exhaustive engine goes at most {MAX_EXHAUSTIVE_DEPTH} steps deep (limits::MAX_EXHAUSTIVE_DEPTH), \
+             not {depth}; lower --depth or use --engine lumped (which reports worst_case as null)"
+        )));
+    }
     let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
         EngineError::TooLarge(format!(
-            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS}; \
+            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS} \
+             (limits::MAX_WORLDS); \
              lower --depth or use --engine lumped (which reports worst_case as null)"
         ))
     })? as usize;

@@ -12,6 +12,7 @@ pub mod exhaustive;
 pub mod limbs;
 pub mod lumped;
 pub mod scaled;
+pub mod settled;
 pub mod space;
 
 use crate::number::Rational;
@@ -207,9 +208,15 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// The defaults: 5 million merged states per layer, 8 GiB, no time limit.
+    /// The defaults: [`crate::limits::DEFAULT_MAX_STATES`] merged states per
+    /// layer, [`crate::limits::MAX_LAYER_MEMORY`], no time limit.
     pub fn new(depth: usize) -> Self {
-        RunOptions { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None }
+        RunOptions {
+            depth,
+            max_states: crate::limits::DEFAULT_MAX_STATES,
+            max_memory: crate::limits::MAX_LAYER_MEMORY,
+            time_limit: None,
+        }
     }
 }
 
@@ -236,6 +243,7 @@ pub fn run_with(
     opts: RunOptions,
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
+    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth)).map_err(EngineError::TooLarge)?;
     match kind {
         EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
         EngineKind::Lumped => lumped::run(

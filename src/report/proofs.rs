@@ -11,7 +11,7 @@
 //!
 //! Adding a row (a deeper run, another engine) is one line in [`RUNS`].
 
-use crate::checks::{check, event_e_bound, query_cubed_bound, Verdict};
+use crate::checks::{check, Verdict};
 use crate::engine::space::StateSpace;
 use crate::engine::{self, EngineKind, Figures};
 use crate::imitator::{Rule, Standard, Variant};
@@ -54,6 +54,7 @@ pub const FILES: &[(&str, &[&str])] = &[
     ("proofs/per-step-bound.md", &["per-step"]),
     ("proofs/event-e.md", &["event-e"]),
     ("proofs/query-cubed-sum.md", &["query-cubed"]),
+    ("proofs/inverse-truth-posterior.md", &["inverse-posterior"]),
     ("proofs/bad-events.md", &["bad-events", "worst-case"]),
     ("proofs/product-growth.md", &["product-final", "product-by-depth"]),
 ];
@@ -196,24 +197,23 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
         }
         "event-e" => {
             for m in runs {
-                let w = &m.verdict.truth_weight;
-                let alpha = &m.scenario.alpha;
+                let v = &m.verdict;
                 let p = last(&m.figures.event_e);
-                let b = event_e_bound(alpha, w);
                 let fail = Rational::one() - p;
-                let fail_bound = alpha / w;
+                // The bounds on the failure probability: α/w (paper) and α/((1+α)w) (proved).
+                let (paper, proved) = (Rational::one() - &v.event_e.bound, Rational::one() - &v.event_e_proved.bound);
                 rows.push(vec![
                     m.scenario.name.clone(),
                     m.figures.depth.to_string(),
                     m.figures.engine.to_string(),
-                    num(alpha),
-                    num(w),
+                    num(&m.scenario.alpha),
+                    num(&v.truth_weight),
                     num(p),
-                    num(&b),
-                    ratio(p, &b),
+                    num(&v.event_e_proved.bound),
+                    num(&v.event_e.bound),
                     num(&fail),
-                    num(&fail_bound),
-                    ratio(&fail, &fail_bound),
+                    ratio(&fail, &proved),
+                    ratio(&fail, &paper),
                 ]);
             }
             table(
@@ -224,28 +224,63 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     "α",
                     "w(μ)",
                     "measured P(E_T)",
-                    "bound 1−α/w",
-                    "ratio",
+                    "checked floor 1−α/((1+α)w)",
+                    "paper's floor 1−α/w",
                     "1−P(E_T)",
-                    "α/w",
-                    "ratio (1−P(E_T))/(α/w)",
+                    "÷ α/((1+α)w)",
+                    "÷ α/w",
+                ],
+                rows,
+            )
+        }
+        "inverse-posterior" => {
+            for m in runs {
+                let c = &m.verdict.inverse_truth_posterior;
+                let at_t = c.by_depth.last().and_then(|x| x.as_ref());
+                let shown = at_t.map_or("∞".to_string(), num);
+                let equal = c.by_depth.iter().all(|x| x.as_ref() == Some(&c.bound));
+                rows.push(vec![
+                    m.scenario.name.clone(),
+                    m.figures.depth.to_string(),
+                    m.figures.engine.to_string(),
+                    shown,
+                    num(&c.bound),
+                    at_t.map_or("—".to_string(), |x| ratio(x, &c.bound)),
+                    if equal { "yes".into() } else { "no".into() },
+                ]);
+            }
+            table(
+                &[
+                    "example",
+                    "depth T",
+                    "engine",
+                    "measured E[1/post_{T+1}(μ)]",
+                    "bound 1/w(μ)",
+                    "ratio",
+                    "equal at every depth",
                 ],
                 rows,
             )
         }
         "query-cubed" => {
             for m in runs {
-                let w = &m.verdict.truth_weight;
+                let v = &m.verdict;
                 let q = last(&m.figures.query_cubed_sum);
-                let b = query_cubed_bound(m.scenario.actions.len(), &m.scenario.alpha, w);
+                let b = &v.query_cubed_sum.bound;
+                let squared = &v.query_cubed_proved.bound;
+                let t = m.figures.depth;
+                let t2 = Rational::from_integer(((t * t) as i64).into());
                 rows.push(vec![
                     m.scenario.name.clone(),
-                    m.figures.depth.to_string(),
+                    t.to_string(),
                     m.figures.engine.to_string(),
                     num(q),
-                    num(&b),
-                    ratio(q, &b),
+                    num(b),
+                    ratio(q, b),
+                    num(squared),
+                    ratio(&(q * q), squared),
                     num(last(&m.figures.expected_queries)),
+                    ratio(last(&m.figures.query_sum_cubed), &t2),
                 ]);
             }
             table(
@@ -254,18 +289,21 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     "depth T",
                     "engine",
                     "measured E[Σθ³]",
-                    "bound #A·α⁻³(24/w+12)",
+                    "paper's bound #A·α⁻³(24/w+12)",
                     "ratio",
+                    "proved bound, squared: 4#A⁴(M−1)(1−w)/(αw)",
+                    "ratio of squares",
                     "E[Σθ] (reported)",
+                    "E[(Σθ)³]/T² (reported)",
                 ],
                 rows,
             )
         }
         "bad-events" => {
-            let not_e = |m: &Measured| Rational::one() - last(&m.figures.event_e);
             for m in runs {
                 for ev in &m.verdict.events {
                     let f = &ev.figures;
+                    let r = |x: &Option<Rational>| x.as_ref().map_or("—".to_string(), num);
                     rows.push(vec![
                         m.scenario.name.clone(),
                         f.name.clone(),
@@ -273,10 +311,10 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                         m.figures.engine.to_string(),
                         num(&f.p_dem),
                         num(&f.p_im_and_e),
-                        ratio(&f.p_im_and_e, &f.p_dem),
+                        r(&ev.ratio_im_and_e),
                         num(&f.p_im),
-                        num(&(&f.p_im_and_e + not_e(m))),
-                        ratio(&f.p_im, &ev.bound),
+                        r(&ev.ratio_im),
+                        num(&ev.bound),
                     ]);
                 }
                 let u = &m.verdict.unprecedented;
@@ -289,8 +327,8 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     "—".into(),
                     "—".into(),
                     num(&u.p_im),
-                    num(&u.bound),
-                    ratio(&u.p_im, &u.bound),
+                    "—".into(),
+                    format!("{} (checked: 1 − P(E_T))", num(&u.bound)),
                 ]);
             }
             table(
@@ -301,10 +339,10 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     "engine",
                     "P_dem(B)",
                     "P_im(B ∧ E_T)",
-                    "P_im(B ∧ E_T)/P_dem(B)",
-                    "measured P_im(B)",
-                    "bound P_im(B ∧ E_T) + 1 − P(E_T)",
-                    "ratio",
+                    "÷ P_dem(B): what the theorem bounds",
+                    "P_im(B)",
+                    "÷ P_dem(B)",
+                    "bookkeeping: P_im(B) ≤ P_im(B ∧ E_T) + 1 − P(E_T)",
                 ],
                 rows,
             )
@@ -353,9 +391,10 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
                     num(p),
                     num(&t2),
                     ratio(p, &t2),
+                    ratio(last(&m.figures.query_sum_cubed), &t2),
                 ]);
             }
-            table(&["example", "depth T", "engine", "measured E[Π(1+θ)]", "T²", "ratio to T²"], rows)
+            table(&["example", "depth T", "engine", "measured E[Π(1+θ)]", "T²", "ratio to T²", "E[(Σθ)³]/T²"], rows)
         }
         "product-by-depth" => {
             for m in runs {

@@ -179,11 +179,16 @@ def main():
     events = []
     for ev in sc.get("events", []):
         inside = [w for w in worlds if in_event(ev, w)]
+        pd = sum((p_dem.get(w, F(0)) for w in inside), F(0))
+        pi = sum((p_im.get(w, F(0)) for w in inside), F(0))
+        pie = sum((p_im_e.get(w, F(0)) for w in inside), F(0))
         events.append({
             "name": ev["name"],
-            "p_dem": fmt(sum((p_dem.get(w, F(0)) for w in inside), F(0))),
-            "p_im": fmt(sum((p_im.get(w, F(0)) for w in inside), F(0))),
-            "p_im_and_e": fmt(sum((p_im_e.get(w, F(0)) for w in inside), F(0))),
+            "p_dem": fmt(pd),
+            "p_im": fmt(pi),
+            "p_im_and_e": fmt(pie),
+            "ratio_im_and_e": fmt(pie / pd) if pd else None,
+            "ratio_im": fmt(pi / pd) if pd else None,
         })
     unprecedented = sum((p for w, p in p_im.items() if w not in p_dem), F(0))
     # Worst case: world histories with P_dem > 0 by ratio, ties by the history read
@@ -206,7 +211,10 @@ def main():
         "query_sum_cubed": [fmt(x) for x in sum_cubed],
         "inverse_truth_posterior": [None if x is None else fmt(x) for x in inverse_post],
         "event_e_bound": fmt(1 - alpha / w_mu),
+        "event_e_proved_bound": fmt(1 - alpha / ((1 + alpha) * w_mu)),
         "query_cubed_bound": fmt(len(A) * alpha ** -3 * (24 / w_mu + 12)),
+        "query_cubed_proved_bound_squared": fmt(4 * len(A) ** 4 * (len(models) - 1) * (1 - w_mu) / (alpha * w_mu)),
+        "inverse_truth_posterior_bound": fmt(1 / w_mu),
         "nodes": nodes,
         "nodes_checked": checked,
         "violations": violations,

@@ -1,0 +1,370 @@
+//! Files and folders that appear whole or not at all (SPEC §9).
+//!
+//! A file is written under a temporary name beside its target (same folder, so
+//! same file system), synced, and renamed over the target when complete: a
+//! reader, or a command killed at any moment, sees either the old file or the
+//! complete new one, never a part. A folder is written the same way under a
+//! temporary name beside it; when complete it takes the old folder's place
+//! (on Linux in one step, by exchanging the two; elsewhere by two renames,
+//! between which the path is briefly absent), and only then is the old one
+//! removed. An interrupted write leaves at most a hidden `.NAME.*.tmp` beside
+//! the target, never a mixed or truncated output.
+//!
+//! Every error names the path it is about.
+//!
+//! For tests that must catch a writer mid-write, the environment variable
+//! `IMITATOR_SLOW_WRITES_MS` makes every write of at most 4 KiB pause that
+//! many milliseconds.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// A write that failed: the path it was about, what was being done, and why.
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    /// What was being done, e.g. "cannot write".
+    pub action: &'static str,
+    pub error: io::Error,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.path.display(), self.action, self.error)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+fn fail<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> WriteError + 'a {
+    move |error| WriteError { path: path.to_path_buf(), action, error }
+}
+
+fn invalid(path: &Path, action: &'static str, message: &str) -> WriteError {
+    WriteError { path: path.to_path_buf(), action, error: io::Error::new(io::ErrorKind::InvalidInput, message) }
+}
+
+/// The pause after each write, from `IMITATOR_SLOW_WRITES_MS` (tests only).
+fn slow() -> Option<Duration> {
+    static DELAY: OnceLock<Option<Duration>> = OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("IMITATOR_SLOW_WRITES_MS").ok()?.parse().ok().filter(|&ms| ms > 0).map(Duration::from_millis)
+    })
+}
+
+/// A file being written: in pieces of at most 4 KiB, each followed by a pause, when asked to be slow.
+struct Slow(File);
+
+impl Write for Slow {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match slow() {
+            None => self.0.write(buf),
+            Some(delay) => {
+                let n = self.0.write(&buf[..buf.len().min(4096)])?;
+                std::thread::sleep(delay);
+                Ok(n)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// A fresh hidden name beside `target`: `.NAME.PID.N.tmp`.
+fn temporary_beside(target: &Path) -> Result<PathBuf, WriteError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .ok_or_else(|| invalid(target, "cannot write", "not the name of a file or folder"))?
+        .to_string_lossy()
+        .into_owned();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    Ok(target.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id())))
+}
+
+/// `path` made absolute (relative to the current folder) and without a trailing `.`,
+/// so that it has a file name and a parent.
+fn absolute(path: &Path) -> Result<PathBuf, WriteError> {
+    let p = std::path::absolute(path).map_err(fail(path, "cannot resolve the path"))?;
+    // `dir/.` and `dir/..` have no file name: resolve them through the file system.
+    if p.file_name().is_none() || p.ends_with(".") {
+        return fs::canonicalize(&p).map_err(fail(path, "cannot resolve the path"));
+    }
+    Ok(p)
+}
+
+/// Syncs a folder's entries to disk, where the system allows it (best effort).
+fn sync_folder(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes the file `path` whole or not at all: `write` fills a temporary file
+/// beside it (through a buffer), which replaces `path` only once `write` has
+/// returned `Ok` and the data is on disk. On any error the temporary file is
+/// removed and `path` is as it was.
+///
+/// A path that is not a regular file (a device such as `/dev/stdout`, a
+/// named pipe) is a stream, not a file to replace: it is written directly. A
+/// symbolic link is followed: the file it points to is replaced.
+pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T, WriteError> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(invalid(path, "cannot write", "is a folder")),
+        Ok(m) if !m.is_file() => {
+            let file = OpenOptions::new().write(true).open(path).map_err(fail(path, "cannot open"))?;
+            let mut w = BufWriter::new(file);
+            let value = write(&mut w).map_err(fail(path, "cannot write"))?;
+            w.flush().map_err(fail(path, "cannot write"))?;
+            return Ok(value);
+        }
+        _ => {}
+    }
+    let resolved = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).map_err(fail(path, "cannot resolve the link"))?,
+        _ => path.to_path_buf(),
+    };
+    let target = resolved.as_path();
+    let tmp = temporary_beside(target)?;
+    let file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(fail(path, "cannot create"))?;
+    let written = (|| -> Result<T, WriteError> {
+        let mut w = BufWriter::new(Slow(file));
+        let value = write(&mut w).map_err(fail(path, "cannot write"))?;
+        let file = w.into_inner().map_err(|e| fail(path, "cannot write")(e.into_error()))?;
+        file.0.sync_all().map_err(fail(path, "cannot write"))?;
+        fs::rename(&tmp, target).map_err(fail(path, "cannot replace"))?;
+        Ok(value)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    } else if let Some(dir) = target.parent() {
+        sync_folder(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
+    }
+    written
+}
+
+/// [`write_file`] with the whole content at once.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_file(path, |w| w.write_all(bytes))
+}
+
+/// Whether [`Folder::create`] may write the folder `target`: it does not
+/// exist, or it is a folder whose entries are all files that `replaceable`
+/// accepts by name. Returns `target` made absolute.
+pub fn check_folder(target: &Path, replaceable: impl Fn(&str) -> bool) -> Result<PathBuf, WriteError> {
+    let abs = absolute(target)?;
+    match fs::symlink_metadata(&abs) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(target, "cannot read")(e)),
+        Ok(m) if !m.is_dir() => return Err(invalid(target, "cannot write the folder", "exists and is not a folder")),
+        Ok(_) => {
+            for entry in fs::read_dir(&abs).map_err(fail(target, "cannot read"))? {
+                let entry = entry.map_err(fail(target, "cannot read"))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_file = entry.file_type().map_err(fail(target, "cannot read"))?.is_file();
+                if !is_file || !replaceable(&name) {
+                    return Err(invalid(
+                        target,
+                        "will not replace the folder",
+                        &format!("it holds `{name}`, which this command does not write; give a new or empty folder"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(abs)
+}
+
+/// A folder written whole or not at all: files go into a temporary folder
+/// beside the target, which [`Folder::commit`] puts in the target's place.
+/// Dropped without a commit, the temporary folder is removed.
+pub struct Folder {
+    /// The target as given, for messages.
+    shown: PathBuf,
+    /// The target made absolute.
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl Folder {
+    /// Starts writing the folder `target`.
+    ///
+    /// If `target` exists, it must be a folder whose entries are all files
+    /// that `replaceable` accepts by name (say, an earlier output of the same
+    /// command): a folder holding anything else is refused, so that a
+    /// mistaken path never deletes someone's files.
+    pub fn create(target: &Path, replaceable: impl Fn(&str) -> bool) -> Result<Folder, WriteError> {
+        let abs = check_folder(target, replaceable)?;
+        let tmp = temporary_beside(&abs)?;
+        fs::create_dir(&tmp).map_err(fail(target, "cannot create the folder"))?;
+        Ok(Folder { shown: target.to_path_buf(), target: abs, tmp, committed: false })
+    }
+
+    /// Writes the file `name` of the folder.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let shown = self.shown.join(name);
+        let mut f = Slow(File::create(self.tmp.join(name)).map_err(fail(&shown, "cannot create"))?);
+        f.write_all(bytes).map_err(fail(&shown, "cannot write"))?;
+        f.0.sync_all().map_err(fail(&shown, "cannot write"))
+    }
+
+    /// Puts the complete folder in the target's place and removes the old one.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        sync_folder(&self.tmp);
+        let (target, shown) = (self.target.clone(), self.shown.clone());
+        if fs::symlink_metadata(&target).is_err() {
+            fs::rename(&self.tmp, &target).map_err(fail(&shown, "cannot create the folder"))?;
+        } else if exchange(&self.tmp, &target).is_ok() {
+            // The old folder is now at the temporary name.
+            let _ = fs::remove_dir_all(&self.tmp);
+        } else {
+            let old = temporary_beside(&target)?;
+            fs::rename(&target, &old).map_err(fail(&shown, "cannot replace the folder"))?;
+            if let Err(e) = fs::rename(&self.tmp, &target) {
+                let _ = fs::rename(&old, &target);
+                return Err(fail(&shown, "cannot replace the folder")(e));
+            }
+            let _ = fs::remove_dir_all(&old);
+        }
+        self.committed = true;
+        if let Some(dir) = target.parent() {
+            sync_folder(dir);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Exchanges two paths in one step (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are valid NUL-terminated paths that outlive the call;
+    // the system call only reads them.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere there is no exchange: [`Folder::commit`] uses two renames.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(test: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("imitator-atomic-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file_and_leaves_no_temporary() {
+        let d = scratch("file");
+        let f = d.join("out.txt");
+        write_bytes(&f, b"old\n").unwrap();
+        let e = write_file(&f, |w| {
+            w.write_all(b"half")?;
+            Err::<(), _>(io::Error::other("stopped"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), format!("{}: cannot write: stopped", f.display()));
+        assert_eq!(fs::read(&f).unwrap(), b"old\n");
+        assert_eq!(entries(&d), ["out.txt"]);
+        write_bytes(&f, b"new\n").unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"new\n");
+        assert_eq!(entries(&d), ["out.txt"]);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let d = scratch("errors");
+        let missing = d.join("no-such-folder").join("out.txt");
+        let e = write_bytes(&missing, b"x").unwrap_err();
+        assert!(e.to_string().starts_with(&format!("{}: cannot create: ", missing.display())), "{e}");
+        let e = write_bytes(&d, b"x").unwrap_err();
+        assert_eq!(e.to_string(), format!("{}: cannot write: is a folder", d.display()));
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_folder_replaces_the_old_one_only_when_committed() {
+        let d = scratch("folder");
+        let out = d.join("report");
+        let ours = |n: &str| n == "index.html" || n.ends_with(".svg");
+        let mut f = Folder::create(&out, ours).unwrap();
+        f.write("index.html", b"one").unwrap();
+        f.write("a.svg", b"<svg/>").unwrap();
+        f.commit().unwrap();
+        assert_eq!(entries(&out), ["a.svg", "index.html"]);
+        // An abandoned second run leaves the first intact.
+        let mut f = Folder::create(&out, ours).unwrap();
+        f.write("index.html", b"two").unwrap();
+        drop(f);
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"one");
+        assert_eq!(entries(&d), ["report"]);
+        // A committed one replaces it entirely: a.svg is gone.
+        let mut f = Folder::create(&out, ours).unwrap();
+        f.write("index.html", b"three").unwrap();
+        f.write("b.svg", b"<svg/>").unwrap();
+        f.commit().unwrap();
+        assert_eq!(entries(&out), ["b.svg", "index.html"]);
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"three");
+        assert_eq!(entries(&d), ["report"]);
+        // A folder holding anything else is not replaced.
+        fs::write(out.join("notes.txt"), b"mine").unwrap();
+        let e = Folder::create(&out, ours).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: will not replace the folder: it holds `notes.txt`, which this command does not write; \
+                 give a new or empty folder",
+                out.display()
+            )
+        );
+        let _ = fs::remove_dir_all(&d);
+    }
+}
