@@ -63,6 +63,10 @@ pub struct State {
     pub theta_id: u32,
     /// Each `m(a)` as a value id.
     pub m_ids: Box<[u32]>,
+    /// The (probability, weighted probability) value ids of its transitions,
+    /// in order, as an id for [`StateSpace::step_probs`] (states with equal
+    /// policies and contexts share one).
+    pub step_probs: u32,
     /// Whether the truth is in the top set here.
     pub truth_in_top: bool,
     /// Whether the truth is in the top set and some action breaks the per-step bound.
@@ -194,8 +198,10 @@ pub struct StateSpace<'s> {
     by_key: FxHashMap<Key, u32>,
     /// Bayes: per context tuple, each action's factor.
     factors: Vec<Vec<Factor>>,
-    /// The probabilities of a state's steps, by what they depend on (see [`StateSpace::probs_key`]).
-    probs: FxHashMap<Box<[u32]>, StepProbs>,
+    /// The probabilities of a state's steps, by what they depend on (see
+    /// [`StateSpace::probs_key`]), as ids into `step_lists`.
+    probs: FxHashMap<Box<[u32]>, u32>,
+    step_lists: Vec<StepProbs>,
     /// The context tuple after `(tuple, action, observation)`.
     next_contexts: FxHashMap<(u32, u32, u32), u32>,
     /// An estimate of the bytes held.
@@ -218,6 +224,7 @@ impl<'s> StateSpace<'s> {
             by_key: FxHashMap::default(),
             factors: Vec::new(),
             probs: FxHashMap::default(),
+            step_lists: Vec::new(),
             next_contexts: FxHashMap::default(),
             bytes: 0,
         };
@@ -268,6 +275,17 @@ impl<'s> StateSpace<'s> {
     /// The exact value of value id `id` (a transition's probability, a `θ`…).
     pub fn value(&self, id: u32) -> &Rational {
         &self.values.values[id as usize]
+    }
+
+    /// The (probability, weighted probability) value ids of the transitions of
+    /// every state whose [`State::step_probs`] is `id`.
+    pub fn step_probs(&self, id: u32) -> &[(u32, u32)] {
+        &self.step_lists[id as usize]
+    }
+
+    /// How many distinct transition lists have been met.
+    pub fn step_lists(&self) -> usize {
+        self.step_lists.len()
     }
 
     /// How many distinct values have been interned.
@@ -350,6 +368,7 @@ impl<'s> StateSpace<'s> {
             theta: policy.theta,
             theta_id: u32::MAX,
             m_ids: Box::new([]),
+            step_probs: u32::MAX,
             truth_in_top,
             violates,
             transitions: Vec::new(),
@@ -391,7 +410,7 @@ impl<'s> StateSpace<'s> {
         let posterior = self.posterior(st.key.posterior);
         let dists = self.dists(contexts);
         let env_ctx = *contexts.last().expect("the environment's context") as usize;
-        let known = self.probs.get(&self.probs_key(st));
+        let known = self.probs.get(&self.probs_key(st)).map(|&i| &self.step_lists[i as usize]);
         let one_plus = Rational::one() + &st.theta;
         let mut posteriors: Vec<NewPosterior> = Vec::new();
         let mut out = Vec::new();
@@ -596,13 +615,20 @@ impl<'s> StateSpace<'s> {
                     child: self.index[&key],
                 });
             }
-            if fresh_probs {
-                let key = self.probs_key(&self.states[id as usize]);
-                self.probs.insert(key, transitions.iter().map(|t| (t.prob, t.weighted)).collect());
-            }
+            let key = self.probs_key(&self.states[id as usize]);
+            let list = match self.probs.get(&key) {
+                Some(&i) if !fresh_probs => i,
+                _ => {
+                    self.step_lists.push(transitions.iter().map(|t| (t.prob, t.weighted)).collect());
+                    let i = self.step_lists.len() as u32 - 1;
+                    self.probs.insert(key, i);
+                    i
+                }
+            };
             self.bytes += (transitions.capacity() * std::mem::size_of::<Transition>()) as u64;
             let st = &mut self.states[id as usize];
             st.transitions = transitions;
+            st.step_probs = list;
             st.next_phase = Some(next_phase);
         }
     }

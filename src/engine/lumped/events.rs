@@ -2,11 +2,13 @@
 //! combined into one interned id per history, and the demonstrator's side of
 //! each event by its own lumped walk.
 
+use super::super::demonstrator::DemSteps;
 use crate::event::{Event, EventKind};
 use crate::number::Rational;
 use crate::scenario::Scenario;
+use num_bigint::{BigInt, BigUint};
 use num_traits::{One, Zero};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Interned combinations of event-tracker states, and their transitions.
 pub(crate) struct Trackers<'a> {
@@ -79,37 +81,39 @@ impl<'a> Trackers<'a> {
 }
 
 /// `P_dem(B)` for each event, by the demonstrator's own lumped walk over
-/// `(μ's context, the environment's context, the event trackers)`.
+/// `(μ's context, the environment's context, the event trackers)`, with
+/// masses as integers over `D^t` ([`DemSteps`]).
 pub(crate) fn demonstrator_events(s: &Scenario, depth: usize) -> Vec<Rational> {
     if s.events.is_empty() {
         return Vec::new();
     }
+    let steps = DemSteps::new(s);
     let mu = &s.models[s.truth].kind;
     let env = &s.environment;
     let mut trackers = Trackers::new(&s.events, depth);
-    let mut layer: HashMap<(usize, usize, u32), Rational> = HashMap::new();
-    layer.insert((mu.initial_context(), env.initial_context(), 0), Rational::one());
+    let mut layer: BTreeMap<(usize, usize, u32), BigUint> = BTreeMap::new();
+    layer.insert((mu.initial_context(), env.initial_context(), 0), BigUint::one());
     for d in 0..depth {
-        let mut next: HashMap<(usize, usize, u32), Rational> = HashMap::new();
-        // Exact sums: the order of the entries does not matter.
-        for (&(mc, ec, combo), p) in &layer {
-            for (a, pa) in mu.distribution(mc).iter().enumerate() {
-                if pa.is_zero() {
-                    continue;
-                }
-                for (o, po) in env.distribution(ec, a).iter().enumerate() {
-                    if po.is_zero() {
+        let mut next: BTreeMap<(usize, usize, u32), BigUint> = BTreeMap::new();
+        for (&(mc, ec, combo), n) in &layer {
+            for (a, by_o) in steps.table[mc][ec].iter().enumerate() {
+                for (o, p) in by_o.iter().enumerate() {
+                    if p.is_zero() {
                         continue;
                     }
                     let c2 = trackers.advance(combo, d + 1, a);
                     let k2 = (mu.next_context(mc, a, o), env.next_context(ec, a, o), c2);
-                    *next.entry(k2).or_insert_with(Rational::zero) += p * pa * po;
+                    *next.entry(k2).or_default() += n * p;
                 }
             }
         }
         layer = next;
     }
+    let den = num_traits::pow(steps.denominator.clone(), depth);
     (0..s.events.len())
-        .map(|i| layer.iter().filter(|(k, _)| trackers.accepts(k.2, i)).fold(Rational::zero(), |t, (_, p)| t + p))
+        .map(|i| {
+            let n = layer.iter().filter(|(k, _)| trackers.accepts(k.2, i)).fold(BigUint::zero(), |t, (_, n)| t + n);
+            Rational::new(BigInt::from(n), BigInt::from(den.clone()))
+        })
         .collect()
 }

@@ -218,8 +218,18 @@ impl<'a> LayerView<'a> {
     }
 }
 
-/// `(a(θ), b(θ))` for every distinct `θ` of a layer: `Σ` of states' masses and weighted masses.
-type ByTheta = FxHashMap<u32, (Sum, Sum)>;
+/// For every distinct `θ` of a layer (by its index in [`Thetas`]): `Σ` of
+/// states' masses and of their weighted masses.
+type ByTheta = Vec<(Sum, Sum)>;
+
+/// The distinct `θ`s of a layer, each with the coefficients of its moments' update.
+struct Thetas {
+    /// Value ids, in increasing order.
+    ids: Vec<u32>,
+    /// The index in `ids` of each value id (`u32::MAX` for the others).
+    index: Vec<u32>,
+    coeffs: Vec<Option<Coeffs>>,
+}
 
 /// What one shard adds to a layer's figures.
 #[derive(Default)]
@@ -246,10 +256,12 @@ impl Sums {
         self.e_mass.merge(&o.e_mass);
         self.checked += o.checked;
         self.violations += o.violations;
-        for (k, (a, b)) in o.by_theta {
-            let e = self.by_theta.entry(k).or_default();
-            e.0.merge(&a);
-            e.1.merge(&b);
+        if self.by_theta.len() < o.by_theta.len() {
+            self.by_theta.resize_with(o.by_theta.len(), Default::default);
+        }
+        for (e, (a, b)) in self.by_theta.iter_mut().zip(&o.by_theta) {
+            e.0.merge(a);
+            e.1.merge(b);
         }
         self.cube.merge(&o.cube);
         for (k, s) in o.inverse {
@@ -336,7 +348,7 @@ impl TruthPosts {
 struct PassInputs<'a> {
     space: &'a StateSpace<'a>,
     /// Coefficients per `θ` id, when the layer takes a step.
-    coeffs: Option<&'a FxHashMap<u32, Option<Coeffs>>>,
+    thetas: Option<&'a Thetas>,
     /// The truth's posterior per posterior id, when `E[1/post(μ)]` is read here.
     posts: Option<&'a TruthPosts>,
     /// Final layer: the event trackers.
@@ -349,6 +361,7 @@ struct PassInputs<'a> {
 fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
     let space = inp.space;
     let mut out = Sums::default();
+    out.by_theta.resize_with(inp.thetas.map_or(0, |t| t.ids.len()), Default::default);
     out.events.resize_with(if inp.trackers.is_some() { inp.events } else { 0 }, Default::default);
     let [a1, a2, a3] = &mut sh.a;
     let mut a0 = Sum::default();
@@ -358,7 +371,7 @@ fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
         for i in sh.first[slot] as usize..sh.first[slot + 1] as usize {
             let (n, tg) = (sh.n.get(i), sh.entries[i].1);
             a0.add(n);
-            if inp.coeffs.is_some() && st.truth_in_top {
+            if inp.thetas.is_some() && st.truth_in_top {
                 out.checked += 1;
                 out.violations += st.violates as u64;
                 if tag_e(tg) {
@@ -387,12 +400,13 @@ fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
                 TruthPost::Class(c, b) => out.inverse.entry(*c).or_default().add_product(a0, b),
             }
         }
-        if let Some(coeffs) = inp.coeffs {
-            let e = out.by_theta.entry(st.theta_id).or_default();
+        if let Some(thetas) = inp.thetas {
+            let k = thetas.index[st.theta_id as usize] as usize;
+            let e = &mut out.by_theta[k];
             e.0.add(a0);
             e.1.add(sh.r.get(slot));
             // `Σ P·(s+t)^k` by the binomial expansion, highest moment first.
-            if let Some(c) = &coeffs[&st.theta_id] {
+            if let Some(c) = &thetas.coeffs[k] {
                 let (m1, m2) = (a1.get(slot), a2.get(slot));
                 let m3 = a3.get_mut(slot);
                 limbs::mac(m3, m2, &c.three_t);
@@ -492,31 +506,37 @@ struct Used {
 }
 
 fn used_values(layer: &Layer, space: &StateSpace) -> Used {
-    let n = space.values();
-    let marks = layer
+    // Per state, two ids: its θ and its list of transition probabilities.
+    let (thetas, lists) = layer
         .shards
         .par_iter()
         .map(|sh| {
-            let mut m = vec![0u8; n];
+            let mut thetas = vec![false; space.values()];
+            let mut lists = vec![false; space.step_lists()];
             for &id in &sh.states {
                 let st = space.state(id);
-                m[st.theta_id as usize] |= 1;
-                for t in &st.transitions {
-                    m[t.prob as usize] |= 2;
-                    m[t.weighted as usize] |= 4;
-                }
+                thetas[st.theta_id as usize] = true;
+                lists[st.step_probs as usize] = true;
             }
-            m
+            (thetas, lists)
         })
         .reduce(
-            || vec![0u8; n],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
-                a
+            || (vec![false; space.values()], vec![false; space.step_lists()]),
+            |(mut a, mut b), (c, d)| {
+                a.iter_mut().zip(&c).for_each(|(x, y)| *x |= y);
+                b.iter_mut().zip(&d).for_each(|(x, y)| *x |= y);
+                (a, b)
             },
         );
-    let pick = |bit: u8| (0..n as u32).filter(|&i| marks[i as usize] & bit != 0).collect();
-    Used { thetas: pick(1), probs: pick(2), weighted: pick(4) }
+    let (mut probs, mut weighted) = (vec![false; space.values()], vec![false; space.values()]);
+    for (i, _) in lists.iter().enumerate().filter(|(_, &on)| on) {
+        for &(p, w) in space.step_probs(i as u32) {
+            probs[p as usize] = true;
+            weighted[w as usize] = true;
+        }
+    }
+    let pick = |marks: &[bool]| (0..marks.len() as u32).filter(|&i| marks[i as usize]).collect();
+    Used { thetas: pick(&thetas), probs: pick(&probs), weighted: pick(&weighted) }
 }
 
 /// The figures by depth, as they accumulate.
@@ -666,12 +686,19 @@ pub fn run_observed(
             rescale_moments(&mut layer, &(&q_new / &q));
             q = q_new;
         }
-        let coeffs: FxHashMap<u32, Option<Coeffs>> =
-            used.thetas.iter().map(|&id| (id, Coeffs::new(space.value(id), &q))).collect();
+        let mut index = vec![u32::MAX; space.values()];
+        for (k, &id) in used.thetas.iter().enumerate() {
+            index[id as usize] = k as u32;
+        }
+        let thetas = Thetas {
+            coeffs: used.thetas.iter().map(|&id| Coeffs::new(space.value(id), &q)).collect(),
+            ids: used.thetas.clone(),
+            index,
+        };
         posts.extend(&space, truth);
         let pass = PassInputs {
             space: &space,
-            coeffs: Some(&coeffs),
+            thetas: Some(&thetas),
             posts: (d > 0).then_some(&posts),
             trackers: None,
             events: 0,
@@ -684,12 +711,10 @@ pub fn run_observed(
         acc.mass_conserved &= sums.mass.value() == den;
         acc.checked.push(sums.checked);
         acc.violations.push(sums.violations);
-        let by_theta: BTreeMap<u32, (BigUint, BigUint)> =
-            sums.by_theta.iter().map(|(&id, (a, r))| (id, (a.value(), r.value()))).collect();
         let masses: Vec<(Rational, BigUint)> =
-            by_theta.iter().map(|(&id, (a, _))| (space.value(id).clone(), a.clone())).collect();
+            thetas.ids.iter().zip(&sums.by_theta).map(|(&id, (a, _))| (space.value(id).clone(), a.value())).collect();
         let weighted: Vec<(Rational, BigUint)> =
-            by_theta.iter().map(|(&id, (_, r))| (space.value(id).clone(), r.clone())).collect();
+            thetas.ids.iter().zip(&sums.by_theta).map(|(&id, (_, r))| (space.value(id).clone(), r.value())).collect();
         theta_sum.add(&masses, &den, |th| th.clone());
         cubed_sum.add(&masses, &den, |th| th * th * th);
         acc.queries.push(theta_sum.value());
@@ -753,7 +778,7 @@ pub fn run_observed(
     let need_inverse = reached > 0 && acc.inverse.len() < reached;
     let pass = PassInputs {
         space: &space,
-        coeffs: None,
+        thetas: None,
         posts: need_inverse.then_some(&posts),
         trackers: Some(&trackers),
         events: scenario.events.len(),
