@@ -239,7 +239,8 @@ struct Sums {
     checked: u64,
     violations: u64,
     by_theta: ByTheta,
-    /// `Σ` of the moments `Σ P·(QS)³` after the step.
+    /// `Σ P·(3t(QS)² + 3t²(QS) + t³)` over the layer (`t = Qθ`): how much
+    /// `E[(QS)³]` grows with the step.
     cube: Sum,
     /// `Σ P·b` per class of the truth's posterior numerator `a` (`post(μ) = a/b`).
     inverse: FxHashMap<u32, Sum>,
@@ -280,7 +281,7 @@ impl Sums {
     }
 }
 
-/// `c·θ·Q`-style coefficients of the moments' binomial update for one `θ = t/Q`.
+/// The coefficients of the moments' binomial update for one `θ = t/Q`.
 struct Coeffs {
     t: Vec<u64>,
     t2: Vec<u64>,
@@ -363,7 +364,7 @@ fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
     let mut out = Sums::default();
     out.by_theta.resize_with(inp.thetas.map_or(0, |t| t.ids.len()), Default::default);
     out.events.resize_with(if inp.trackers.is_some() { inp.events } else { 0 }, Default::default);
-    let [a1, a2, a3] = &mut sh.a;
+    let [a1, a2] = &mut sh.a;
     let mut a0 = Sum::default();
     for (slot, &id) in sh.states.iter().enumerate() {
         let st = space.state(id);
@@ -405,19 +406,18 @@ fn shard_sums(sh: &mut Shard, inp: &PassInputs) -> Sums {
             let e = &mut out.by_theta[k];
             e.0.add(a0);
             e.1.add(sh.r.get(slot));
-            // `Σ P·(s+t)^k` by the binomial expansion, highest moment first.
+            // `Σ P·(s+t)^k` by the binomial expansion, highest moment first;
+            // the third moment only for how much it grows.
             if let Some(c) = &thetas.coeffs[k] {
                 let (m1, m2) = (a1.get(slot), a2.get(slot));
-                let m3 = a3.get_mut(slot);
-                limbs::mac(m3, m2, &c.three_t);
-                limbs::mac(m3, m1, &c.three_t2);
-                limbs::mac(m3, a0, &c.t3);
+                out.cube.add_product(m2, &c.three_t);
+                out.cube.add_product(m1, &c.three_t2);
+                out.cube.add_product(a0, &c.t3);
                 let m2 = a2.get_mut(slot);
                 limbs::mac(m2, m1, &c.two_t);
                 limbs::mac(m2, a0, &c.t2);
                 limbs::mac(a1.get_mut(slot), a0, &c.t);
             }
-            out.cube.add(a3.get(slot));
         }
     }
     out
@@ -642,6 +642,8 @@ pub fn run_observed(
         mass_conserved: true,
     };
     let (mut theta_sum, mut cubed_sum) = (RunningSum::new(), RunningSum::new());
+    // `E[(QS)³]` after each step, over `den·Q³`.
+    let (mut cube, mut cube_den) = (BigUint::zero(), BigUint::one());
     let mut nodes = 0u64;
     let mut peak = layer.bytes() + space.memory_bytes();
     let wants_edges = observer.wants_edges();
@@ -722,7 +724,10 @@ pub fn run_observed(
         let (y, qp) = weighted_sum(&weighted, |th| Rational::one() + th);
         acc.product.push(Rational::new(BigInt::from(y), BigInt::from(qp * &den_r)));
         acc.event_e.push(ratio_of(sums.e_mass.value(), &den));
-        acc.sum_cubed.push(ratio_of(sums.cube.value(), &(&den * num_traits::pow(q.clone(), 3))));
+        let over = &den * num_traits::pow(q.clone(), 3);
+        cube = cube * (&over / &cube_den) + sums.cube.value();
+        cube_den = over;
+        acc.sum_cubed.push(ratio_of(cube.clone(), &cube_den));
 
         // The next layer, over a common denominator for this step's probabilities.
         let step_p = common_denominator(used.probs.iter().map(|&id| space.value(id)));
@@ -840,9 +845,9 @@ pub fn run_observed(
     }
 }
 
-/// Multiplies every state's moments `k = 1, 2, 3` by `f^k` (a new moments' denominator).
+/// Multiplies every state's moments `k = 1, 2` by `f^k` (a new moments' denominator).
 fn rescale_moments(layer: &mut Layer, f: &BigUint) {
-    let factors = [limbs::from_big(f), limbs::from_big(&(f * f)), limbs::from_big(&(f * f * f))];
+    let factors = [limbs::from_big(f), limbs::from_big(&(f * f))];
     layer.shards.par_iter_mut().for_each(|sh| {
         for (a, w) in sh.a.iter_mut().zip(&factors) {
             let old = a.clone();
