@@ -329,7 +329,7 @@ fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<
     out.push(compare("theta".into(), &st.theta, &t.theta, tol));
     if let Some(post) = &t.posterior {
         for (i, m) in s.models.iter().enumerate() {
-            out.push(compare(format!("posterior.{}", m.name), &st.key.posterior[i], &post[i], tol));
+            out.push(compare(format!("posterior.{}", m.name), &e.posterior[i], &post[i], tol));
         }
     }
     if let Some(p) = &t.p_im {

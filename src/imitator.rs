@@ -75,7 +75,7 @@ impl<P: Prob> Policy<P> {
 pub fn ranking<P: Prob>(posterior: &[P]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..posterior.len()).collect();
     // A stable sort keeps declaration order among equal posteriors.
-    order.sort_by(|&i, &j| posterior[j].partial_cmp(&posterior[i]).expect("posteriors are comparable"));
+    order.sort_by(|&i, &j| posterior[j].compare(&posterior[i]).expect("posteriors are comparable"));
     order
 }
 
@@ -94,24 +94,26 @@ pub struct RankTest<P> {
     pub collected: bool,
 }
 
-/// The α rule at every rank: the model at rank `n` passes iff
-/// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict; rank 1 always passes), and
-/// the walk collects models until the first that does not pass.
-///
-/// With `every_rank`, the test is made at every rank (for a narration, which
-/// shows why the rest are left out); without it, the walk stops at the first
-/// model that is not collected and returns the collected ones only.
-pub fn alpha_tests<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P, every_rank: bool) -> Vec<RankTest<P>> {
+/// Whether the model at rank `n` (0-based) passes the α rule:
+/// `post(ν(n)) > α · Σ_{i<n} post(ν(i))` (strict; rank 1 always passes).
+/// This one test serves the top set and the narrated tests alike; exact
+/// rationals make it by cross-multiplying ([`Prob::exceeds`]).
+fn passes<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P, n: usize) -> bool {
+    let above: Vec<&P> = ranking[..n].iter().map(|&j| &posterior[j]).collect();
+    n == 0 || posterior[ranking[n]].exceeds(alpha, &above)
+}
+
+/// The α rule at every rank, with its numbers, for a narration: each rank's
+/// sum above, the bar `α · above`, whether it passes, and whether it is
+/// collected (it passes, and so does every model above it).
+pub fn alpha_tests<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<RankTest<P>> {
     let mut tests = Vec::with_capacity(ranking.len());
     let mut above = P::zero();
     let mut walking = true;
     for (n, &i) in ranking.iter().enumerate() {
         let bar = alpha.clone() * above.clone();
-        let passes = n == 0 || posterior[i] > bar;
+        let passes = passes(posterior, ranking, alpha, n);
         walking &= passes;
-        if !walking && !every_rank {
-            break;
-        }
         let next = above.clone() + posterior[i].clone();
         tests.push(RankTest { model: i, above, bar, passes, collected: walking });
         above = next;
@@ -119,10 +121,17 @@ pub fn alpha_tests<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P, every
     tests
 }
 
-/// The top set: the models the α rule collects ([`alpha_tests`]), best first.
-/// Rank 1 is always collected.
+/// The top set: walk the ranking and collect models while they pass the α
+/// rule; stop at the first that does not. Rank 1 is always collected.
 pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
-    alpha_tests(posterior, ranking, alpha, false).into_iter().map(|t| t.model).collect()
+    let mut top = Vec::new();
+    for (n, &i) in ranking.iter().enumerate() {
+        if !passes(posterior, ranking, alpha, n) {
+            break;
+        }
+        top.push(i);
+    }
+    top
 }
 
 /// `m(a) = min_{ν ∈ top} ν(a)` and `θ = 1 − Σ_a m(a)`.
@@ -186,6 +195,14 @@ pub trait Rule<P: Prob>: Send + Sync {
     fn phase(&self, _step: usize) -> usize {
         0
     }
+    /// Whether [`Rule::observe`] is Bayes' rule ([`update_posterior`]) on a
+    /// queried action and leaves the posterior as it is otherwise. The engines
+    /// then know a posterior from how often each (models' contexts, action)
+    /// was queried, and compute each distinct posterior once. Only a rule that
+    /// is exactly this may say so.
+    fn learns_by_bayes(&self) -> bool {
+        false
+    }
     /// A short name for reports.
     fn name(&self) -> String;
 }
@@ -243,6 +260,10 @@ impl<P: Prob> Rule<P> for Standard {
         } else {
             posterior.to_vec()
         }
+    }
+
+    fn learns_by_bayes(&self) -> bool {
+        true
     }
 
     fn phase(&self, step: usize) -> usize {
@@ -424,7 +445,7 @@ impl<'s, P: Prob> Imitator<'s, P> {
         let truth_in_top = policy.collects(self.scenario.truth);
         let before = detailed.then(|| {
             let dists: Vec<Vec<P>> = self.distributions().iter().map(|d| d.to_vec()).collect();
-            let tests = alpha_tests(&self.posterior, &policy.ranking, &self.alpha, true);
+            let tests = alpha_tests(&self.posterior, &policy.ranking, &self.alpha);
             (self.posterior.clone(), tests, dists)
         });
         let u = P::uniform(rng);

@@ -9,6 +9,7 @@ use crate::limits::{excerpt, MAX_NUMBER_LEN};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::cmp::Ordering;
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Sub};
 
@@ -39,6 +40,20 @@ pub trait Prob:
     fn to_f64(&self) -> f64;
     /// A uniform draw from `[0, 1)` on the grid `k / 2^64` (exact for rationals).
     fn uniform<R: rand::Rng>(rng: &mut R) -> Self;
+    /// The order of `self` and `other`, as `partial_cmp` gives it (exact
+    /// rationals compare by cross-multiplying, which for long numbers is far
+    /// cheaper than the continued fraction `partial_cmp` expands).
+    fn compare(&self, other: &Self) -> Option<Ordering> {
+        self.partial_cmp(other)
+    }
+    /// Whether `self > factor · Σ terms`: the α rule's test (exact rationals
+    /// add the terms over the product of their denominators, with no gcd).
+    fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
+        let sum = terms.iter().fold(Self::zero(), |s, &t| s + t.clone());
+        // Not "≤" rather than ">": the same answer as the rule's text where
+        // values are incomparable (a NaN in a float run).
+        !matches!(self.partial_cmp(&(factor.clone() * sum)), Some(Ordering::Less | Ordering::Equal))
+    }
 }
 
 impl Prob for Rational {
@@ -50,6 +65,25 @@ impl Prob for Rational {
     }
     fn uniform<R: rand::Rng>(rng: &mut R) -> Self {
         Rational::new(BigInt::from(rng.gen::<u64>()), BigInt::one() << 64)
+    }
+    // Denominators are positive, so cross-multiplying keeps the order.
+    fn compare(&self, other: &Self) -> Option<Ordering> {
+        if self.denom() == other.denom() {
+            return Some(self.numer().cmp(other.numer()));
+        }
+        Some((self.numer() * other.denom()).cmp(&(other.numer() * self.denom())))
+    }
+    fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
+        let (mut n, mut d) = (BigInt::zero(), BigInt::one());
+        for t in terms {
+            if t.denom() == &d {
+                n += t.numer();
+            } else {
+                n = n * t.denom() + t.numer() * &d;
+                d *= t.denom();
+            }
+        }
+        self.numer() * factor.denom() * d > factor.numer() * n * self.denom()
     }
 }
 

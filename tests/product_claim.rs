@@ -269,29 +269,30 @@ fn describe(space: &StateSpace, s: &Scenario, id: u32, counts: &mut HashMap<u32,
     let (h, t) = counts[&id];
     let theta = st.theta.clone();
     let f = Rational::one() + &theta;
-    let truth = s.models[s.truth].kind.distribution(st.key.contexts[s.truth] as usize);
+    let truth = s.models[s.truth].kind.distribution(space.contexts(st.key.contexts)[s.truth] as usize);
 
     // The posterior is proportional to the integers (2^{h+t}, 3^h, 3^t).
     let w = weights(h, t);
-    let post = &st.key.posterior;
+    let post = space.posterior(st.key.posterior);
     assert_eq!(&post[FAIR] * &w[HEADS_BIASED], &post[HEADS_BIASED] * &w[FAIR], "posterior at (h, t) = ({h}, {t})");
     assert_eq!(&post[FAIR] * &w[TAILS_BIASED], &post[TAILS_BIASED] * &w[FAIR], "posterior at (h, t) = ({h}, {t})");
 
     let mut steps = Vec::new();
     let mut q_total = Rational::zero();
     for tr in &st.transitions {
+        let (action, prob) = (tr.action as usize, space.value(tr.prob));
         let child_counts =
-            (h + usize::from(tr.queried && tr.action == HEADS), t + usize::from(tr.queried && tr.action == TAILS));
+            (h + usize::from(tr.queried && action == HEADS), t + usize::from(tr.queried && action == TAILS));
         let known = counts.entry(tr.child).or_insert(child_counts);
         assert_eq!(*known, child_counts, "a state reached with two different (h, t)");
         // Q: the action from μ, then a query with probability θ/(1+θ).
-        let q_prob = if tr.queried { &tr.prob / &f } else { &truth[tr.action] * (&tr.prob / &st.m[tr.action]) / &f };
+        let q_prob = if tr.queried { prob / &f } else { &truth[action] * (prob / &st.m[action]) / &f };
         q_total += &q_prob;
-        let p_pi = &tr.prob * &f;
-        let p_piq = if tr.queried { p_pi.clone() } else { tr.prob.clone() };
+        let p_pi = prob * &f;
+        let p_piq = if tr.queried { p_pi.clone() } else { prob.clone() };
         steps.push(Step {
             child: tr.child,
-            p: scaled(&tr.prob),
+            p: scaled(prob),
             p_pi: scaled(&p_pi),
             p_piq: scaled(&p_piq),
             q_pi: scaled(&(q_prob * &f)),
@@ -316,7 +317,7 @@ fn describe(space: &StateSpace, s: &Scenario, id: u32, counts: &mut HashMap<u32,
                 assert_eq!(tr.child, id, "an unqueried step does not move the posterior");
             } else if !in_s(child) {
                 leaves += 1;
-                if tr.action == TAILS {
+                if tr.action as usize == TAILS {
                     // Steps 1 and 2 of the lemma: tails only ever expels fair, and only when u > 5 and v < u.
                     assert!(child.top.contains(&TAILS_BIASED), "tails expels tails-biased at ({h}, {t})");
                     assert!(u > int(5) && v < u, "tails leaves S at ({h}, {t}) with u = {u}, v = {v}");

@@ -236,9 +236,8 @@ pub fn run(
     let layers = space.layers(depth);
     let transitions =
         || layers[..depth].iter().flatten().flat_map(|&id| space.state(id).transitions.iter().map(move |t| (id, t)));
-    let d_p = common_denominator(transitions().map(|(_, t)| &t.prob));
-    let weighted: Vec<Rational> = transitions().map(|(id, t)| space.one_plus_theta(id) * &t.prob).collect();
-    let d_r = common_denominator(&weighted);
+    let d_p = common_denominator(transitions().map(|(_, t)| space.value(t.prob)));
+    let d_r = common_denominator(transitions().map(|(_, t)| space.value(t.weighted)));
     let d_theta = common_denominator(layers[..depth].iter().flatten().map(|&id| &space.state(id).theta));
     let dem_steps = DemSteps::new(scenario);
     // The moments `Σ n·s³` are at most `D_p^T · (T·Dθ)³`.
@@ -279,15 +278,14 @@ impl Ctx<'_> {
                     .iter()
                     .map(|&id| {
                         let st = self.space.state(id);
-                        let opt = self.space.one_plus_theta(id);
                         let edges = st
                             .transitions
                             .iter()
                             .map(|t| Edge {
                                 child: position[d + 1][&t.child],
-                                p: I::from_big(&scale(&t.prob, &self.d_p)),
-                                r: I::from_big(&scale(&(&opt * &t.prob), &self.d_r)),
-                                world_step: t.action * no + t.observation,
+                                p: I::from_big(&scale(self.space.value(t.prob), &self.d_p)),
+                                r: I::from_big(&scale(self.space.value(t.weighted), &self.d_r)),
+                                world_step: t.action as usize * no + t.observation as usize,
                             })
                             .collect();
                         Node {
@@ -409,7 +407,7 @@ impl Ctx<'_> {
                     if mass.is_zero() {
                         continue;
                     }
-                    let post = &self.space.state(id).key.posterior[s.truth];
+                    let post = &self.space.posterior(self.space.state(id).key.posterior)[s.truth];
                     if post.is_zero() {
                         return None;
                     }
@@ -501,6 +499,7 @@ impl Ctx<'_> {
                 peak_memory_bytes: None,
                 word_arithmetic: std::any::TypeId::of::<I>() == std::any::TypeId::of::<u128>(),
             },
+            partial: None,
         }
     }
 }

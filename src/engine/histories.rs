@@ -42,8 +42,10 @@ pub struct Entry<'a> {
     pub history: &'a [Step],
     /// The id of the merged state in the walk's [`StateSpace`] (histories with equal ids share a policy).
     pub id: u32,
-    /// The merged state of the history: posterior, ranking, top set, `m`, `θ`.
+    /// The merged state of the history: ranking, top set, `m`, `θ`.
     pub state: &'a State,
+    /// The normalized posterior at the history, in declaration order.
+    pub posterior: &'a [Rational],
     /// `P_im` of the full history.
     pub p_im: &'a Rational,
 }
@@ -75,7 +77,8 @@ fn dfs<E>(space: &mut StateSpace, target: usize, f: &mut impl FnMut(&Entry) -> R
     let mut path: Vec<Step> = Vec::new();
     let one = Rational::one();
     if target == 0 {
-        return f(&Entry { history: &path, id: 0, state: space.state(0), p_im: &one });
+        let state = space.state(0);
+        return f(&Entry { history: &path, id: 0, state, posterior: space.posterior(state.key.posterior), p_im: &one });
     }
     space.expand(0, 0);
     // One frame per step of `path` and the root: (state, next transition, probability so far).
@@ -88,10 +91,12 @@ fn dfs<E>(space: &mut StateSpace, target: usize, f: &mut impl FnMut(&Entry) -> R
             continue;
         };
         top.1 += 1;
-        let p = &top.2 * &t.prob;
-        path.push(Step { queried: t.queried, action: t.action, observation: t.observation });
+        let p = &top.2 * space.value(t.prob);
+        path.push(Step { queried: t.queried, action: t.action as usize, observation: t.observation as usize });
         if path.len() == target {
-            f(&Entry { history: &path, id: t.child, state: space.state(t.child), p_im: &p })?;
+            let state = space.state(t.child);
+            let posterior = space.posterior(state.key.posterior);
+            f(&Entry { history: &path, id: t.child, state, posterior, p_im: &p })?;
             path.pop();
         } else {
             space.expand(t.child, path.len());
@@ -168,7 +173,7 @@ pub fn fold_paths<V: Clone>(
     start: V,
     step: impl Fn(&State, &V) -> Option<V>,
     merge: impl Fn(V, V) -> V,
-    mut visit: impl FnMut(&State),
+    mut visit: impl FnMut(&State, &[u32]),
 ) -> BTreeMap<u32, V> {
     let mut space = StateSpace::new(s, rule);
     let layers = space.layers(depth);
@@ -177,7 +182,7 @@ pub fn fold_paths<V: Clone>(
         let mut next: BTreeMap<u32, V> = BTreeMap::new();
         for &id in layer {
             let st = space.state(id);
-            visit(st);
+            visit(st, space.contexts(st.key.contexts));
             let Some(through) = values.get(&id).and_then(|v| step(st, v)) else { continue };
             for t in &st.transitions {
                 let merged = match next.remove(&t.child) {

@@ -6,15 +6,18 @@
 //! histories whose futures are identical and reaches far greater depths, at
 //! the price of `worst_case`, which needs single histories.
 
+pub mod bayes;
 pub mod demonstrator;
 pub mod exhaustive;
 pub mod histories;
+pub mod limbs;
 pub mod lumped;
 pub mod scaled;
 pub mod settled;
 pub mod space;
 
 use crate::number::Rational;
+use std::fmt;
 
 /// Which engine computed the figures (`exhaustive` or `lumped`, clap's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -94,14 +97,70 @@ pub struct Figures {
     /// Whether the probabilities of all nodes summed to exactly 1 at every depth.
     pub mass_conserved: bool,
     pub stats: Stats,
+    /// Set when the run ended before the depth it was asked for: `depth` is
+    /// then the depth reached, and every figure is that of a run to it.
+    pub partial: Option<Partial>,
 }
 
-/// Why an engine stopped without figures.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EngineError {
-    #[error("{0}")]
-    TooLarge(String),
+/// Why a run ended before its depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// A layer would have held more merged states than `max_states`.
+    MaxStates,
+    /// A step would have taken more memory than `max_memory`.
+    Memory,
+    /// The run took longer than `time_limit`.
+    TimeLimit,
+    /// The caller's observer ended it.
+    Observer,
 }
+
+impl StopReason {
+    /// The name used in JSON (`partial.stopped_because`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::MaxStates => "max-states",
+            StopReason::Memory => "memory",
+            StopReason::TimeLimit => "time-limit",
+            StopReason::Observer => "observer",
+        }
+    }
+}
+
+/// Where and why a run ended early.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// The depth the run was asked for.
+    pub requested_depth: usize,
+    /// The last depth whose layer was complete: the figures are those of a run to it.
+    pub depth_reached: usize,
+    pub stopped_because: StopReason,
+    /// For people: what stopped, and the flag that raises the limit.
+    pub message: String,
+}
+
+/// Why an engine stopped without (all of) its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineError {
+    /// The run cannot start, or cannot go on, within a limit: nothing to report.
+    TooLarge(String),
+    /// A limit stopped the run part way: the figures up to the depth reached
+    /// ([`Figures::partial`] says which and why).
+    Stopped(Box<Figures>),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::TooLarge(m) => f.write_str(m),
+            EngineError::Stopped(figures) => {
+                f.write_str(figures.partial.as_ref().map(|p| p.message.as_str()).unwrap_or("the run stopped early"))
+            }
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
 
 /// Picks `count` indices of `0..n` evenly, the first and the last included.
 pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
@@ -117,14 +176,23 @@ pub struct RunOptions {
     pub depth: usize,
     /// Lumped: the most merged states one layer may hold.
     pub max_states: usize,
-    /// Lumped: the most memory (estimated, in bytes) one layer may take.
+    /// Lumped: the most memory (estimated, in bytes) a step may hold: the
+    /// layer, the next one, the step's records and the state space.
     pub max_memory: u64,
+    /// Lumped: the longest the run may take.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl RunOptions {
-    /// The defaults: 5 million merged states and 8 GiB per layer.
+    /// The defaults: [`crate::limits::DEFAULT_MAX_STATES`] merged states per
+    /// layer, [`crate::limits::MAX_LAYER_MEMORY`], no time limit.
     pub fn new(depth: usize) -> Self {
-        RunOptions { depth, max_states: crate::limits::DEFAULT_MAX_STATES, max_memory: crate::limits::MAX_LAYER_MEMORY }
+        RunOptions {
+            depth,
+            max_states: crate::limits::DEFAULT_MAX_STATES,
+            max_memory: crate::limits::MAX_LAYER_MEMORY,
+            time_limit: None,
+        }
     }
 }
 
@@ -157,7 +225,12 @@ pub fn run_with(
         EngineKind::Lumped => lumped::run(
             scenario,
             rule,
-            lumped::Options { depth: opts.depth, max_states: opts.max_states, max_memory: opts.max_memory },
+            lumped::Options {
+                depth: opts.depth,
+                max_states: opts.max_states,
+                max_memory: opts.max_memory,
+                time_limit: opts.time_limit,
+            },
             tick,
         ),
     }

@@ -88,7 +88,7 @@ pub fn verify_document(s: &Scenario, v: &Verified) -> Value {
         })
         .collect();
     let secs = (run.elapsed_ms as f64 / 1000.0).max(1e-3);
-    json!({
+    let mut doc = json!({
         "scenario": s.name,
         "depth": f.depth,
         "alpha": ex(&s.alpha),
@@ -120,5 +120,14 @@ pub fn verify_document(s: &Scenario, v: &Verified) -> Value {
             "peak_memory_bytes": f.stats.peak_memory_bytes,
             "word_arithmetic": f.stats.word_arithmetic,
         },
-    })
+    });
+    if let Some(p) = &f.partial {
+        doc["partial"] = json!({
+            "depth_reached": p.depth_reached,
+            "requested_depth": p.requested_depth,
+            "stopped_because": p.stopped_because.name(),
+            "message": p.message,
+        });
+    }
+    doc
 }

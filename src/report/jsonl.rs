@@ -55,7 +55,7 @@ pub fn line(s: &Scenario, e: &Entry) -> Value {
     let st = e.state;
     let names = |v: &[usize]| v.iter().map(|&i| Value::from(s.models[i].name.clone())).collect::<Vec<_>>();
     let posterior: Map<String, Value> =
-        s.models.iter().zip(&st.key.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
+        s.models.iter().zip(e.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
     let m: Map<String, Value> = s.actions.iter().zip(&st.m).map(|(a, x)| (a.clone(), fmt_exact(x).into())).collect();
     json!({
         "history": history_json(s, e.history),
@@ -92,7 +92,8 @@ impl<'s> LineWriter<'s> {
         }
         let s = self.s;
         let (middle, truth) = self.cache[id].get_or_insert_with(|| {
-            let mut v = line(s, &Entry { history: &[], id: e.id, state: e.state, p_im: e.p_im });
+            let mut v =
+                line(s, &Entry { history: &[], id: e.id, state: e.state, posterior: e.posterior, p_im: e.p_im });
             let o = v.as_object_mut().expect("a line is an object");
             o.shift_remove("history");
             o.shift_remove("p_im");

@@ -74,9 +74,7 @@ pub struct StateExtremes {
 
 /// The extremes over the states reachable in `depth` steps.
 pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usize) -> StateExtremes {
-    let truth = |st: &crate::engine::space::State| {
-        scenario.models[scenario.truth].kind.distribution(st.key.contexts[scenario.truth] as usize)
-    };
+    let truth = |contexts: &[u32]| scenario.models[scenario.truth].kind.distribution(contexts[scenario.truth] as usize);
     let (mut no_query, mut step) = (Rational::zero(), Rational::zero());
     // The largest product of 1 + θ along the paths on which μ is always collected.
     let best = fold_paths(
@@ -86,9 +84,9 @@ pub fn state_extremes(scenario: &Scenario, rule: &dyn Rule<Rational>, depth: usi
         Rational::one(),
         |st, b| st.truth_in_top.then(|| b * (Rational::one() + &st.theta)),
         |a, b| a.max(b),
-        |st| {
+        |st, contexts| {
             if st.truth_in_top {
-                let (q, s) = per_step_ratios(&st.m, &st.theta, truth(st));
+                let (q, s) = per_step_ratios(&st.m, &st.theta, truth(contexts));
                 no_query = no_query.clone().max(q);
                 step = step.clone().max(s);
             }

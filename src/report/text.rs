@@ -71,6 +71,17 @@ pub fn header(s: &Scenario, v: &Verified) -> String {
         "imitator verify — {} ({} engine, variant {}, depth {})",
         s.name, f.engine, v.run.imitator.variant, f.depth
     );
+    if let Some(p) = &f.partial {
+        let _ = writeln!(
+            out,
+            "  STOPPED EARLY at depth {} of {} ({}): every figure below is that of depth {}.\n  {}",
+            p.depth_reached,
+            p.requested_depth,
+            p.stopped_because.name(),
+            p.depth_reached,
+            p.message
+        );
+    }
     let _ = writeln!(
         out,
         "  {}, {}, {}, truth {} with prior w(μ) = {}, α = {}",
