@@ -7,6 +7,8 @@
 use crate::engine::{EventFigures, Figures};
 use crate::number::Rational;
 use crate::scenario::Scenario;
+use num_bigint::BigUint;
+use num_integer::Integer;
 use num_traits::{One, Zero};
 
 /// `1 − α / w(μ)`: the paper's lower bound on `P(E)` (may be negative).
@@ -318,6 +320,105 @@ pub fn check(scenario: &Scenario, figures: &Figures) -> Verdict {
     }
 }
 
+/// From a state where the truth's posterior is `post_mu`, a lower bound on
+/// the probability that the truth is never excluded from the top set again:
+/// `max(0, 1 − α/((1+α)·post(μ)))` (`proofs/infinite-horizon.md`: the
+/// supermartingale of `proofs/inverse-truth-posterior.md` started at that state).
+pub fn lifetime_keep_floor(alpha: &Rational, post_mu: &Rational) -> Rational {
+    if post_mu.is_zero() {
+        return Rational::zero();
+    }
+    let v = Rational::one() - alpha / ((Rational::one() + alpha) * post_mu);
+    if v < Rational::zero() {
+        Rational::zero()
+    } else {
+        v
+    }
+}
+
+/// The denominator of every [`query_tail_upper`]: `2^QUERY_TAIL_BITS`.
+pub const QUERY_TAIL_BITS: u64 = 64;
+
+/// `U(s)`: an upper bound on the expected `Σθ³` of every later step from a
+/// state with posterior `posterior`, namely
+/// `(2·#A²/√α)·Σ_{ν≠μ} √(post(ν)/post(μ))` (the bound of
+/// `proofs/query-cubed-sum.md` with the state's posterior as the prior),
+/// rounded up to a multiple of `2^-QUERY_TAIL_BITS` and returned as that
+/// multiple's numerator. Computed with integers only: each square root is
+/// rounded up at `2^-128`, so the result exceeds the exact value by less than
+/// a relative `2^-30` wherever it matters (the exact value is at least `2·#A²`
+/// at any state where a query can still happen). `None` when the truth's
+/// posterior is 0 (the bound is infinite).
+pub fn query_tail_upper(actions: usize, alpha: &Rational, posterior: &[Rational], truth: usize) -> Option<BigUint> {
+    let mu = &posterior[truth];
+    if mu.is_zero() {
+        return None;
+    }
+    const SCALE_BITS: u64 = 128;
+    // ⌈√x · 2^SCALE_BITS⌉ ≥ √x·2^SCALE_BITS, from ⌈√⌈x·4^SCALE_BITS⌉⌉.
+    let sqrt_up = |x: &Rational| -> BigUint {
+        let (p, q) = (x.numer().magnitude(), x.denom().magnitude());
+        let y = ceil_div(&(p << (2 * SCALE_BITS)), q);
+        let r = y.sqrt();
+        if &r * &r == y {
+            r
+        } else {
+            r + 1u32
+        }
+    };
+    let sum = posterior
+        .iter()
+        .enumerate()
+        .filter(|&(i, p)| i != truth && !p.is_zero())
+        .fold(BigUint::zero(), |t, (_, p)| t + sqrt_up(&(p / mu)));
+    let inv_sqrt_alpha = sqrt_up(&alpha.recip());
+    let a2 = BigUint::from(2 * actions * actions);
+    // Scale 2^(2·SCALE_BITS) down to 2^QUERY_TAIL_BITS, rounding up.
+    let product = a2 * inv_sqrt_alpha * sum;
+    Some(ceil_div(&product, &(BigUint::one() << (2 * SCALE_BITS - QUERY_TAIL_BITS))))
+}
+
+fn ceil_div(a: &BigUint, b: &BigUint) -> BigUint {
+    let (q, r) = a.div_rem(b);
+    if r.is_zero() {
+        q
+    } else {
+        q + 1u32
+    }
+}
+
+/// The status of `event_e` over the whole lifetime from an interval
+/// `[lo, hi]` containing `P(E_∞)` (SPEC §7): it holds when `lo` is at least
+/// the proved floor, fails when `hi` is below it, and is undecided otherwise.
+pub fn lifetime_event_e_status(lo: &Rational, hi: &Rational, proved_bound: &Rational) -> Status {
+    if lo >= proved_bound {
+        Status::Holds
+    } else if hi < proved_bound {
+        Status::Fails
+    } else {
+        Status::Undecided
+    }
+}
+
+/// The status of `query_cubed_sum` over the whole lifetime from an interval
+/// `[lo, hi]` containing `E Σ_{t≥1} θ_t³` (`hi = None`: unbounded): it holds
+/// when `hi` is within both bounds, fails when `lo` exceeds either, and is
+/// undecided otherwise.
+pub fn lifetime_query_status(
+    lo: &Rational,
+    hi: Option<&Rational>,
+    bound: &Rational,
+    proved_bound_squared: &Rational,
+) -> Status {
+    if lo > bound || &(lo * lo) > proved_bound_squared {
+        Status::Fails
+    } else if hi.is_some_and(|hi| hi <= bound && &(hi * hi) <= proved_bound_squared) {
+        Status::Holds
+    } else {
+        Status::Undecided
+    }
+}
+
 /// `value_t / t²` for `t = 1, 2, …`: how a figure compares with the slides' `O(t²)`.
 pub fn ratio_to_t2(by_depth: &[Rational]) -> Vec<Rational> {
     by_depth
@@ -526,6 +627,39 @@ mod tests {
         assert_eq!(event_e_proved_bound(&ratio(1, 10), &ratio(1, 3)), ratio(8, 11));
         assert_eq!(query_cubed_proved_bound_squared(2, 3, &ratio(1, 10), &ratio(1, 3)), ratio(2560, 1));
         assert_eq!(inverse_truth_posterior_bound(&ratio(1, 3)), ratio(3, 1));
+    }
+
+    #[test]
+    fn the_query_tail_bound_is_a_tight_integer_upper_bound() {
+        // Three coins at the prior: (2·4/√(1/10))·(1 + 1) = 16·√10 ≈ 50.596443.
+        let third = ratio(1, 3);
+        let u = query_tail_upper(2, &ratio(1, 10), &[third.clone(), third.clone(), third], 0).unwrap();
+        let exact = 16.0 * 10f64.sqrt();
+        let got = u.to_string().parse::<f64>().unwrap() / 2f64.powi(64);
+        assert!(got >= exact && got - exact < 1e-12, "{got} vs {exact}");
+        // An upper bound, exactly: (u/2^64)² ≥ 2560 = (16√10)².
+        let up = Rational::new(u.into(), (BigUint::one() << 64u32).into());
+        assert!(&up * &up >= ratio(2560, 1));
+        assert!(&up * &up < ratio(2560, 1) + ratio(1, 1 << 20));
+        // A perfect square is exact: α = 1/4, one rival with the same posterior: 2·4·2·1 = 16.
+        let u = query_tail_upper(2, &ratio(1, 4), &[ratio(1, 2), ratio(1, 2)], 0).unwrap();
+        assert_eq!(u, BigUint::from(16u32) << 64u32);
+        assert_eq!(query_tail_upper(2, &ratio(1, 4), &[ratio(0, 1), ratio(1, 1)], 0), None);
+    }
+
+    #[test]
+    fn lifetime_statuses_follow_the_interval() {
+        let b = ratio(1, 2);
+        assert_eq!(lifetime_event_e_status(&ratio(3, 5), &ratio(4, 5), &b), Status::Holds);
+        assert_eq!(lifetime_event_e_status(&ratio(2, 5), &ratio(4, 5), &b), Status::Undecided);
+        assert_eq!(lifetime_event_e_status(&ratio(1, 5), &ratio(2, 5), &b), Status::Fails);
+        let (bound, sq) = (ratio(100, 1), ratio(2500, 1));
+        assert_eq!(lifetime_query_status(&ratio(3, 1), Some(&ratio(4, 1)), &bound, &sq), Status::Holds);
+        assert_eq!(lifetime_query_status(&ratio(3, 1), Some(&ratio(51, 1)), &bound, &sq), Status::Undecided);
+        assert_eq!(lifetime_query_status(&ratio(3, 1), None, &bound, &sq), Status::Undecided);
+        assert_eq!(lifetime_query_status(&ratio(51, 1), None, &bound, &sq), Status::Fails);
+        assert_eq!(lifetime_keep_floor(&ratio(1, 10), &ratio(1, 3)), ratio(8, 11));
+        assert_eq!(lifetime_keep_floor(&ratio(1, 10), &ratio(1, 20)), ratio(0, 1));
     }
 
     #[test]

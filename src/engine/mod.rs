@@ -12,6 +12,7 @@ pub mod exhaustive;
 pub mod limbs;
 pub mod lumped;
 pub mod scaled;
+pub mod settled;
 pub mod space;
 
 use crate::number::Rational;

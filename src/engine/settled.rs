@@ -1,0 +1,218 @@
+//! Settled states: where the imitator will never ask again (SPEC §7).
+//!
+//! The posterior moves only at queried steps. So if, with the posterior of a
+//! state frozen, `θ = 0` at every context the world can reach from the
+//! state's context, no query ever happens again: the posterior, the top set
+//! and `E` stay as they are for the whole lifetime. Such a state is
+//! *settled*; its future adds nothing to `Σθ³` and cannot lose `E`.
+//!
+//! Contexts are finite, so the reachable set is found by a finite search:
+//! from a context with `θ = 0`, the imitator takes each action `a` with
+//! `m(a) > 0` and the world answers each observation of positive
+//! probability. The rule's phase (the warm-up of `map` and `mixture`) is part
+//! of the search: a phase determines every later phase (the contract of
+//! [`Rule::phase`]), so a context is identified by its contexts and phase.
+//!
+//! The classification is cached per (posterior, contexts, phase): every
+//! context met in one search is recorded, so states that share a posterior
+//! share the work.
+
+use crate::imitator::{PolicyInput, Rule};
+use crate::number::Rational;
+use crate::scenario::Scenario;
+use num_traits::Zero;
+use rustc_hash::FxHashMap;
+use std::hash::Hash;
+
+/// One point of the frozen-posterior search: each model's context, the
+/// environment's, and the rule's phase.
+type Node = (Vec<u32>, u32);
+
+/// Classifies states as settled, remembering every answer.
+///
+/// `K` identifies a posterior (an interned id, or the posterior itself): the
+/// classification depends on nothing else but the contexts and the phase.
+pub struct SettledCache<'s, K> {
+    scenario: &'s Scenario,
+    rule: &'s dyn Rule<Rational>,
+    /// `Some(true)`: `θ = 0` at every context reachable from here; `Some(false)`: not.
+    known: FxHashMap<(K, Node), bool>,
+}
+
+impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
+    pub fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>) -> Self {
+        SettledCache { scenario, rule, known: FxHashMap::default() }
+    }
+
+    /// How many (posterior, context) answers are cached.
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Whether the state with posterior `posterior` (identified by `key`),
+    /// contexts `contexts` (each model's, then the environment's), about to
+    /// take step `step` (1-based), is settled.
+    pub fn is_settled(&mut self, key: &K, posterior: &[Rational], contexts: &[u32], step: usize) -> bool {
+        let start: Node = (contexts.to_vec(), self.rule.phase(step) as u32);
+        if let Some(&known) = self.known.get(&(key.clone(), start.clone())) {
+            return known;
+        }
+        // Depth-first over the contexts reachable with θ = 0, each with a step of its phase.
+        let mut seen: FxHashMap<Node, ()> = FxHashMap::default();
+        let mut stack: Vec<(Node, usize)> = vec![(start.clone(), step)];
+        seen.insert(start, ());
+        let mut settled = true;
+        while let Some(((ctx, phase), step)) = stack.pop() {
+            match self.known.get(&(key.clone(), (ctx.clone(), phase))) {
+                Some(true) => continue,
+                Some(false) => {
+                    settled = false;
+                    break;
+                }
+                None => {}
+            }
+            let Some(next) = self.quiet_successors(posterior, &ctx, step) else {
+                settled = false;
+                break;
+            };
+            for node in next {
+                if seen.insert(node.clone(), ()).is_none() {
+                    stack.push((node, step + 1));
+                }
+            }
+        }
+        // Every node met is settled if the search found no query; otherwise
+        // only the start is known (to be unsettled): a node met on the way may
+        // still be settled from its own context.
+        if settled {
+            for node in seen.into_keys() {
+                self.known.insert((key.clone(), node), true);
+            }
+        } else {
+            let start: Node = (contexts.to_vec(), self.rule.phase(step) as u32);
+            self.known.insert((key.clone(), start), false);
+        }
+        settled
+    }
+
+    /// The contexts after one quiet step from `ctx` at step `step`, or `None`
+    /// if `θ > 0` there (the imitator may ask).
+    fn quiet_successors(&self, posterior: &[Rational], ctx: &[u32], step: usize) -> Option<Vec<Node>> {
+        let s = self.scenario;
+        let dists: Vec<&[Rational]> = s.models.iter().zip(ctx).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
+        let policy = self.rule.policy(&PolicyInput { step, posterior, dists: &dists, alpha: &s.alpha });
+        if !policy.theta.is_zero() {
+            return None;
+        }
+        let env_ctx = *ctx.last().expect("the environment's context") as usize;
+        let next_phase = self.rule.phase(step + 1) as u32;
+        let mut out = Vec::new();
+        for (a, m) in policy.m.iter().enumerate() {
+            if m.is_zero() {
+                continue;
+            }
+            for (o, po) in s.environment.distribution(env_ctx, a).iter().enumerate() {
+                if po.is_zero() {
+                    continue;
+                }
+                let mut next: Vec<u32> =
+                    s.models.iter().zip(ctx).map(|(md, &c)| md.kind.next_context(c as usize, a, o) as u32).collect();
+                next.push(s.environment.next_context(env_ctx, a, o) as u32);
+                out.push((next, next_phase));
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imitator::{Standard, Variant};
+    use crate::number::ratio;
+
+    const THREE_COINS: &str = r#"
+actions = ["heads", "tails"]
+alpha = "1/10"
+truth = "fair"
+[[models]]
+name = "fair"
+prior = "1/3"
+iid = ["1/2", "1/2"]
+[[models]]
+name = "heads-biased"
+prior = "1/3"
+iid = ["3/4", "1/4"]
+[[models]]
+name = "tails-biased"
+prior = "1/3"
+iid = ["1/4", "3/4"]
+"#;
+
+    /// The truth reads the last action; a rival agrees after `a` and disagrees after `b`.
+    const MARKOV: &str = r#"
+actions = ["a", "b"]
+alpha = "1/10"
+truth = "x"
+[[models]]
+name = "x"
+prior = "1/2"
+start = ["1", "0"]
+after_action = { a = ["1/2", "1/2"], b = ["1/2", "1/2"] }
+[[models]]
+name = "y"
+prior = "1/2"
+start = ["1", "0"]
+after_action = { a = ["1/2", "1/2"], b = ["1", "0"] }
+"#;
+
+    #[test]
+    fn a_state_with_one_collected_iid_model_is_settled() {
+        let s = Scenario::parse(THREE_COINS, "t.toml", "t").expect("valid");
+        let rule = Standard::new(Variant::Conservative, 0);
+        let mut cache = SettledCache::new(&s, &rule);
+        let ctx = [0, 0, 0, 0];
+        // Fair far ahead: heads-biased and tails-biased are below α·Σ above: Top = {fair}.
+        assert!(cache.is_settled(&1u8, &[ratio(98, 100), ratio(1, 100), ratio(1, 100)], &ctx, 5));
+        // Two collected models that disagree: θ > 0 now.
+        assert!(!cache.is_settled(&2u8, &[ratio(1, 2), ratio(1, 2), ratio(0, 1)], &ctx, 5));
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn a_quiet_context_that_leads_to_a_query_is_not_settled() {
+        let s = Scenario::parse(MARKOV, "m.toml", "m").expect("valid");
+        let rule = Standard::new(Variant::Conservative, 0);
+        let mut cache = SettledCache::new(&s, &rule);
+        let post = [ratio(1, 2), ratio(1, 2)];
+        // At the start both models say `a` for sure: θ = 0, the imitator takes `a`;
+        // after `a` they agree again (θ = 0), and it may take `b`; after `b` they
+        // disagree: θ = 1/2. So the start is not settled, though quiet itself.
+        assert!(!cache.is_settled(&0u8, &post, &[0, 0, 0], 1));
+        // With the rival out of the top set, nothing disagrees: settled everywhere.
+        let post = [ratio(99, 100), ratio(1, 100)];
+        assert!(cache.is_settled(&1u8, &post, &[0, 0, 0], 1));
+        assert!(cache.is_settled(&1u8, &post, &[2, 2, 0], 7));
+    }
+
+    #[test]
+    fn map_is_settled_exactly_after_its_warm_up() {
+        let s = Scenario::parse(THREE_COINS, "t.toml", "t").expect("valid");
+        let rule = Standard::new(Variant::Map, 2);
+        let mut cache = SettledCache::new(&s, &rule);
+        let post = [ratio(1, 3), ratio(1, 3), ratio(1, 3)];
+        let ctx = [0, 0, 0, 0];
+        // Steps 1 and 2 query (θ = 1); from step 3 on it never asks.
+        assert!(!cache.is_settled(&0u8, &post, &ctx, 1));
+        assert!(!cache.is_settled(&0u8, &post, &ctx, 2));
+        assert!(cache.is_settled(&0u8, &post, &ctx, 3));
+        assert!(cache.is_settled(&0u8, &post, &ctx, 40));
+        let always = Standard::new(Variant::AlwaysQuery, 0);
+        let mut cache = SettledCache::new(&s, &always);
+        assert!(!cache.is_settled(&0u8, &[ratio(1, 1), ratio(0, 1), ratio(0, 1)], &ctx, 9));
+    }
+}
