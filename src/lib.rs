@@ -46,6 +46,7 @@ pub mod engine;
 pub mod environment;
 pub mod event;
 pub mod imitator;
+pub mod lifetime;
 pub mod model;
 pub mod number;
 pub mod policy;
