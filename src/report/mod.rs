@@ -3,6 +3,7 @@
 pub mod explain;
 pub mod html;
 pub mod json;
+pub mod lifetime;
 pub mod plot;
 pub mod proofs;
 pub mod text;
