@@ -67,6 +67,7 @@ pub mod engine;
 pub mod environment;
 pub mod event;
 pub mod imitator;
+pub mod lifetime;
 pub mod limits;
 pub mod model;
 pub mod number;

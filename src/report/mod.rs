@@ -22,6 +22,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod jsonl;
+pub mod lifetime;
 pub mod plot;
 pub mod proofs;
 pub mod run;

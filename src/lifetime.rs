@@ -1,0 +1,412 @@
+//! The whole lifetime (SPEC §7): certified exact intervals for `P(E_∞)` and
+//! `E Σ_{t≥1} θ_t³`, depth by depth on the lumped engine.
+//!
+//! After each depth `t` the engine shows its layer to an observer here, which
+//! classifies every merged state as settled or not
+//! ([`crate::engine::settled`]), and adds up, exactly:
+//!
+//! - `hi(E) = P(E_{t+1})` and `lo(E) = Σ P(s)·g(s)` over the states where
+//!   `E_{t+1}` holds, `g = 1` if settled, else [`checks::lifetime_keep_floor`];
+//! - `lo(Q) = E Σ_{k≤t} θ_k³` and `hi(Q) = lo(Q) + Σ_{s unsettled} P(s)·U(s)`
+//!   ([`checks::query_tail_upper`]), kept as a running minimum;
+//! - the unsettled mass.
+//!
+//! The run stops when both widths are at most the requested width, when a
+//! check fails, or at a limit; `proofs/infinite-horizon.md` proves that the
+//! intervals contain the lifetime figures and nest.
+
+use crate::checks::{self, Status};
+use crate::engine::limbs::{self, Sum};
+use crate::engine::lumped::{self, Control, LayerView, Observer};
+use crate::engine::settled::SettledCache;
+use crate::engine::{EngineError, Figures, StopReason};
+use crate::imitator::{Rule, Variant};
+use crate::number::Rational;
+use crate::scenario::Scenario;
+use num_bigint::{BigInt, BigUint};
+use num_integer::Integer;
+use num_traits::{One, Zero};
+use rustc_hash::FxHashMap;
+use std::time::Duration;
+
+/// The default `--max-depth` of an infinite-horizon run.
+pub const DEFAULT_MAX_DEPTH: usize = 100_000;
+
+/// Settings of one infinite-horizon run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop once both intervals are at most this wide (`> 0`).
+    pub width: Rational,
+    pub max_depth: usize,
+    pub max_states: usize,
+    pub max_memory: u64,
+    pub time_limit: Option<Duration>,
+    /// Whether the rule is the conservative imitator, for which the query
+    /// bound applies from any state (`None` upper end otherwise while unsettled).
+    pub conservative: bool,
+}
+
+impl Options {
+    /// The defaults: width 10⁻⁹, depth 100000, the lumped engine's limits.
+    pub fn new(variant: Variant) -> Self {
+        Options {
+            width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)),
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_states: 5_000_000,
+            max_memory: 8 << 30,
+            time_limit: None,
+            conservative: variant == Variant::Conservative,
+        }
+    }
+}
+
+/// An exact interval; `hi = None` is `+∞`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    pub lo: Rational,
+    pub hi: Option<Rational>,
+}
+
+impl Interval {
+    /// `hi − lo`, or `None` when `hi` is infinite.
+    pub fn width(&self) -> Option<Rational> {
+        self.hi.as_ref().map(|hi| hi - &self.lo)
+    }
+}
+
+/// Why the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Both intervals are at most the requested width.
+    Width,
+    /// A check's status is `fails`: no later interval can change that.
+    Fails,
+    MaxDepth,
+    MaxStates,
+    Memory,
+    TimeLimit,
+}
+
+impl Stop {
+    /// The name in JSON (`infinite.stopped_because`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stop::Width => "width",
+            Stop::Fails => "fails",
+            Stop::MaxDepth => "max-depth",
+            Stop::MaxStates => "max-states",
+            Stop::Memory => "memory",
+            Stop::TimeLimit => "time-limit",
+        }
+    }
+
+    /// For people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stop::Width => "both intervals reached the requested width",
+            Stop::Fails => "a check fails, and every later interval would say so too",
+            Stop::MaxDepth => "the depth limit (--max-depth)",
+            Stop::MaxStates => "the state limit (--max-states)",
+            Stop::Memory => "the memory limit",
+            Stop::TimeLimit => "the time limit (--time-limit)",
+        }
+    }
+}
+
+/// The two intervals after one depth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub depth: usize,
+    pub event_e: Interval,
+    pub query_cubed_sum: Interval,
+    /// `Σ P(s)` over the unsettled states after `depth` steps.
+    pub unsettled_mass: Rational,
+}
+
+/// The result of an infinite-horizon run.
+#[derive(Debug, Clone)]
+pub struct Lifetime {
+    /// The finite-depth figures, depths `1..=depth_reached`.
+    pub figures: Figures,
+    pub depth_reached: usize,
+    pub stopped_because: Stop,
+    pub width: Rational,
+    /// The intervals after every depth `1..=depth_reached` (the last is the answer).
+    pub steps: Vec<Step>,
+    /// `1 − α/((1+α)·w(μ))`, the floor `P(E_∞)` is checked against.
+    pub event_e_bound: Rational,
+    /// The paper's bound and the proved squared bound on `E Σθ³`.
+    pub query_bound: Rational,
+    pub query_bound_squared: Rational,
+    pub event_e_status: Status,
+    pub query_status: Status,
+}
+
+impl Lifetime {
+    /// The intervals at the depth reached.
+    pub fn last(&self) -> &Step {
+        self.steps.last().expect("an infinite-horizon run reaches depth 1")
+    }
+
+    /// The exit status of SPEC §7: 0 both hold, 1 one fails, 3 otherwise.
+    pub fn exit_status(&self) -> u8 {
+        let s = [self.event_e_status, self.query_status];
+        if s.contains(&Status::Fails) {
+            1
+        } else if s.contains(&Status::Undecided) {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// What is known of one state, computed once.
+#[derive(Clone)]
+struct StateInfo {
+    settled: bool,
+    /// Whether `1 − c/post(μ) > 0`, `c = α/(1+α)`.
+    keeps: bool,
+    /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
+    tail: Option<Vec<u64>>,
+}
+
+struct Watch<'s> {
+    scenario: &'s Scenario,
+    opts: &'s Options,
+    tick: &'s (dyn Fn(&Step) + Sync),
+    settled: SettledCache<'s, u32>,
+    /// Per state id.
+    infos: Vec<Option<StateInfo>>,
+    /// `U` per posterior id (the same posterior recurs at many states and depths).
+    tails: FxHashMap<u32, Option<Vec<u64>>>,
+    /// `c = α/(1+α)`.
+    c: Rational,
+    /// `E Σ_{k≤t} θ_k³` after the depths seen.
+    cubed: Rational,
+    /// The smallest upper end of `E Σθ³` so far.
+    best_hi_q: Option<Rational>,
+    steps: Vec<Step>,
+    event_e_bound: Rational,
+    query_bound: Rational,
+    query_bound_squared: Rational,
+    stop: Option<Stop>,
+    statuses: (Status, Status),
+}
+
+impl<'s> Watch<'s> {
+    fn info(&mut self, view: &LayerView, id: u32) -> &StateInfo {
+        let i = id as usize;
+        if self.infos.len() <= i {
+            self.infos.resize(view.space().len().max(i + 1), None);
+        }
+        if self.infos[i].is_none() {
+            let space = view.space();
+            let st = space.state(id);
+            let posterior = space.posterior(st.key.posterior);
+            let contexts = space.contexts(st.key.contexts);
+            let settled = self.settled.is_settled(&st.key.posterior, posterior, contexts, view.depth() + 1);
+            let mu = &posterior[self.scenario.truth];
+            let keeps = !mu.is_zero() && *mu > self.c;
+            let tail = if settled || !self.opts.conservative {
+                None
+            } else {
+                let s = self.scenario;
+                self.tails
+                    .entry(st.key.posterior)
+                    .or_insert_with(|| {
+                        checks::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth)
+                            .map(|u| limbs::from_big(&u))
+                    })
+                    .clone()
+            };
+            self.infos[i] = Some(StateInfo { settled, keeps, tail });
+        }
+        self.infos[i].as_ref().expect("just computed")
+    }
+}
+
+impl Observer for Watch<'_> {
+    fn layer(&mut self, view: &LayerView) -> Control {
+        let t = view.depth();
+        let den = view.denominator().clone();
+        let space = view.space();
+        // Exact sums of masses (integers over `den`), added limb by limb.
+        let (mut e_mass, mut e_settled, mut unsettled, mut tail_sum) =
+            (Sum::default(), Sum::default(), Sum::default(), Sum::default());
+        // Unsettled states with E and a positive floor: their mass per posterior.
+        let mut keep_by_posterior: FxHashMap<u32, Sum> = FxHashMap::default();
+        let mut by_theta: FxHashMap<u32, Sum> = FxHashMap::default();
+        let mut tail_infinite = false;
+        for e in view.entries() {
+            let st = space.state(e.state);
+            let mass = e.mass();
+            by_theta.entry(st.theta_id).or_default().add(mass);
+            if t == 0 {
+                continue;
+            }
+            let in_e = e.e && st.truth_in_top;
+            let posterior_id = st.key.posterior;
+            let info = self.info(view, e.state);
+            if in_e {
+                e_mass.add(mass);
+            }
+            if info.settled {
+                if in_e {
+                    e_settled.add(mass);
+                }
+                continue;
+            }
+            unsettled.add(mass);
+            match &info.tail {
+                Some(u) => tail_sum.add_product(mass, u),
+                None => tail_infinite = true,
+            }
+            if in_e && info.keeps {
+                keep_by_posterior.entry(posterior_id).or_default().add(mass);
+            }
+        }
+        if t > 0 {
+            let p = |n: &Sum| Rational::new(BigInt::from(n.value()), BigInt::from(den.clone()));
+            let hi_e = p(&e_mass);
+            // Σ P·(1 − c/post(μ)) over the unsettled E-states with a positive floor:
+            // Σ P − c·Σ P·b/a with post(μ) = a/b, one lcm over the distinct numerators a.
+            let mut keep = BigUint::zero();
+            let mut over_post: FxHashMap<BigUint, BigUint> = FxHashMap::default();
+            for (pid, n) in &keep_by_posterior {
+                let n = n.value();
+                let mu = &space.posterior(*pid)[self.scenario.truth];
+                *over_post.entry(mu.numer().magnitude().clone()).or_default() += &n * mu.denom().magnitude();
+                keep += n;
+            }
+            let l = over_post.keys().fold(BigUint::one(), |l, a| l.lcm(a));
+            let over = over_post.iter().fold(BigUint::zero(), |acc, (a, y)| acc + y * (&l / a));
+            let lo_e = p(&e_settled) + Rational::new(BigInt::from(keep), BigInt::from(den.clone()))
+                - &self.c * Rational::new(BigInt::from(over), BigInt::from(l * &den));
+            let lo_q = self.cubed.clone();
+            let hi_q = if tail_infinite {
+                None
+            } else {
+                let tail = Rational::new(
+                    BigInt::from(tail_sum.value()),
+                    BigInt::from(&den << checks::QUERY_TAIL_BITS as usize),
+                );
+                let hi = &lo_q + tail;
+                Some(match &self.best_hi_q {
+                    Some(best) if *best < hi => best.clone(),
+                    _ => hi,
+                })
+            };
+            self.best_hi_q = hi_q.clone();
+            let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
+            let query = Interval { lo: lo_q, hi: hi_q };
+            let es = checks::lifetime_event_e_status(
+                &event_e.lo,
+                event_e.hi.as_ref().expect("finite"),
+                &self.event_e_bound,
+            );
+            let qs =
+                checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &self.query_bound, &self.query_bound_squared);
+            self.statuses = (es, qs);
+            let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
+            let done = if es == Status::Fails || qs == Status::Fails {
+                Some(Stop::Fails)
+            } else if narrow(&event_e) && narrow(&query) {
+                Some(Stop::Width)
+            } else {
+                None
+            };
+            let step = Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled) };
+            (self.tick)(&step);
+            self.steps.push(step);
+            if done.is_some() {
+                self.stop = done;
+                return Control::Stop;
+            }
+        }
+        // Step t+1's contribution to E Σθ³, from this layer.
+        let mut step_cubed = Rational::zero();
+        for (theta, n) in by_theta {
+            let th = space.value(theta);
+            if !th.is_zero() && !n.is_zero() {
+                step_cubed += th * th * th * Rational::from_integer(BigInt::from(n.value()));
+            }
+        }
+        self.cubed += step_cubed / Rational::from_integer(BigInt::from(den));
+        Control::Continue
+    }
+}
+
+/// Runs the lumped engine depth by depth until both lifetime intervals are
+/// narrower than `opts.width`, a check fails, or a limit is reached.
+pub fn run(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    opts: &Options,
+    tick: &(dyn Fn(&Step) + Sync),
+) -> Result<Lifetime, EngineError> {
+    let w = scenario.truth_weight();
+    let alpha = &scenario.alpha;
+    let mut watch = Watch {
+        scenario,
+        opts,
+        tick,
+        settled: SettledCache::new(scenario, rule),
+        infos: Vec::new(),
+        tails: FxHashMap::default(),
+        c: alpha / (Rational::one() + alpha),
+        cubed: Rational::zero(),
+        best_hi_q: None,
+        steps: Vec::new(),
+        event_e_bound: checks::event_e_proved_bound(alpha, w),
+        query_bound: checks::query_cubed_bound(scenario.actions.len(), alpha, w),
+        query_bound_squared: checks::query_cubed_proved_bound_squared(
+            scenario.actions.len(),
+            scenario.models.len(),
+            alpha,
+            w,
+        ),
+        stop: None,
+        statuses: (Status::Undecided, Status::Undecided),
+    };
+    let engine_opts = lumped::Options {
+        depth: opts.max_depth,
+        max_states: opts.max_states,
+        max_memory: opts.max_memory,
+        time_limit: opts.time_limit,
+    };
+    let (figures, limit) = match lumped::run_observed(scenario, rule, engine_opts, &mut watch) {
+        Ok(f) => (f, None),
+        Err(EngineError::Stopped(f)) => {
+            let reason = f.partial.as_ref().map(|p| p.stopped_because);
+            (*f, reason)
+        }
+        Err(e) => return Err(e),
+    };
+    let stopped_because = match (watch.stop, limit) {
+        (Some(s), _) => s,
+        (None, Some(StopReason::MaxStates)) => Stop::MaxStates,
+        (None, Some(StopReason::Memory)) => Stop::Memory,
+        (None, Some(StopReason::TimeLimit)) => Stop::TimeLimit,
+        (None, _) => Stop::MaxDepth,
+    };
+    if watch.steps.is_empty() {
+        return Err(EngineError::TooLarge(format!(
+            "the infinite horizon stopped before its first depth: {}",
+            stopped_because.describe()
+        )));
+    }
+    let depth_reached = watch.steps.last().map(|s| s.depth).unwrap_or(0);
+    Ok(Lifetime {
+        figures,
+        depth_reached,
+        stopped_because,
+        width: opts.width.clone(),
+        steps: watch.steps,
+        event_e_bound: watch.event_e_bound,
+        query_bound: watch.query_bound,
+        query_bound_squared: watch.query_bound_squared,
+        event_e_status: watch.statuses.0,
+        query_status: watch.statuses.1,
+    })
+}
