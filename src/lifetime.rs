@@ -300,13 +300,14 @@ impl Observer for Watch<'_> {
             self.best_hi_q = hi_q.clone();
             let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
             let query = Interval { lo: lo_q, hi: hi_q };
-            let es = checks::lifetime_event_e_status(
-                &event_e.lo,
-                event_e.hi.as_ref().expect("finite"),
-                &self.event_e_bound,
+            let es =
+                checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &self.event_e_bound);
+            let qs = checks::lifetime_query_status(
+                &query.lo,
+                query.hi.as_ref(),
+                &self.query_bound,
+                &self.query_bound_squared,
             );
-            let qs =
-                checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &self.query_bound, &self.query_bound_squared);
             self.statuses = (es, qs);
             let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
             let done = if es == Status::Fails || qs == Status::Fails {
@@ -375,7 +376,7 @@ pub fn run(
         max_memory: opts.max_memory,
         time_limit: opts.time_limit,
     };
-    let (figures, limit) = match lumped::run_observed(scenario, rule, engine_opts, &mut watch) {
+    let (mut figures, limit) = match lumped::run_observed(scenario, rule, engine_opts, &mut watch) {
         Ok(f) => (f, None),
         Err(EngineError::Stopped(f)) => {
             let reason = f.partial.as_ref().map(|p| p.stopped_because);
@@ -383,6 +384,9 @@ pub fn run(
         }
         Err(e) => return Err(e),
     };
+    // Where and why the run ended is `stopped_because`: the finite figures are
+    // those of the depth reached, not a run cut short.
+    figures.partial = None;
     let stopped_because = match (watch.stop, limit) {
         (Some(s), _) => s,
         (None, Some(StopReason::MaxStates)) => Stop::MaxStates,

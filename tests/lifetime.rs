@@ -204,3 +204,38 @@ fn bad_infinite_horizon_input_exits_2_with_a_message() {
         assert!(err.contains(says), "{args:?}: `{err}` should mention `{says}`");
     }
 }
+
+#[test]
+fn json_carries_the_infinite_block_and_exit_3_means_undecided() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/three-coins.toml");
+    let args = ["verify", file, "--horizon", "infinite", "--max-depth", "3", "--variant", "always-query", "--json"];
+    let out = bin().args(args).output().expect("runs");
+    // always-query never settles, so nothing bounds the rest of its queries: E Σθ³ ∈ [3, ∞),
+    // undecided (3² < 2560), and no check fails: exit 3.
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let inf = &doc["infinite"];
+    assert_eq!(inf["depth_reached"], 3);
+    assert_eq!(inf["stopped_because"], "max-depth");
+    assert_eq!(inf["width"], "1/1000000000");
+    // P(E_∞) ≥ 1 − α/((1+α)·post(μ)) from any state: at the prior that is the floor, 8/11.
+    assert_eq!(inf["event_e"]["proved_bound"], "8/11");
+    assert_eq!((&inf["event_e"]["status"], &inf["query_cubed_sum"]["status"]), (&"holds".into(), &"undecided".into()));
+    assert_eq!((&inf["query_cubed_sum"]["lo"], &inf["query_cubed_sum"]["hi"]), (&"3".into(), &serde_json::Value::Null));
+    assert_eq!(inf["query_cubed_sum"]["proved_bound_squared"], "2560");
+    assert_eq!(inf["unsettled_mass"]["by_depth"], serde_json::json!(["1", "1", "1"]));
+    assert_eq!(doc["query_cubed_sum"]["by_depth"], serde_json::json!(["1", "2", "3"]));
+    assert!(doc.get("partial").is_none(), "the lifetime block says where the run ended");
+}
+
+#[test]
+fn the_text_report_has_a_whole_lifetime_section() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/elimination.toml");
+    let out = bin().args(["verify", file, "--horizon", "infinite"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Whole lifetime"), "{text}");
+    assert!(text.contains("P(E_∞)  ∈ [1.000000000000, 1.000000000000]"), "{text}");
+    assert!(text.contains("E Σθ³   ∈ [2.000000000000, 2.000000000000]"), "{text}");
+    assert!(text.trim_end().ends_with("result: every check holds"), "{text}");
+}

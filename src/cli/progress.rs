@@ -82,6 +82,32 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// An infinite-horizon run has finished a depth: its depth, the two widths and the unsettled mass.
+    pub fn lifetime(&self, step: &imitator::lifetime::Step, max_depth: usize) {
+        if !self.enabled || self.start.elapsed().as_millis() < 1000 {
+            return;
+        }
+        let width =
+            |w: Option<imitator::number::Rational>| w.map_or("∞".to_string(), |w| imitator::number::fmt_approx(&w));
+        let mut bar = self.bar.lock().expect("progress lock");
+        let b = bar.get_or_insert_with(|| {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            b.set_style(ProgressStyle::with_template("{prefix} {spinner} {msg}").expect("template"));
+            b.set_prefix(self.label);
+            b
+        });
+        b.set_message(format!(
+            "depth {}/{max_depth}: widths {} (P(E_∞)) and {} (E Σθ³), unsettled mass {}",
+            step.depth,
+            width(step.event_e.width()),
+            width(step.query_cubed_sum.width()),
+            imitator::number::fmt_approx(&step.unsettled_mass)
+        ));
+        b.tick();
+    }
+}
+
 impl Watch for Progress {
     fn tick(&self, done: u64, total: u64) {
         Progress::tick(self, done, total)

@@ -2,10 +2,23 @@
 
 use super::progress::Progress;
 use imitator::engine::{EngineKind, RunOptions};
+use imitator::lifetime::{self, Lifetime};
+use imitator::number::{parse_rational, Rational};
+use imitator::report::lifetime::{infinite_block, lifetime_section};
 use imitator::report::{json::verify_document, text::verify_report};
-use imitator::verify::verify;
+use imitator::verify::{verify, Verified};
+use num_traits::Signed;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// How far `verify` looks: to a depth, or over the whole lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Horizon {
+    /// Every figure at depths 1…T (`--depth`).
+    Finite,
+    /// Certified intervals for P(E_∞) and E Σ_{t≥1} θ³, depth by depth until they are narrower than --width.
+    Infinite,
+}
 
 /// Enumerate every history to a depth with exact rational arithmetic and check each claim of the paper.
 ///
@@ -19,12 +32,25 @@ pub struct Args {
     /// The horizon T (default: the scenario's depth).
     #[arg(long)]
     pub depth: Option<usize>,
+    /// finite: the figures at depths 1…T. infinite: exact intervals proved to contain the lifetime figures
+    /// P(E_∞) and E Σ_{t≥1} θ³ (lumped engine), run depth by depth until both are narrower than --width;
+    /// exit 3 when no check fails but one is still undecided (see docs/lifetime.md).
+    #[arg(long, value_enum, default_value_t = Horizon::Finite)]
+    pub horizon: Horizon,
+    /// With --horizon infinite: stop once both intervals are at most this wide (an exact number > 0:
+    /// "1/1000000000", "0.000001"; default 1/1000000000).
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub width: Option<String>,
+    /// With --horizon infinite: the deepest it goes (default 100000).
+    #[arg(long, value_name = "T")]
+    pub max_depth: Option<usize>,
     /// Worker threads, at most 256 (default: every core). The figures are identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
     /// exhaustive: every full history (gives worst_case); lumped: merges histories with identical futures (deep runs).
-    #[arg(long, value_enum, default_value_t = EngineKind::Exhaustive)]
-    pub engine: EngineKind,
+    /// Default: exhaustive, or lumped with --horizon infinite.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
     /// Print exactly one JSON object (described in docs/json.md) instead of the text report.
@@ -46,15 +72,19 @@ pub struct Args {
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
+    if a.horizon == Horizon::Infinite {
+        return infinite(a);
+    }
+    anyhow::ensure!(
+        a.width.is_none() && a.max_depth.is_none(),
+        "--width and --max-depth belong to --horizon infinite; a finite run goes to --depth"
+    );
+    let engine = a.engine.unwrap_or(EngineKind::Exhaustive);
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let time_limit = match a.time_limit {
-        None => None,
-        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
-        Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
-    };
+    let time_limit = time_limit(a.time_limit)?;
     anyhow::ensure!(
-        time_limit.is_none() || a.engine == EngineKind::Lumped,
+        time_limit.is_none() || engine == EngineKind::Lumped,
         "--time-limit stops the lumped engine between depths; use it with --engine lumped"
     );
     anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
@@ -67,7 +97,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         ..RunOptions::new(depth)
     };
     let bar = Progress::new("verifying");
-    let verified = super::with_threads(a.threads, || verify(&s, a.imitator.rule(), a.engine, options, &bar))?;
+    let verified = super::with_threads(a.threads, || verify(&s, a.imitator.rule(), engine, options, &bar))?;
     bar.finish();
     let v = verified?;
     super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
@@ -79,4 +109,71 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         return Ok(2);
     }
     Ok(if v.verdict.holds { 0 } else { 1 })
+}
+
+fn time_limit(t: Option<f64>) -> anyhow::Result<Option<Duration>> {
+    match t {
+        None => Ok(None),
+        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
+    }
+}
+
+/// `--width`: an exact positive number.
+fn width(text: Option<&str>) -> anyhow::Result<Option<Rational>> {
+    let Some(text) = text else { return Ok(None) };
+    let w = parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?;
+    anyhow::ensure!(w.is_positive(), "--width must be greater than 0, not {text}");
+    Ok(Some(w))
+}
+
+/// `verify --horizon infinite`: the lifetime intervals, with the finite figures of the depths done.
+fn infinite(a: Args) -> anyhow::Result<u8> {
+    anyhow::ensure!(
+        a.engine != Some(EngineKind::Exhaustive),
+        "--horizon infinite runs on the lumped engine: drop --engine exhaustive"
+    );
+    anyhow::ensure!(a.depth.is_none(), "--depth sets a finite horizon; with --horizon infinite use --max-depth");
+    let s = super::load(&a.file)?;
+    let rule = a.imitator.rule();
+    let mut opts = lifetime::Options::new(rule.variant);
+    if let Some(w) = width(a.width.as_deref())? {
+        opts.width = w;
+    }
+    if let Some(t) = a.max_depth {
+        anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
+        imitator::limits::check_depth(t, "--max-depth").map_err(anyhow::Error::msg)?;
+        opts.max_depth = t;
+    }
+    opts.max_states = a.max_states;
+    anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
+    opts.max_memory = a.max_memory.saturating_mul(1 << 20);
+    opts.time_limit = time_limit(a.time_limit)?;
+    super::check_csv_folder(a.csv.as_deref())?;
+    let bar = Progress::new("whole lifetime");
+    let start = std::time::Instant::now();
+    let (result, threads) = super::with_threads(a.threads, || {
+        let r = lifetime::run(&s, &rule, &opts, &|step| bar.lifetime(step, opts.max_depth));
+        (r, rayon::current_num_threads())
+    })?;
+    bar.finish();
+    let l: Lifetime = result?;
+    let v = Verified {
+        verdict: imitator::checks::check(&s, &l.figures),
+        figures: l.figures.clone(),
+        run: imitator::verify::RunInfo { imitator: rule, threads, elapsed_ms: start.elapsed().as_millis() },
+    };
+    super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
+    let text = if a.json {
+        let mut doc = verify_document(&s, &v);
+        doc["infinite"] = infinite_block(&l);
+        format!("{doc}\n")
+    } else {
+        let report = verify_report(&s, &v);
+        // The lifetime section goes before the closing result line.
+        let (body, last) = report.trim_end().rsplit_once('\n').unwrap_or(("", report.trim_end()));
+        format!("{body}\n\n{}\n{last}\n", lifetime_section(&l))
+    };
+    super::out::print(&text)?;
+    Ok(if !v.verdict.holds { 1 } else { l.exit_status() })
 }

@@ -82,10 +82,8 @@ pub fn decay_per_step(l: &Lifetime) -> Option<f64> {
 pub fn lifetime_section(l: &Lifetime) -> String {
     let mut out = String::new();
     let last = l.last();
-    let _ = writeln!(
-        out,
-        "  Whole lifetime (every step t ≥ 1): exact intervals proved to contain the lifetime figures,"
-    );
+    let _ =
+        writeln!(out, "  Whole lifetime (every step t ≥ 1): exact intervals proved to contain the lifetime figures,");
     let _ = writeln!(
         out,
         "  after {} steps; stopped because {} (requested width {}).",
@@ -95,10 +93,9 @@ pub fn lifetime_section(l: &Lifetime) -> String {
     );
     let show = |i: &Interval| -> (String, String) {
         match (&i.hi, i.width()) {
-            (Some(hi), Some(w)) => (
-                format!("[{}, {}]", decimal(&i.lo, 12, false), decimal(hi, 12, true)),
-                fmt_approx(&w),
-            ),
+            (Some(hi), Some(w)) => {
+                (format!("[{}, {}]", decimal(&i.lo, 12, false), decimal(hi, 12, true)), fmt_approx(&w))
+            }
             _ => (format!("[{}, ∞)", decimal(&i.lo, 12, false)), "∞".into()),
         }
     };
