@@ -39,6 +39,7 @@ fn closed(i: &Interval) -> Option<&Rational> {
 /// - It takes `a` (1/2): `only-c` is eliminated and mu falls to 1/5 of the
 ///   posterior, exactly α·4/5: not collected (the rule is strict). Top =
 ///   {only-a}, θ = 0: settled, without E.
+///
 /// So after one step every state is settled: P(E_∞) = 1/2 and E Σθ³ = 1, exactly.
 const SETTLES_AFTER_ONE_QUERY: &str = r#"
 actions = ["a", "b", "c"]
