@@ -240,7 +240,7 @@ fn legend_is_below_the_chart(doc: &roxmltree::Document, id: &str) {
 fn the_query_plots_have_one_series_per_imitator() {
     let s = load("markov-weather");
     let vr = runs(&s);
-    let page = build_page(&s, "name = \"markov weather\"", &vr).unwrap();
+    let page = build_page(&s, "name = \"markov weather\"", &vr, None).unwrap();
     for id in ["plot-query-step", "plot-queries"] {
         let k = page.plots.iter().position(|p| p.id == id).unwrap();
         let got = series_of(&parse(&page.svgs[k]));
@@ -268,7 +268,7 @@ fn the_worst_case_plot_starts_at_the_origin_and_marks_unprecedented_mass() {
     assert_eq!(&jump + &end, *vr[2].figures.event_e.last().unwrap());
     assert!(jump > ratio(9, 10), "{jump}");
     assert_eq!(unprecedented_on_e(&vr[0].figures), Some(ratio(0, 1)), "the conservative imitator never does it");
-    let page = build_page(&s, "name = \"elimination\"", &vr).unwrap();
+    let page = build_page(&s, "name = \"elimination\"", &vr, None).unwrap();
     let plot = page.plots.iter().find(|p| p.id == "plot-worst-case").unwrap();
     let mixture = &plot.series[2];
     assert_eq!(mixture.name, "mixture (warm-up 0)");
@@ -296,7 +296,7 @@ fn without_a_worst_case_the_page_says_so_and_draws_five_plots() {
             v
         })
         .collect();
-    let page = build_page(&s, "# elimination\nname = \"elimination\"\n", &vr).unwrap();
+    let page = build_page(&s, "# elimination\nname = \"elimination\"\n", &vr, None).unwrap();
     parse(&page.html);
     assert_eq!(page.svgs.len(), 5);
     assert!(page.plots.iter().all(|p| !p.id.starts_with("plot-worst-case")));

@@ -145,3 +145,33 @@ impl EpisodeArgs {
         Ok(steps)
     }
 }
+
+/// How far `verify` and `report` look: to a depth, or over the whole lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Horizon {
+    /// Every figure at depths 1…T (`--depth`).
+    Finite,
+    /// Certified intervals for P(E_∞) and E Σ_{t≥1} θ³, depth by depth until they are narrower than --width.
+    Infinite,
+}
+
+/// The options of an infinite-horizon run from `--width` (an exact number > 0) and `--max-depth`.
+pub fn lifetime_options(
+    variant: imitator::imitator::Variant,
+    width: Option<&str>,
+    max_depth: Option<usize>,
+) -> anyhow::Result<imitator::lifetime::Options> {
+    use num_traits::Signed;
+    let mut opts = imitator::lifetime::Options::new(variant);
+    if let Some(text) = width {
+        let w = imitator::number::parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?;
+        anyhow::ensure!(w.is_positive(), "--width must be greater than 0, not {text}");
+        opts.width = w;
+    }
+    if let Some(t) = max_depth {
+        anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
+        imitator::limits::check_depth(t, "--max-depth").map_err(anyhow::Error::msg)?;
+        opts.max_depth = t;
+    }
+    Ok(opts)
+}

@@ -35,6 +35,16 @@ pub struct Args {
     /// Also write the curves of the three imitators as CSV files into DIR (see docs/csv.md).
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// infinite: also follow the paper's imitator over its whole lifetime (lumped engine) and plot the
+    /// unsettled mass and the certified intervals narrowing (see docs/lifetime.md).
+    #[arg(long, value_enum, default_value_t = super::Horizon::Finite)]
+    pub horizon: super::Horizon,
+    /// With --horizon infinite: stop once both intervals are at most this wide (default 1/1000000000).
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub width: Option<String>,
+    /// With --horizon infinite: the deepest it goes (default 100000).
+    #[arg(long, value_name = "T")]
+    pub max_depth: Option<usize>,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
@@ -42,6 +52,12 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let source = std::fs::read_to_string(&a.file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read the scenario file: {e}", a.file.display()))?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
+    let infinite = a.horizon == super::Horizon::Infinite;
+    anyhow::ensure!(
+        infinite || (a.width.is_none() && a.max_depth.is_none()),
+        "--width and --max-depth belong to --horizon infinite"
+    );
+    let lifetime_opts = super::lifetime_options(Variant::Conservative, a.width.as_deref(), a.max_depth)?;
     // Refuse a folder that is not ours before the computation, not after.
     atomic::check_folder(&a.out, ours)?;
     super::check_csv_folder(a.csv.as_deref())?;
@@ -55,7 +71,18 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         bar.finish();
         runs.push(v?);
     }
-    let page = build_page(&s, &source, &runs)?;
+    let lifetime = if infinite {
+        let bar = Progress::new("whole lifetime");
+        let rule = Standard::new(Variant::Conservative, 0);
+        let l = super::with_threads(a.threads, || {
+            imitator::lifetime::run(&s, &rule, &lifetime_opts, &|step| bar.lifetime(step, lifetime_opts.max_depth))
+        })?;
+        bar.finish();
+        Some(l?)
+    } else {
+        None
+    };
+    let page = build_page(&s, &source, &runs, lifetime.as_ref())?;
     // Written under a temporary name beside DIR, which takes DIR's place only when
     // complete: the page never mixes two runs, and an earlier report stays until then.
     let mut folder = atomic::Folder::create(&a.out, ours)?;

@@ -1,24 +1,14 @@
 //! `imitator verify`: every history to a depth, exactly, and every check of the paper.
 
 use super::progress::Progress;
+use super::Horizon;
 use imitator::engine::{EngineKind, RunOptions};
 use imitator::lifetime::{self, Lifetime};
-use imitator::number::{parse_rational, Rational};
 use imitator::report::lifetime::{infinite_block, lifetime_section};
 use imitator::report::{json::verify_document, text::verify_report};
 use imitator::verify::{verify, Verified};
-use num_traits::Signed;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// How far `verify` looks: to a depth, or over the whole lifetime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Horizon {
-    /// Every figure at depths 1…T (`--depth`).
-    Finite,
-    /// Certified intervals for P(E_∞) and E Σ_{t≥1} θ³, depth by depth until they are narrower than --width.
-    Infinite,
-}
 
 /// Enumerate every history to a depth with exact rational arithmetic and check each claim of the paper.
 ///
@@ -119,14 +109,6 @@ fn time_limit(t: Option<f64>) -> anyhow::Result<Option<Duration>> {
     }
 }
 
-/// `--width`: an exact positive number.
-fn width(text: Option<&str>) -> anyhow::Result<Option<Rational>> {
-    let Some(text) = text else { return Ok(None) };
-    let w = parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?;
-    anyhow::ensure!(w.is_positive(), "--width must be greater than 0, not {text}");
-    Ok(Some(w))
-}
-
 /// `verify --horizon infinite`: the lifetime intervals, with the finite figures of the depths done.
 fn infinite(a: Args) -> anyhow::Result<u8> {
     anyhow::ensure!(
@@ -136,15 +118,7 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
     anyhow::ensure!(a.depth.is_none(), "--depth sets a finite horizon; with --horizon infinite use --max-depth");
     let s = super::load(&a.file)?;
     let rule = a.imitator.rule();
-    let mut opts = lifetime::Options::new(rule.variant);
-    if let Some(w) = width(a.width.as_deref())? {
-        opts.width = w;
-    }
-    if let Some(t) = a.max_depth {
-        anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
-        imitator::limits::check_depth(t, "--max-depth").map_err(anyhow::Error::msg)?;
-        opts.max_depth = t;
-    }
+    let mut opts = super::lifetime_options(rule.variant, a.width.as_deref(), a.max_depth)?;
     opts.max_states = a.max_states;
     anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
     opts.max_memory = a.max_memory.saturating_mul(1 << 20);

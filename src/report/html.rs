@@ -185,9 +185,18 @@ fn events_table(runs: &[Verified]) -> String {
 }
 
 /// Builds the page and draws every plot. `source` is the scenario file's text, shown as is.
-pub fn build_page(s: &Scenario, source: &str, runs: &[Verified]) -> Result<Page, PlotError> {
+pub fn build_page(
+    s: &Scenario,
+    source: &str,
+    runs: &[Verified],
+    lifetime: Option<&crate::lifetime::Lifetime>,
+) -> Result<Page, PlotError> {
     let labels: Vec<String> = runs.iter().map(|r| r.run.label()).collect();
-    let plots = super::plot::plots(runs);
+    let mut plots = super::plot::plots(runs);
+    let finite_plots = plots.len();
+    if let Some(l) = lifetime {
+        plots.extend(super::plot::lifetime_plots(l, &labels[0]));
+    }
     let svgs = plots.iter().map(render_svg).collect::<Result<Vec<_>, PlotError>>()?;
     let first = runs.first().expect("the report has at least one run");
     let depth = first.figures.depth;
@@ -252,7 +261,7 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[Verified]) -> Result<Page,
         h.push_str(&events_table(runs));
     }
     let _ = writeln!(h, "<h2>The plots</h2>");
-    for (p, svg) in plots.iter().zip(&svgs) {
+    for (p, svg) in plots.iter().zip(&svgs).take(finite_plots) {
         let _ = writeln!(
             h,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
@@ -268,6 +277,26 @@ pub fn build_page(s: &Scenario, source: &str, runs: &[Verified]) -> Result<Page,
              worst-case curve, which needs single histories. Run the report with <code>--engine exhaustive</code> \
              at a smaller depth to see it.</p>"
         );
+    }
+    if let Some(l) = lifetime {
+        let _ = writeln!(
+            h,
+            "<h2>The whole lifetime</h2>\n<p>The figures above stop at depth {depth}. The theorems speak of every \
+             step: here the lumped engine went on, depth by depth, for the {} imitator, and after each depth \
+             enclosed the lifetime figures in exact intervals proved to contain them (see docs/lifetime.md and \
+             proofs/infinite-horizon.md).</p>\n<pre>{}</pre>",
+            esc(&labels[0]),
+            esc(&super::lifetime::lifetime_section(l))
+        );
+        for (p, svg) in plots.iter().zip(&svgs).skip(finite_plots) {
+            let _ = writeln!(
+                h,
+                "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                esc(&p.id),
+                inline(svg, &p.title),
+                esc(&p.caption)
+            );
+        }
     }
     let _ = writeln!(h, "<h2>The scenario</h2>\n<pre>{}</pre>", esc(source));
     let _ = writeln!(h, "<h2>The verifier's text reports</h2>");

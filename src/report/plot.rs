@@ -273,6 +273,83 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
     out
 }
 
+/// At most `n` points of `1..=len`, evenly, the first and the last included (drawing only).
+fn thin(len: usize, n: usize) -> Vec<usize> {
+    crate::engine::spread(len, n)
+}
+
+/// The plots of an infinite-horizon run: the unsettled mass and both widths
+/// by depth (log scale), then each interval narrowing toward its limit.
+pub fn lifetime_plots(l: &crate::lifetime::Lifetime, label: &str) -> Vec<Plot> {
+    let picks = thin(l.steps.len(), 400);
+    let at = |get: &dyn Fn(&crate::lifetime::Step) -> Option<Rational>| -> Vec<(f64, f64)> {
+        let pts = picks.iter().filter_map(|&i| get(&l.steps[i]).map(|v| (l.steps[i].depth as f64, f(&v)))).collect();
+        drawable(pts, false, true)
+    };
+    let series = |name: String, color, points| Series { name, color, points, markers: false, wide: false };
+    let mut out = Vec::new();
+    out.push(Plot {
+        title: format!("The whole lifetime, {label}: what is left to learn, by depth (log scale)"),
+        caption: "The blue curve is the unsettled mass: the probability, after t steps, of the states from which the \
+                  imitator may still ask. The other two are the widths of the certified intervals for P(E_∞) and for \
+                  E Σθ³ over the whole lifetime; both are carried by the unsettled mass and narrow with it. A \
+                  straight line on this axis is a constant factor per step."
+            .into(),
+        y_log: true,
+        series: vec![
+            series("unsettled mass".into(), VARIANT_COLORS[0], at(&|s| Some(s.unsettled_mass.clone()))),
+            series("width of the interval for P(E_∞)".into(), VARIANT_COLORS[1], at(&|s| s.event_e.width())),
+            series("width of the interval for E Σθ³".into(), VARIANT_COLORS[2], at(&|s| s.query_cubed_sum.width())),
+        ],
+        ..Plot::by_depth("plot-lifetime-unsettled", "probability or width")
+    });
+    let e_lo = at(&|s| Some(s.event_e.lo.clone()));
+    let e_hi = at(&|s| s.event_e.hi.clone());
+    let last = l.depth_reached as f64;
+    out.push(Plot {
+        title: format!("P(E_∞) for {label}: the certified interval narrowing with depth"),
+        caption: format!(
+            "After t steps the verifier proves P(E_∞) ≥ the lower curve and ≤ the upper one (P(E_{{t+1}})); the \
+             red line is the floor 1 − α/((1+α)w(μ)) = {}. The curves meet at the lifetime probability that the \
+             truth is collected at every step.",
+            fmt_approx(&l.event_e_bound)
+        ),
+        series: vec![
+            series("upper end".into(), VARIANT_COLORS[1], e_hi),
+            series("lower end".into(), VARIANT_COLORS[0], e_lo),
+            series(
+                format!("floor 1 − α/((1+α)w(μ)) = {}", fmt_approx(&l.event_e_bound)),
+                BOUND_COLOR,
+                vec![(1.0, f(&l.event_e_bound)), (last.max(1.0), f(&l.event_e_bound))],
+            ),
+        ],
+        ..Plot::by_depth("plot-lifetime-event-e", "P(E_∞)")
+    });
+    let proved = f(&l.query_bound_squared).sqrt();
+    out.push(Plot {
+        title: format!("E Σθ³ over the whole lifetime for {label}: the certified interval narrowing (log scale)"),
+        caption: format!(
+            "After t steps the verifier proves E Σ_{{t≥1}} θ_t³ ≥ the lower curve (the sum so far) and ≤ the \
+             upper one (the sum so far plus a bound on what the unsettled states may still ask). The red line is \
+             the proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}. Where the upper curve is missing, nothing bounds it \
+             yet (a baseline that keeps asking).",
+            crate::number::fmt_float(proved)
+        ),
+        y_log: true,
+        series: vec![
+            series("upper end".into(), VARIANT_COLORS[1], at(&|s| s.query_cubed_sum.hi.clone())),
+            series("lower end".into(), VARIANT_COLORS[0], at(&|s| Some(s.query_cubed_sum.lo.clone()))),
+            series(
+                format!("proved bound ≈ {}", crate::number::fmt_float(proved)),
+                BOUND_COLOR,
+                vec![(1.0, proved), (last.max(1.0), proved)],
+            ),
+        ],
+        ..Plot::by_depth("plot-lifetime-query", "E Σ θ³ (lifetime)")
+    });
+    out
+}
+
 /// The worst-case curve on linear axes from the origin, and on log–log axes for rare events.
 fn worst_case_plots(runs: &[Verified], labels: &[String], query_bound: f64, depth: usize) -> Vec<Plot> {
     let mut linear = Vec::new();
