@@ -30,6 +30,7 @@ enum Command {
     Policy(cli::policy::Args),
     Diff(cli::diff::Args),
     Explain(cli::explain::Args),
+    Export(cli::export::Args),
     Report(cli::report::Args),
     Search(cli::search::Args),
 }
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         Command::Policy(a) => cli::policy::main(a),
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
+        Command::Export(a) => cli::export::main(a),
         Command::Report(a) => cli::report::main(a),
         Command::Search(a) => cli::search::main(a),
     };

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod out;
 pub mod policy;
 pub mod report;

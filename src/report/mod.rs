@@ -1,6 +1,7 @@
 //! What people and tools read: the text report, the JSON document, the plots.
 
 pub mod explain;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod plot;
