@@ -79,7 +79,8 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         time_limit,
         events: a.events,
     };
-    let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))??;
+    let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))?
+        .map_err(|e| anyhow::anyhow!("{e} (nothing was written)"))?;
     write(&chain, a.format, &a.out, &mut files)?;
     files.commit()?;
     let what = match a.format {

@@ -315,6 +315,11 @@ fn rational_bytes(r: &Rational) -> u64 {
 
 const NONE: u32 = u32::MAX;
 
+/// Bytes in MiB, for a message.
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
+}
+
 /// The observer that keeps the chain.
 struct Builder<'s> {
     scenario: &'s Scenario,
@@ -568,10 +573,10 @@ impl<'s> Builder<'s> {
         let held = self.bytes + 4 * (self.targets.len() + self.probs.len() + self.row.len()) as u64;
         if held.saturating_add(view.memory_bytes()) > self.opts.max_memory {
             return Err(ChainError::Limit(format!(
-                "the chain to depth {d} takes about {} MiB besides the engine's {} MiB, past --max-memory {} MiB; \
-                 raise --max-memory or lower --depth",
-                held >> 20,
-                view.memory_bytes() >> 20,
+                "the chain to depth {d} takes about {:.1} MiB besides the engine's {:.1} MiB, past --max-memory {} \
+                 MiB; raise --max-memory or lower --depth",
+                mib(held),
+                mib(view.memory_bytes()),
                 self.opts.max_memory >> 20
             )));
         }
