@@ -146,7 +146,7 @@ fn read(c: &Chain) -> Read {
         out.queries.push(queries.clone());
         for i in c.depth_states(d) {
             for (t, q) in c.successors(i) {
-                assert_eq!(c.depth_states(d + 1).contains(&t), true, "a step goes one depth down");
+                assert!(c.depth_states(d + 1).contains(&t), "a step goes one depth down");
                 let t = t as usize;
                 p[t] = &p[t] + &p[i as usize] * q;
                 if !excluded[t] {
