@@ -337,6 +337,15 @@ fn bad_input_and_limits_exit_2_and_write_nothing() {
 }
 
 #[test]
+fn a_stream_gets_the_model_alone() {
+    let o = imitator(&["export", &example("three-coins"), "--depth", "3", "--format", "drn", "--out", "/dev/stdout"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let drn = String::from_utf8(o.stdout).expect("UTF-8");
+    assert!(drn.starts_with("// imitator export") && drn.contains("\n@model\nstate 0 ["), "{drn}");
+    assert!(drn.ends_with(" : 1\n"), "the last state's self-loop ends it");
+}
+
+#[test]
 fn prism_files_are_written_together() {
     let dir = Scratch::new("prism");
     let out = dir.path("coins");
@@ -346,10 +355,72 @@ fn prism_files_are_written_together() {
         dir.entries(),
         ["coins.inv_post_truth.srew", "coins.lab", "coins.theta.srew", "coins.theta3.srew", "coins.tra"]
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.starts_with("three coins: depth 5, "), "{stdout}");
+    // The summary goes to stderr: stdout stays empty (`--out /dev/stdout` gives the model alone).
+    assert!(o.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("three coins: depth 5, "), "{stderr}");
     let lab = std::fs::read_to_string(format!("{out}.lab")).expect("labels");
     let names = lab.lines().find(|l| !l.starts_with('#')).expect("names");
     assert_eq!(names, "0=\"init\" 1=\"last\"");
     assert!(Path::new(&format!("{out}.tra")).exists());
+}
+
+/// The five PRISM files of base `base`, read (empty for a missing one).
+fn prism_set(base: &str) -> Vec<Vec<u8>> {
+    ["tra", "lab", "theta.srew", "theta3.srew", "inv_post_truth.srew"]
+        .iter()
+        .map(|ext| std::fs::read(format!("{base}.{ext}")).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn killing_export_at_any_moment_leaves_the_old_files_or_all_the_new_ones() {
+    let dir = Scratch::new("kill");
+    let coins = example("three-coins");
+    let out = dir.path("m");
+    let run = |depth: &str, slow: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_imitator"));
+        c.args(["export", &coins, "--depth", depth, "--format", "prism", "--out", &out]);
+        c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        if slow {
+            c.env("IMITATOR_SLOW_WRITES_MS", "5");
+        }
+        c
+    };
+    assert!(run("40", false).status().expect("runs").success());
+    let new = prism_set(&out);
+    assert!(new.iter().map(Vec::len).sum::<usize>() > 1_000_000, "long enough to write slowly");
+    assert!(run("5", false).status().expect("runs").success());
+    let old = prism_set(&out);
+    let mut caught = 0;
+    for k in 0..8u64 {
+        let mut child = run("40", true).spawn().expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(100 + 150 * k));
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        let now = prism_set(&out);
+        assert!(now == old || now == new, "kill {k}: the files are neither all old nor all new");
+        if now == old {
+            caught += 1;
+        }
+        // What a kill leaves: hidden temporaries beside the targets, nothing else.
+        for name in dir.entries() {
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                std::fs::remove_file(dir.0.join(name)).expect("remove");
+            }
+        }
+        assert_eq!(dir.entries().len(), 5);
+        if now == new {
+            assert!(run("5", false).status().expect("runs").success());
+        }
+    }
+    assert!(caught >= 3, "only {caught} kills landed before the files were replaced");
+}
+
+#[test]
+fn a_full_device_is_named() {
+    let o = imitator(&["export", &example("three-coins"), "--format", "drn", "--out", "/dev/full"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: /dev/full: cannot write: No space left on device"), "{err}");
 }

@@ -3,6 +3,7 @@
 use imitator::atomic::FileSet;
 use imitator::engine::chain::{self, Chain};
 use imitator::report::export::{prism_files, write_drn, write_prism};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -87,12 +88,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         Format::Drn => a.out.display().to_string(),
         Format::Prism => paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
     };
-    super::out::print(&format!(
-        "{}: depth {depth}, {} states, {} transitions, written to {what}\n",
+    // On stderr, so that `--out /dev/stdout` gives the model alone; a closed stderr is no error.
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}: depth {depth}, {} states, {} transitions, written to {what}",
         chain.scenario,
         chain.states(),
         chain.transitions()
-    ))?;
+    );
     Ok(0)
 }
 
