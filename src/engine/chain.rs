@@ -378,13 +378,14 @@ impl<'s> Builder<'s> {
     }
 
     fn intern(&mut self, v: Rational) -> u32 {
-        if let Some(&id) = self.index.get(&Exact(v.clone())) {
+        let key = Exact(v);
+        if let Some(&id) = self.index.get(&key) {
             return id;
         }
         let id = self.values.len() as u32;
-        self.bytes += 2 * rational_bytes(&v) + 16;
-        self.values.push(v.clone());
-        self.index.insert(Exact(v), id);
+        self.bytes += 2 * rational_bytes(&key.0) + 16;
+        self.values.push(key.0.clone());
+        self.index.insert(key, id);
         id
     }
 
@@ -640,63 +641,10 @@ impl Observer for Builder<'_> {
 }
 
 /// PRISM's keywords, which a label may not be.
-const KEYWORDS: &[&str] = &[
-    "A",
-    "bool",
-    "clock",
-    "const",
-    "ctmc",
-    "C",
-    "double",
-    "dtmc",
-    "E",
-    "endinit",
-    "endinvariant",
-    "endmodule",
-    "endobservables",
-    "endrewards",
-    "endsystem",
-    "false",
-    "formula",
-    "filter",
-    "func",
-    "F",
-    "global",
-    "G",
-    "init",
-    "invariant",
-    "I",
-    "int",
-    "label",
-    "max",
-    "mdp",
-    "min",
-    "module",
-    "X",
-    "nondeterministic",
-    "observable",
-    "observables",
-    "of",
-    "Pmax",
-    "Pmin",
-    "P",
-    "pomdp",
-    "popta",
-    "probabilistic",
-    "prob",
-    "pta",
-    "rate",
-    "rewards",
-    "Rmax",
-    "Rmin",
-    "R",
-    "S",
-    "stochastic",
-    "system",
-    "true",
-    "U",
-    "W",
-];
+const KEYWORDS: &str = "A bool clock const ctmc C double dtmc E endinit endinvariant endmodule endobservables \
+                        endrewards endsystem false formula filter func F global G init invariant I int label max mdp \
+                        min module X nondeterministic observable observables of Pmax Pmin P pomdp popta \
+                        probabilistic prob pta rate rewards Rmax Rmin R S stochastic system true U W";
 
 /// The labels the chain gives itself, which no event label may take.
 const OWN_LABELS: &[&str] = &["init", "excluded", "settled", "last", "deadlock"];
@@ -720,7 +668,7 @@ pub fn event_labels(events: &[crate::event::Event]) -> Vec<EventLabel> {
         let safe = safe.trim_matches('_').to_string();
         let needs_prefix = safe.is_empty()
             || safe.starts_with(|c: char| c.is_ascii_digit())
-            || KEYWORDS.contains(&safe.as_str())
+            || KEYWORDS.split_whitespace().any(|k| k == safe)
             || OWN_LABELS.contains(&safe.as_str());
         let base = if needs_prefix { format!("event_{safe}").trim_end_matches('_').to_string() } else { safe };
         let mut label = base.clone();
