@@ -250,6 +250,170 @@ impl Drop for Folder {
     }
 }
 
+/// Several files that appear together or not at all (the files of one
+/// output, such as a model's transitions, labels and rewards).
+///
+/// [`FileSet::create`] opens a temporary file beside every target first, so
+/// that a path that cannot be written is reported before any work is done;
+/// [`FileSet::write`] fills them; [`FileSet::commit`] renames each over its
+/// target, keeping a hard link to (or a copy of) every file it replaces until all are in
+/// place: if one rename fails, the files already replaced are put back (and
+/// those that did not exist are removed), so the targets are all new or all
+/// as they were. Only a process killed between two of those renames (a few
+/// system calls) can leave some targets new and others old; each one is
+/// always whole. Dropped without a commit, the set removes its temporary
+/// files and changes nothing.
+///
+/// A target that is not a regular file (a device, a named pipe) is a stream:
+/// it is written directly, as by [`write_file`].
+pub struct FileSet {
+    members: Vec<Member>,
+    committed: bool,
+}
+
+struct Member {
+    /// The target as given, for messages.
+    shown: PathBuf,
+    /// The file to replace (a symbolic link resolved).
+    target: PathBuf,
+    /// The temporary file beside it, or `None` for a stream.
+    tmp: Option<PathBuf>,
+    file: Option<File>,
+}
+
+impl FileSet {
+    /// Opens a temporary file beside each of `paths` (or the path itself, for a stream).
+    pub fn create(paths: &[PathBuf]) -> Result<FileSet, WriteError> {
+        let mut set = FileSet { members: Vec::with_capacity(paths.len()), committed: false };
+        for path in paths {
+            match fs::metadata(path) {
+                Ok(m) if m.is_dir() => return Err(invalid(path, "cannot write", "is a folder")),
+                Ok(m) if !m.is_file() => {
+                    let file = OpenOptions::new().write(true).open(path).map_err(fail(path, "cannot open"))?;
+                    set.members.push(Member { shown: path.clone(), target: path.clone(), tmp: None, file: Some(file) });
+                    continue;
+                }
+                _ => {}
+            }
+            let target = match fs::symlink_metadata(path) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    fs::canonicalize(path).map_err(fail(path, "cannot resolve the link"))?
+                }
+                _ => path.clone(),
+            };
+            let tmp = temporary_beside(&target)?;
+            let file =
+                OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(fail(path, "cannot create"))?;
+            set.members.push(Member { shown: path.clone(), target, tmp: Some(tmp), file: Some(file) });
+        }
+        Ok(set)
+    }
+
+    /// Fills file `index` (in the order of [`FileSet::create`]'s paths) through a buffer.
+    pub fn write<T>(
+        &mut self,
+        index: usize,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+    ) -> Result<T, WriteError> {
+        let m = self.members.get_mut(index).ok_or_else(|| WriteError {
+            path: PathBuf::new(),
+            action: "cannot write",
+            error: io::Error::new(io::ErrorKind::InvalidInput, "no such file in the set"),
+        })?;
+        let shown = m.shown.clone();
+        let file = m.file.take().ok_or_else(|| invalid(&shown, "cannot write", "written twice"))?;
+        let mut w = BufWriter::new(Slow(file));
+        let value = write(&mut w).map_err(fail(&shown, "cannot write"))?;
+        let file = w.into_inner().map_err(|e| fail(&shown, "cannot write")(e.into_error()))?;
+        if m.tmp.is_some() {
+            file.0.sync_all().map_err(fail(&shown, "cannot write"))?;
+        }
+        Ok(value)
+    }
+
+    /// Puts every file in its target's place, or none (see [`FileSet`]).
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        // (target, the hard link that keeps its old content, if it had one)
+        let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        let mut failure = None;
+        for m in &self.members {
+            let Some(tmp) = &m.tmp else { continue };
+            let old = match fs::symlink_metadata(&m.target) {
+                Ok(_) => match temporary_beside(&m.target) {
+                    // A hard link where the file system has them, else a copy.
+                    Ok(keep) => {
+                        match fs::hard_link(&m.target, &keep).or_else(|_| fs::copy(&m.target, &keep).map(|_| ())) {
+                            Ok(()) => Some(keep),
+                            Err(e) => {
+                                let _ = fs::remove_file(&keep);
+                                failure = Some(fail(&m.shown, "cannot keep the old file while replacing it")(e));
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                },
+                Err(_) => None,
+            };
+            if let Err(e) = fs::rename(tmp, &m.target) {
+                if let Some(keep) = old {
+                    let _ = fs::remove_file(keep);
+                }
+                failure = Some(fail(&m.shown, "cannot replace")(e));
+                break;
+            }
+            done.push((m.target.clone(), old));
+        }
+        if let Some(e) = failure {
+            // Put back what was replaced, newest first; the temporaries go in `drop`.
+            for (target, old) in done.into_iter().rev() {
+                match old {
+                    Some(keep) => {
+                        let _ = fs::rename(keep, &target);
+                    }
+                    None => {
+                        let _ = fs::remove_file(&target);
+                    }
+                }
+            }
+            return Err(e);
+        }
+        for (_, old) in done {
+            if let Some(keep) = old {
+                let _ = fs::remove_file(keep);
+            }
+        }
+        self.committed = true;
+        let mut synced: Vec<&Path> = Vec::new();
+        for m in &self.members {
+            if let Some(dir) = m.target.parent().filter(|_| m.tmp.is_some()) {
+                let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+                if !synced.contains(&dir) {
+                    sync_folder(dir);
+                    synced.push(dir);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FileSet {
+    fn drop(&mut self) {
+        for m in &mut self.members {
+            m.file.take();
+            if let Some(tmp) = &m.tmp {
+                if !self.committed || fs::symlink_metadata(tmp).is_ok() {
+                    let _ = fs::remove_file(tmp);
+                }
+            }
+        }
+    }
+}
+
 /// Exchanges two paths in one step (Linux `renameat2` with `RENAME_EXCHANGE`).
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
@@ -327,6 +491,55 @@ mod tests {
         assert!(e.to_string().starts_with(&format!("{}: cannot create: ", missing.display())), "{e}");
         let e = write_bytes(&d, b"x").unwrap_err();
         assert_eq!(e.to_string(), format!("{}: cannot write: is a folder", d.display()));
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_file_set_appears_whole_or_not_at_all() {
+        let d = scratch("set");
+        let (a, b) = (d.join("m.tra"), d.join("m.lab"));
+        let paths = [a.clone(), b.clone()];
+        // Abandoned: nothing appears, no temporary is left.
+        let mut set = FileSet::create(&paths).unwrap();
+        set.write(0, |w| w.write_all(b"a1")).unwrap();
+        drop(set);
+        assert!(entries(&d).is_empty());
+        // Committed: both appear.
+        let mut set = FileSet::create(&paths).unwrap();
+        set.write(0, |w| w.write_all(b"a1")).unwrap();
+        set.write(1, |w| w.write_all(b"b1")).unwrap();
+        set.commit().unwrap();
+        assert_eq!(entries(&d), ["m.lab", "m.tra"]);
+        // A write that fails changes nothing.
+        let mut set = FileSet::create(&paths).unwrap();
+        set.write(0, |w| w.write_all(b"a2")).unwrap();
+        let e = set.write(1, |w| {
+            w.write_all(b"half")?;
+            Err::<(), _>(io::Error::other("stopped"))
+        });
+        assert_eq!(e.unwrap_err().to_string(), format!("{}: cannot write: stopped", b.display()));
+        drop(set);
+        assert_eq!((fs::read(&a).unwrap(), fs::read(&b).unwrap()), (b"a1".to_vec(), b"b1".to_vec()));
+        assert_eq!(entries(&d), ["m.lab", "m.tra"]);
+        // A rename that fails at the commit puts back the files already replaced.
+        let c = d.join("m.srew");
+        let paths3 = [a.clone(), b.clone(), c.clone()];
+        let mut set = FileSet::create(&paths3).unwrap();
+        for (i, text) in [b"a3", b"b3", b"c3"].iter().enumerate() {
+            set.write(i, |w| w.write_all(*text)).unwrap();
+        }
+        fs::create_dir(&c).unwrap();
+        fs::write(c.join("keep"), b"x").unwrap();
+        let e = set.commit().unwrap_err();
+        assert!(e.to_string().starts_with(&format!("{}: cannot ", c.display())), "{e}");
+        assert_eq!((fs::read(&a).unwrap(), fs::read(&b).unwrap()), (b"a1".to_vec(), b"b1".to_vec()));
+        assert_eq!(entries(&d), ["m.lab", "m.srew", "m.tra"]);
+        fs::remove_dir_all(&c).unwrap();
+        // A target in a missing folder is reported before anything is written.
+        let missing = d.join("no-such-folder").join("m.tra");
+        let e = FileSet::create(&[a.clone(), missing.clone()]).err().unwrap();
+        assert!(e.to_string().starts_with(&format!("{}: cannot create: ", missing.display())), "{e}");
+        assert_eq!(entries(&d), ["m.lab", "m.tra"]);
         let _ = fs::remove_dir_all(&d);
     }
 

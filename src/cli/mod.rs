@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod out;
 pub mod policy;
 pub mod progress;

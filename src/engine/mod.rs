@@ -7,6 +7,7 @@
 //! the price of `worst_case`, which needs single histories.
 
 pub mod bayes;
+pub mod chain;
 pub mod demonstrator;
 pub mod exhaustive;
 pub mod histories;

@@ -19,6 +19,7 @@
 pub mod csv;
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod jsonl;

@@ -492,7 +492,13 @@ pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
     let keys: Vec<Keys> = keys.into_iter().map(|k| k.expect("every shard finished")).collect();
     let mail_bytes: u64 = 24 * columns.iter().flatten().map(Vec::capacity).sum::<usize>() as u64;
     let next_bytes: u64 = keys.iter().map(|k| shard_bytes(k, &inp.widths)).sum();
-    let extra_bytes = mail_bytes + keys.iter().map(Keys::bytes).sum::<u64>() + next_bytes;
+    // The step's edges, when listed: one per (entry, transition), as many as the targets.
+    let edge_bytes: u64 = if inp.edges {
+        (std::mem::size_of::<Edge>() * keys.iter().map(|k| k.targets.len()).sum::<usize>()) as u64
+    } else {
+        0
+    };
+    let extra_bytes = mail_bytes + keys.iter().map(Keys::bytes).sum::<u64>() + next_bytes + edge_bytes;
     if extra_bytes > inp.max_bytes {
         return Err(Refusal::Memory(extra_bytes));
     }

@@ -113,6 +113,7 @@ pub struct LayerView<'a> {
     space: &'a StateSpace<'a>,
     den: &'a BigUint,
     edges: Option<&'a [Edge]>,
+    trackers: &'a Trackers<'a>,
     elapsed: Duration,
     memory: u64,
 }
@@ -120,14 +121,14 @@ pub struct LayerView<'a> {
 impl<'a> LayerView<'a> {
     fn new(
         layer: &'a Layer,
-        space: &'a StateSpace<'a>,
+        (space, trackers): (&'a StateSpace<'a>, &'a Trackers<'a>),
         (depth, total): (usize, usize),
         den: &'a BigUint,
         edges: Option<&'a [Edge]>,
         start: Instant,
     ) -> Self {
         let memory = layer.bytes() + space.memory_bytes();
-        LayerView { depth, total, layer, space, den, edges, elapsed: start.elapsed(), memory }
+        LayerView { depth, total, layer, space, den, edges, trackers, elapsed: start.elapsed(), memory }
     }
 
     /// Steps taken to reach this layer.
@@ -205,6 +206,14 @@ impl<'a> LayerView<'a> {
     /// order. Two transitions of an entry may lead to the same entry.
     pub fn edges(&self) -> Option<&[Edge]> {
         self.edges
+    }
+
+    /// Whether the world history of entry `e` is in the scenario's declared
+    /// event number `event`. Events are sets of world histories of the target
+    /// depth's length, so this is their verdict at [`LayerView::target_depth`]
+    /// (false for an event the scenario does not declare).
+    pub fn in_event(&self, e: &EntryRef, event: usize) -> bool {
+        event < self.space.scenario().events.len() && self.trackers.accepts(e.combo, event)
     }
 
     /// Time since the run started.
@@ -650,7 +659,7 @@ pub fn run_observed(
     let deadline = opts.time_limit.map(|t| start + t);
     let mut stop: Option<(StopReason, String)> = None;
     let mut reached = 0;
-    if observer.layer(&LayerView::new(&layer, &space, (0, depth), &den, None, start)) == Control::Stop {
+    if observer.layer(&LayerView::new(&layer, (&space, &trackers), (0, depth), &den, None, start)) == Control::Stop {
         stop = Some((StopReason::Observer, "stopped by its observer at depth 0".into()));
     }
 
@@ -769,7 +778,7 @@ pub fn run_observed(
                 den = next_den;
                 den_r = next_den_r;
                 reached = d + 1;
-                let v = LayerView::new(&layer, &space, (d + 1, depth), &den, out.edges.as_deref(), start);
+                let v = LayerView::new(&layer, (&space, &trackers), (d + 1, depth), &den, out.edges.as_deref(), start);
                 if observer.layer(&v) == Control::Stop && d + 1 < depth {
                     stop = Some((StopReason::Observer, format!("stopped by its observer at depth {}", d + 1)));
                 }

@@ -1,0 +1,756 @@
+//! The lumped engine's chain as an explicit discrete-time Markov chain, for
+//! probabilistic model checkers (Storm, PRISM).
+//!
+//! [`build`] runs the lumped engine with an [`Observer`] that asks for the
+//! edges of every step, and keeps what it is shown: one chain state per merged
+//! entry of each depth `0..=T` (depth 0 is the initial state), numbered depth
+//! by depth in the layer's order (the same for any thread count), one
+//! transition per distinct successor with its exact probability, and every
+//! depth-`T` state absorbing (a self-loop of probability 1). There is no
+//! second walk: the chain is the engine's.
+//!
+//! # Labels and rewards
+//!
+//! A state at depth `d` is about to take step `d + 1`.
+//!
+//! - `init`: the initial state.
+//! - `excluded`: the truth is not in the top set there (`μ ∉ Top_{d+1}`), so
+//!   `E` fails at the next step.
+//! - `settled`: no query ever happens again from there ([`SettledCache`]).
+//! - `last`: depth `T`.
+//! - with events: one label per declared event, on the depth-`T` states whose
+//!   world history is in it.
+//!
+//! State rewards, of the state's next step: `theta` (`θ_{d+1}`), `theta3`
+//! (`θ_{d+1}³`), both 0 at depth `T`; `inv_post_truth` (`1/post_{d+1}(μ)`,
+//! the truth's reciprocal posterior after the `d` steps taken), at every depth.
+//!
+//! # The identities with the verifier's figures, for `1 ≤ t ≤ T`
+//!
+//! A path of the chain is at depth `k` after `k` steps (for `k ≤ T`), and the
+//! lumped chain carries exactly the imitator's measure: an entry's probability
+//! is that of the histories it merges, and they share one future. So:
+//!
+//! 1. `P_im(E_t) = 1 − P(F≤t−1 "excluded")`. `E_t` holds iff `μ ∈ Top_k` for
+//!    `k = 1..t`, that is iff none of the states at depths `0..t−1` on the
+//!    path is `excluded`; `F≤t−1` looks at exactly those states. Labelling
+//!    every state with `μ ∉ Top` (not only those where `E` still holds) gives
+//!    the same first visit, so the same probability, and lets a property ask
+//!    about exclusion after any event.
+//! 2. `E Σ_{k≤t} θ_k³ = R{"theta3"}[C≤t]` and `E Σ_{k≤t} θ_k = R{"theta"}[C≤t]`:
+//!    the cumulative reward `C≤t` adds the state rewards of the states after
+//!    `0..t−1` steps, at depths `0..t−1`, whose rewards are `θ_1..θ_t`. The
+//!    depth-`T` states carry 0, so that `C≤t` for `t > T` stays at its value
+//!    at `T` instead of adding a self-loop's reward at every step.
+//! 3. `E[1/post_{t+1}(μ)] = R{"inv_post_truth"}[I=t]`: the instantaneous
+//!    reward `I=t` is that of the state after `t` steps, at depth `t`, whose
+//!    posterior is the one after `t` steps; so depth `T` carries its true
+//!    value, and the self-loop keeps it for `t > T`.
+//! 4. The unsettled mass after `t` steps is `1 − P(F≤t "settled")`: every
+//!    successor of a settled state is settled (the step is quiet, so the
+//!    posterior is unchanged, and the successor's contexts are among those
+//!    the settled search visited), so a path that visits a settled state by
+//!    step `t` is in one at step `t`.
+//! 5. For an event `B` (with events): `P_im(B) = P(F≤T "B")` and
+//!    `P_im(B ∧ E_T) = P(!"excluded" U≤T "B")`: `B`'s label is on depth `T`
+//!    only, reached at step `T` after the states at depths `0..T−1`.
+
+use super::lumped::{self, Control, EntryRef, LayerView, Observer};
+use super::settled::SettledCache;
+use super::EngineError;
+use crate::imitator::Rule;
+use crate::number::Rational;
+use crate::scenario::Scenario;
+use num_traits::{One, Zero};
+use rustc_hash::FxHashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+/// Options of one export.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The horizon `T`.
+    pub depth: usize,
+    /// The lumped engine's limit on the merged states of one depth.
+    pub max_states: usize,
+    /// The most memory (estimated, in bytes) the engine and the chain may hold.
+    pub max_memory: u64,
+    pub time_limit: Option<Duration>,
+    /// Whether to label the depth-`T` states with the scenario's events.
+    pub events: bool,
+}
+
+/// A state reward of the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reward {
+    Theta,
+    Theta3,
+    InvPostTruth,
+}
+
+impl Reward {
+    /// Every reward, in the order of the exported files.
+    pub const ALL: [Reward; 3] = [Reward::Theta, Reward::Theta3, Reward::InvPostTruth];
+
+    /// The reward model's name in the exported files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reward::Theta => "theta",
+            Reward::Theta3 => "theta3",
+            Reward::InvPostTruth => "inv_post_truth",
+        }
+    }
+
+    /// What it is, for a header.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Reward::Theta => "the query probability theta of the state's next step (0 at the last depth)",
+            Reward::Theta3 => "theta^3 (0 at the last depth)",
+            Reward::InvPostTruth => "1/post(mu), the truth's reciprocal posterior at the state",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A label and the states that carry it, in increasing order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub name: String,
+    /// What it means, for a header.
+    pub meaning: String,
+    pub states: Vec<u32>,
+}
+
+/// A declared event and the label that stands for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLabel {
+    /// The event's name in the scenario.
+    pub event: String,
+    /// A safe identifier: ASCII letters, digits and `_`, not starting with a
+    /// digit, not a PRISM keyword, distinct from every other label.
+    pub label: String,
+}
+
+/// The lumped chain to depth `T`, with exact probabilities, labels and rewards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chain {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The imitator, as [`Rule::name`] says it.
+    pub rule: String,
+    pub depth: usize,
+    /// `first[d]`: the number of the first state of depth `d`; `first[T+1]` is the number of states.
+    first: Vec<u32>,
+    /// `row[i]..row[i+1]`: the transitions of state `i`, by increasing target.
+    row: Vec<u32>,
+    targets: Vec<u32>,
+    /// Value ids of the transitions' probabilities.
+    probs: Vec<u32>,
+    /// Value ids of each reward, by state ([`Reward::ALL`] order).
+    rewards: [Vec<u32>; 3],
+    /// Every distinct number, by id.
+    values: Vec<Rational>,
+    /// `init`, `excluded`, `settled`, `last`, then the events' (with events):
+    /// only those that some state carries.
+    labels: Vec<Label>,
+    events: Vec<EventLabel>,
+}
+
+impl Chain {
+    /// How many states: every depth's.
+    pub fn states(&self) -> usize {
+        self.row.len() - 1
+    }
+
+    /// How many transitions (the self-loops of the last depth included).
+    pub fn transitions(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// The states of depth `d`, a range of state numbers.
+    pub fn depth_states(&self, d: usize) -> std::ops::Range<u32> {
+        self.first[d]..self.first[d + 1]
+    }
+
+    /// The transitions of state `i`: `(target, probability)`, by increasing target.
+    pub fn successors(&self, i: u32) -> impl Iterator<Item = (u32, &Rational)> + '_ {
+        let range = self.row[i as usize] as usize..self.row[i as usize + 1] as usize;
+        self.targets[range.clone()].iter().zip(&self.probs[range]).map(|(&t, &p)| (t, &self.values[p as usize]))
+    }
+
+    /// The transitions of state `i` as two lists: targets (increasing) and
+    /// value ids ([`Chain::values`]) of their probabilities.
+    pub fn transitions_of(&self, i: u32) -> (&[u32], &[u32]) {
+        let range = self.row[i as usize] as usize..self.row[i as usize + 1] as usize;
+        (&self.targets[range.clone()], &self.probs[range])
+    }
+
+    /// The reward `r` of state `i`.
+    pub fn reward(&self, r: Reward, i: u32) -> &Rational {
+        &self.values[self.reward_id(r, i) as usize]
+    }
+
+    /// The value id ([`Chain::values`]) of the reward `r` of state `i`.
+    pub fn reward_id(&self, r: Reward, i: u32) -> u32 {
+        self.rewards[r.index()][i as usize]
+    }
+
+    /// Every distinct number of the chain (probabilities and rewards), by value id.
+    pub fn values(&self) -> &[Rational] {
+        &self.values
+    }
+
+    /// The labels some state carries, in their order.
+    pub fn labels(&self) -> &[Label] {
+        &self.labels
+    }
+
+    /// The event labels (empty without events), with the events' names.
+    pub fn events(&self) -> &[EventLabel] {
+        &self.events
+    }
+
+    /// For each state, the indices in [`Chain::labels`] of the labels it carries, in order.
+    pub fn state_labels(&self) -> StateLabels<'_> {
+        StateLabels { chain: self, cursor: vec![0; self.labels.len()], state: 0 }
+    }
+}
+
+/// The labels of each state in turn (see [`Chain::state_labels`]).
+pub struct StateLabels<'a> {
+    chain: &'a Chain,
+    cursor: Vec<usize>,
+    state: u32,
+}
+
+impl Iterator for StateLabels<'_> {
+    type Item = Vec<usize>;
+    fn next(&mut self) -> Option<Vec<usize>> {
+        if self.state as usize >= self.chain.states() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (k, label) in self.chain.labels.iter().enumerate() {
+            if label.states.get(self.cursor[k]) == Some(&self.state) {
+                out.push(k);
+                self.cursor[k] += 1;
+            }
+        }
+        self.state += 1;
+        Some(out)
+    }
+}
+
+/// Why there is no chain.
+#[derive(Debug)]
+pub enum ChainError {
+    /// The lumped engine could not reach the depth within its limits.
+    Engine(EngineError),
+    /// The chain itself would pass a limit.
+    Limit(String),
+    /// The walk broke a property the chain must have (a bug, reported, never a panic).
+    Invalid(String),
+}
+
+impl fmt::Display for ChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainError::Engine(e) => write!(f, "{e}"),
+            ChainError::Limit(m) | ChainError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ChainError {}
+
+/// Builds the chain of `rule` on `scenario` to `opts.depth`.
+pub fn build(scenario: &Scenario, rule: &dyn Rule<Rational>, opts: Options) -> Result<Chain, ChainError> {
+    crate::limits::check_depth(opts.depth, &format!("--depth {}", opts.depth))
+        .map_err(|m| ChainError::Engine(EngineError::TooLarge(m)))?;
+    let mut b = Builder::new(scenario, rule, opts);
+    let run = lumped::run_observed(
+        scenario,
+        rule,
+        lumped::Options {
+            depth: opts.depth,
+            max_states: opts.max_states,
+            max_memory: opts.max_memory,
+            time_limit: opts.time_limit,
+        },
+        &mut b,
+    );
+    if let Some(failure) = b.failure.take() {
+        return Err(failure);
+    }
+    match run {
+        Ok(f) if f.partial.is_none() && f.depth == opts.depth => {}
+        Ok(f) => {
+            let m = f.partial.map(|p| p.message).unwrap_or_else(|| "the run stopped early".into());
+            return Err(ChainError::Invalid(m));
+        }
+        Err(e) => return Err(ChainError::Engine(e)),
+    }
+    b.finish(scenario, rule)
+}
+
+/// A rational hashed through its parts (in lowest terms, so equal values hash alike).
+#[derive(Clone, PartialEq, Eq)]
+struct Exact(Rational);
+
+impl Hash for Exact {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.numer().hash(h);
+        self.0.denom().hash(h);
+    }
+}
+
+/// Bytes of a rational, roughly, for the memory estimate.
+fn rational_bytes(r: &Rational) -> u64 {
+    48 + (r.numer().bits() + r.denom().bits()) / 8
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Bytes in MiB, for a message.
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
+}
+
+/// The observer that keeps the chain.
+struct Builder<'s> {
+    scenario: &'s Scenario,
+    opts: Options,
+    settled: SettledCache<'s, u32>,
+    first: Vec<u32>,
+    row: Vec<u32>,
+    targets: Vec<u32>,
+    probs: Vec<u32>,
+    rewards: [Vec<u32>; 3],
+    values: Vec<Rational>,
+    index: FxHashMap<Exact, u32>,
+    /// The chain's value id of each of the state space's value ids met.
+    from_space: Vec<u32>,
+    /// The chain's value id of `1/post(μ)`, by posterior id.
+    inverse: Vec<u32>,
+    /// `θ³` by the chain's value id of `θ`.
+    cubes: FxHashMap<u32, u32>,
+    /// Transition lists (by value id) whose sum is known to be 1.
+    checked: FxHashMap<Box<[u32]>, ()>,
+    /// Labels `init`, `excluded`, `settled`, `last`, then one per event.
+    label_states: Vec<Vec<u32>>,
+    zero: u32,
+    one: u32,
+    bytes: u64,
+    failure: Option<ChainError>,
+}
+
+impl<'s> Builder<'s> {
+    fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, opts: Options) -> Self {
+        let events = if opts.events { scenario.events.len() } else { 0 };
+        let mut b = Builder {
+            scenario,
+            opts,
+            settled: SettledCache::new(scenario, rule),
+            first: Vec::new(),
+            row: vec![0],
+            targets: Vec::new(),
+            probs: Vec::new(),
+            rewards: Default::default(),
+            values: Vec::new(),
+            index: FxHashMap::default(),
+            from_space: Vec::new(),
+            inverse: Vec::new(),
+            cubes: FxHashMap::default(),
+            checked: FxHashMap::default(),
+            label_states: vec![Vec::new(); 4 + events],
+            zero: 0,
+            one: 0,
+            bytes: 0,
+            failure: None,
+        };
+        b.zero = b.intern(Rational::zero());
+        b.one = b.intern(Rational::one());
+        b
+    }
+
+    fn intern(&mut self, v: Rational) -> u32 {
+        let key = Exact(v);
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.bytes += 2 * rational_bytes(&key.0) + 16;
+        self.values.push(key.0.clone());
+        self.index.insert(key, id);
+        id
+    }
+
+    /// The chain's id of the state space's value `id`.
+    fn space_value(&mut self, view: &LayerView, id: u32) -> u32 {
+        if self.from_space.len() <= id as usize {
+            self.from_space.resize(id as usize + 1, NONE);
+        }
+        if self.from_space[id as usize] == NONE {
+            let v = self.intern(view.space().value(id).clone());
+            self.from_space[id as usize] = v;
+        }
+        self.from_space[id as usize]
+    }
+
+    /// `1/post(μ)` at posterior id `posterior`, or `None` when the truth's posterior is 0.
+    fn inverse_truth(&mut self, view: &LayerView, posterior: u32) -> Option<u32> {
+        if self.inverse.len() <= posterior as usize {
+            self.inverse.resize(posterior as usize + 1, NONE);
+        }
+        if self.inverse[posterior as usize] == NONE {
+            let p = &view.space().posterior(posterior)[self.scenario.truth];
+            if p.is_zero() {
+                return None;
+            }
+            let v = self.intern(p.recip());
+            self.inverse[posterior as usize] = v;
+        }
+        Some(self.inverse[posterior as usize])
+    }
+
+    /// The transitions out of the previous layer's entries, from the step's edges.
+    fn transitions(
+        &mut self,
+        view: &LayerView,
+        from_base: u32,
+        from_len: usize,
+        to_base: u32,
+    ) -> Result<(), ChainError> {
+        let edges = view.edges().ok_or_else(|| {
+            ChainError::Invalid(format!("the lumped engine listed no transitions into depth {}", view.depth()))
+        })?;
+        let mut at = 0;
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for i in 0..from_len as u32 {
+            out.clear();
+            while at < edges.len() && edges[at].from == i {
+                let p = self.space_value(view, edges[at].prob);
+                out.push((to_base + edges[at].to, p));
+                at += 1;
+            }
+            // Two transitions of an entry may lead to the same entry: one transition, their sum.
+            out.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::with_capacity(out.len());
+            for &(t, p) in &out {
+                match merged.last_mut() {
+                    Some(last) if last.0 == t => {
+                        let sum = &self.values[last.1 as usize] + &self.values[p as usize];
+                        last.1 = self.intern(sum);
+                    }
+                    _ => merged.push((t, p)),
+                }
+            }
+            let state = from_base + i;
+            self.check_sum(state, merged.iter().map(|&(_, p)| p).collect())?;
+            for (t, p) in merged {
+                self.targets.push(t);
+                self.probs.push(p);
+            }
+            self.row.push(self.targets.len() as u32);
+        }
+        if at != edges.len() {
+            return Err(ChainError::Invalid(format!(
+                "the step into depth {} lists transitions out of entries its source layer does not hold",
+                view.depth()
+            )));
+        }
+        self.bytes += 12 * edges.len() as u64;
+        Ok(())
+    }
+
+    /// Asserts, exactly, that a state's outgoing probabilities sum to 1.
+    fn check_sum(&mut self, state: u32, mut ids: Vec<u32>) -> Result<(), ChainError> {
+        ids.sort_unstable();
+        let key: Box<[u32]> = ids.into();
+        if self.checked.contains_key(&key) {
+            return Ok(());
+        }
+        let sum = key.iter().fold(Rational::zero(), |s, &p| s + &self.values[p as usize]);
+        if !sum.is_one() {
+            return Err(ChainError::Invalid(format!(
+                "state {state}'s transitions sum to {}, not 1",
+                crate::number::fmt_exact(&sum)
+            )));
+        }
+        self.bytes += 4 * key.len() as u64 + 32;
+        self.checked.insert(key, ());
+        Ok(())
+    }
+
+    /// Records the states of one layer: rewards and labels.
+    fn states(&mut self, view: &LayerView, base: u32) -> Result<(), ChainError> {
+        let d = view.depth();
+        let last = d == self.opts.depth;
+        let space = view.space();
+        let entries: Vec<EntryRef> = view.entries().collect();
+        for (i, e) in entries.iter().enumerate() {
+            let id = base + i as u32;
+            let st = view.state(e);
+            let (theta, cube) = if last {
+                (self.zero, self.zero)
+            } else {
+                let t = self.space_value(view, st.theta_id);
+                let c = match self.cubes.get(&t) {
+                    Some(&c) => c,
+                    None => {
+                        let v = &self.values[t as usize];
+                        let c = self.intern(v * v * v);
+                        self.cubes.insert(t, c);
+                        c
+                    }
+                };
+                (t, c)
+            };
+            let inverse = self.inverse_truth(view, st.key.posterior).ok_or_else(|| {
+                ChainError::Invalid(format!(
+                    "the truth's posterior is 0 at a state of depth {d}: 1/post(mu) is not a number, so the \
+                     inv_post_truth reward cannot be written"
+                ))
+            })?;
+            self.rewards[0].push(theta);
+            self.rewards[1].push(cube);
+            self.rewards[2].push(inverse);
+            if d == 0 {
+                self.label_states[0].push(id);
+            }
+            if !st.truth_in_top {
+                self.label_states[1].push(id);
+            }
+            let posterior = space.posterior(st.key.posterior);
+            if self.settled.is_settled(&st.key.posterior, posterior, space.contexts(st.key.contexts), d + 1) {
+                self.label_states[2].push(id);
+            }
+            if last {
+                self.label_states[3].push(id);
+                for k in 0..self.label_states.len() - 4 {
+                    if view.in_event(e, k) {
+                        self.label_states[4 + k].push(id);
+                    }
+                }
+            }
+        }
+        self.bytes += 12 * entries.len() as u64 + 8;
+        Ok(())
+    }
+
+    fn layer_inner(&mut self, view: &LayerView) -> Result<(), ChainError> {
+        let d = view.depth();
+        if d == 0 {
+            self.first.push(0);
+        }
+        // `first` ends with the end of depth d-1: where depth d starts.
+        let base = *self.first.last().unwrap_or(&0);
+        let end = base as u64 + view.len() as u64;
+        if end >= NONE as u64 {
+            return Err(ChainError::Limit(format!(
+                "the chain would have more than {} states by depth {d}; lower --depth or --max-states",
+                NONE - 1
+            )));
+        }
+        let end = end as u32;
+        if d > 0 {
+            let from_base = self.first[d - 1];
+            self.transitions(view, from_base, (base - from_base) as usize, base)?;
+        }
+        self.first.push(end);
+        self.states(view, base)?;
+        if d == self.opts.depth {
+            // The last depth is absorbing.
+            for i in base..end {
+                self.targets.push(i);
+                self.probs.push(self.one);
+                self.row.push(self.targets.len() as u32);
+            }
+        }
+        let held = self.bytes + 4 * (self.targets.len() + self.probs.len() + self.row.len()) as u64;
+        if held.saturating_add(view.memory_bytes()) > self.opts.max_memory {
+            return Err(ChainError::Limit(format!(
+                "the chain to depth {d} takes about {:.1} MiB besides the engine's {:.1} MiB, past --max-memory {} \
+                 MiB; raise --max-memory or lower --depth",
+                mib(held),
+                mib(view.memory_bytes()),
+                self.opts.max_memory >> 20
+            )));
+        }
+        Ok(())
+    }
+
+    fn finish(self, scenario: &Scenario, rule: &dyn Rule<Rational>) -> Result<Chain, ChainError> {
+        let depth = self.opts.depth;
+        if self.first.len() != depth + 2 || self.row.len() != *self.first.last().unwrap_or(&0) as usize + 1 {
+            return Err(ChainError::Invalid(format!("the lumped engine did not show every depth 0..{depth}")));
+        }
+        let events = event_labels(if self.opts.events { &scenario.events } else { &[] });
+        let mut meanings: Vec<String> = vec![
+            "the initial state".into(),
+            "the truth is not in the top set at the state, so E fails at the next step".into(),
+            "no query ever happens again from the state".into(),
+            format!("the states after {depth} steps (absorbing)"),
+        ];
+        let mut names: Vec<String> = ["init", "excluded", "settled", "last"].map(String::from).to_vec();
+        for e in &events {
+            names.push(e.label.clone());
+            meanings.push(format!("at depth {depth}, the world history is in event \"{}\"", e.event));
+        }
+        let labels = names
+            .into_iter()
+            .zip(meanings)
+            .zip(self.label_states)
+            .filter(|(_, states)| !states.is_empty())
+            .map(|((name, meaning), states)| Label { name, meaning, states })
+            .collect();
+        Ok(Chain {
+            scenario: scenario.name.clone(),
+            rule: rule.name(),
+            depth,
+            first: self.first,
+            row: self.row,
+            targets: self.targets,
+            probs: self.probs,
+            rewards: self.rewards,
+            values: self.values,
+            labels,
+            events,
+        })
+    }
+}
+
+impl Observer for Builder<'_> {
+    fn wants_edges(&self) -> bool {
+        true
+    }
+
+    fn layer(&mut self, view: &LayerView) -> Control {
+        match self.layer_inner(view) {
+            Ok(()) => Control::Continue,
+            Err(e) => {
+                self.failure = Some(e);
+                Control::Stop
+            }
+        }
+    }
+}
+
+/// PRISM's keywords, which a label may not be.
+const KEYWORDS: &str = "A bool clock const ctmc C double dtmc E endinit endinvariant endmodule endobservables \
+                        endrewards endsystem false formula filter func F global G init invariant I int label max mdp \
+                        min module X nondeterministic observable observables of Pmax Pmin P pomdp popta \
+                        probabilistic prob pta rate rewards Rmax Rmin R S stochastic system true U W";
+
+/// The labels the chain gives itself, which no event label may take.
+const OWN_LABELS: &[&str] = &["init", "excluded", "settled", "last", "deadlock"];
+
+/// A safe label for each event: every run of characters other than ASCII
+/// letters and digits becomes one `_`; a name that is empty, starts with a
+/// digit, is a keyword or a label of the chain gets the prefix `event_`; a
+/// name met before gets the suffix `_2`, `_3`, ….
+pub fn event_labels(events: &[crate::event::Event]) -> Vec<EventLabel> {
+    let mut taken: Vec<String> = OWN_LABELS.iter().map(|s| s.to_string()).collect();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let mut safe = String::new();
+        for c in e.name.chars() {
+            if c.is_ascii_alphanumeric() {
+                safe.push(c);
+            } else if !safe.ends_with('_') {
+                safe.push('_');
+            }
+        }
+        let safe = safe.trim_matches('_').to_string();
+        let needs_prefix = safe.is_empty()
+            || safe.starts_with(|c: char| c.is_ascii_digit())
+            || KEYWORDS.split_whitespace().any(|k| k == safe)
+            || OWN_LABELS.contains(&safe.as_str());
+        let base = if needs_prefix { format!("event_{safe}").trim_end_matches('_').to_string() } else { safe };
+        let mut label = base.clone();
+        let mut n = 2;
+        while taken.contains(&label) {
+            label = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.push(label.clone());
+        out.push(EventLabel { event: e.name.clone(), label });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, EventKind};
+    use crate::imitator::{Standard, Variant};
+
+    fn ev(name: &str) -> Event {
+        Event { name: name.into(), kind: EventKind::AtStep { action: 0, step: 1 } }
+    }
+
+    #[test]
+    fn event_names_become_safe_distinct_labels() {
+        let names = ["tails at least 9 times", "9 lives", "", "max", "last", "a-b", "a b", "été", "x__y_"];
+        let got: Vec<String> = event_labels(&names.map(ev)).into_iter().map(|e| e.label).collect();
+        assert_eq!(
+            got,
+            ["tails_at_least_9_times", "event_9_lives", "event", "event_max", "event_last", "a_b", "a_b_2", "t", "x_y"]
+        );
+    }
+
+    const COINS: &str = r#"
+actions = ["heads", "tails"]
+alpha = "1/10"
+truth = "fair"
+[[models]]
+name = "fair"
+prior = "1/3"
+iid = ["1/2", "1/2"]
+[[models]]
+name = "heads-biased"
+prior = "1/3"
+iid = ["3/4", "1/4"]
+[[models]]
+name = "tails-biased"
+prior = "1/3"
+iid = ["1/4", "3/4"]
+[[events]]
+name = "tails first"
+action = "tails"
+at_step = 1
+"#;
+
+    fn options(depth: usize) -> Options {
+        Options { depth, max_states: 1_000_000, max_memory: 1 << 30, time_limit: None, events: true }
+    }
+
+    #[test]
+    fn the_first_step_of_three_coins() {
+        let s = Scenario::parse(COINS, "c.toml", "c").expect("valid");
+        let chain = build(&s, &Standard::new(Variant::Conservative, 0), options(1)).expect("builds");
+        // θ = 1/2 at the root, m = (1/4, 1/4): four entries of 1/4 each.
+        assert_eq!((chain.states(), chain.transitions()), (5, 4 + 4));
+        let q = Rational::new(1.into(), 4.into());
+        let root: Vec<(u32, Rational)> = chain.successors(0).map(|(t, p)| (t, p.clone())).collect();
+        assert_eq!(root, (1..5).map(|t| (t, q.clone())).collect::<Vec<_>>());
+        assert_eq!(chain.reward(Reward::Theta, 0), &Rational::new(1.into(), 2.into()));
+        assert_eq!(chain.reward(Reward::Theta3, 0), &Rational::new(1.into(), 8.into()));
+        assert_eq!(chain.reward(Reward::InvPostTruth, 0), &Rational::from_integer(3.into()));
+        for i in 1..5 {
+            assert_eq!(chain.successors(i).collect::<Vec<_>>(), vec![(i, &Rational::one())]);
+            assert!(chain.reward(Reward::Theta, i).is_zero());
+        }
+        let names: Vec<&str> = chain.labels().iter().map(|l| l.name.as_str()).collect();
+        // Nobody is excluded or settled at depth 0 or 1.
+        assert_eq!(names, ["init", "last", "tails_first"]);
+        let labels: Vec<Vec<usize>> = chain.state_labels().collect();
+        assert_eq!(labels[0], [0]);
+        // Half of the depth-1 states took tails.
+        assert_eq!(labels[1..].iter().filter(|l| l.contains(&2)).count(), 2);
+    }
+}
