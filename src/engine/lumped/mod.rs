@@ -7,8 +7,9 @@
 //! tracking state of every declared event. The engine keeps one *entry* per
 //! such key and depth, with the total probability of the histories it merges.
 //! What depends only on the state's path (the `Π(1+θ)`-weighted probability
-//! and the moments `Σ P·S^k` of the query sum `S = Σθ`, `k = 1, 2, 3`) is
-//! kept once per state and depth, not per entry.
+//! and the moments `Σ P·S^k` of the query sum `S = Σθ`, `k = 1, 2`) is kept
+//! once per state and depth, not per entry; `E[S³]` is a running sum of
+//! `E[3S²θ + 3Sθ² + θ³]`, so the third moment is never carried.
 //!
 //! Nothing is approximated: every mass is an integer over the layer's common
 //! denominator (the product of the steps' denominators), held in a fixed
