@@ -120,7 +120,7 @@ impl BoundRatio {
         self.ratio > Rational::one()
     }
 
-    fn new(measured: Rational, bound: Rational, depth: usize) -> Self {
+    pub(crate) fn new(measured: Rational, bound: Rational, depth: usize) -> Self {
         BoundRatio { ratio: &measured / &bound, measured, bound, depth }
     }
 }
@@ -526,6 +526,15 @@ impl Status {
             Status::Holds
         } else {
             Status::Fails
+        }
+    }
+
+    /// `holds`, `fails` or `undecided`: the name in JSON (and a CSS class).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Fails => "fails",
+            Status::Undecided => "undecided",
         }
     }
 

@@ -2,7 +2,7 @@
 //! that `verify` reproduces exactly, and never a ratio above the proved bound on `P(E)`.
 
 use clap::ValueEnum;
-use imitator::checks::bound_ratios;
+use imitator::checks::{bound_ratios, Status};
 use imitator::engine::{self, EngineKind};
 use imitator::imitator::{Standard, Variant};
 use imitator::number::{parse_rational, ratio, Rational};
@@ -78,7 +78,9 @@ fn a_hand_computed_candidate() {
         truth: 0,
     };
     let o = Options::new(Family::Iid, 2, 2, 5);
-    let r = search::evaluate(&c, &o).unwrap();
+    let e = search::evaluate(&c, &o).unwrap();
+    assert_eq!(e.lifetime, None);
+    let r = e.ratios;
     assert_eq!(r.event_e.ratio, ratio(0, 1));
     // E[Σθ³] = 1 against 2 · 8 · (48 + 12) = 960.
     assert_eq!((r.query_cubed.measured.clone(), r.query_cubed.bound.clone()), (ratio(1, 1), ratio(960, 1)));
@@ -197,5 +199,117 @@ fn bad_input_exits_2() {
         let out = bin().arg("search").args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+fn lifetime_opts(family: Family, max_depth: usize, budget: u64, seed: u64, width: Rational) -> Options {
+    Options { horizon: search::Horizon::Infinite { width }, ..opts(family, max_depth, budget, seed) }
+}
+
+#[test]
+fn a_hand_computed_candidate_over_its_lifetime() {
+    // The candidate of `a_hand_computed_candidate`: after the one query at step 1 every
+    // state is settled, so both intervals are points at depth 1: P(E_∞) = 1, E Σθ³ = 1.
+    let det = |a: u64| ModelSpec::Iid(Split { den: 1, counts: vec![a, 1 - a] });
+    let c = Candidate {
+        alpha: Split { den: 2, counts: vec![1, 1] },
+        priors: Split { den: 2, counts: vec![1, 1] },
+        models: vec![det(1), det(0)],
+        truth: 0,
+    };
+    let o = lifetime_opts(Family::Iid, 50, 1, 0, ratio(1, 1_000_000));
+    let e = search::evaluate(&c, &o).unwrap();
+    let l = e.lifetime.unwrap();
+    assert_eq!((l.depth_reached, l.stopped_because), (1, imitator::lifetime::Stop::Width));
+    assert_eq!((e.ratios.event_e.ratio.clone(), l.event_e_lo.ratio), (ratio(0, 1), ratio(0, 1)));
+    assert_eq!((e.ratios.query_cubed.ratio.clone(), l.query_cubed_lo.ratio), (ratio(1, 960), ratio(1, 960)));
+    assert_eq!((l.event_e_status, l.query_status), (Status::Holds, Status::Holds));
+    assert_eq!((e.ratios.product.ratio, e.ratios.product.depth), (ratio(2, 1), 1));
+}
+
+#[test]
+fn a_candidate_over_the_state_limit_is_skipped() {
+    // Three iid models on two actions with distinct biases: depth 6 needs more than 2 states.
+    let iid = |a: u64| ModelSpec::Iid(Split { den: 4, counts: vec![a, 4 - a] });
+    let c = Candidate {
+        alpha: Split { den: 10, counts: vec![1, 9] },
+        priors: Split { den: 3, counts: vec![1, 1, 1] },
+        models: vec![iid(1), iid(2), iid(3)],
+        truth: 1,
+    };
+    let finite = Options { max_states: 2, ..Options::new(Family::Iid, 2, 3, 6) };
+    assert_eq!(search::evaluate(&c, &finite), None);
+    let lifetime = Options { max_states: 2, ..lifetime_opts(Family::Iid, 6, 1, 0, ratio(1, 1_000_000)) };
+    assert_eq!(search::evaluate(&c, &lifetime), None);
+    // With room, both run; the lifetime's upper ends bound the truncation's ratios.
+    let f = search::evaluate(&c, &Options::new(Family::Iid, 2, 3, 6)).unwrap().ratios;
+    let l = search::evaluate(&c, &lifetime_opts(Family::Iid, 400, 1, 0, ratio(1, 1_000_000))).unwrap();
+    let ends = l.lifetime.unwrap();
+    assert!(ends.event_e_lo.ratio <= l.ratios.event_e.ratio);
+    assert!(f.event_e.ratio <= l.ratios.event_e.ratio, "{} > {}", f.event_e.ratio, l.ratios.event_e.ratio);
+    assert!(f.query_cubed.ratio <= l.ratios.query_cubed.ratio);
+    assert!(ends.query_cubed_lo.ratio <= l.ratios.query_cubed.ratio);
+}
+
+#[test]
+fn lifetime_search_ranks_by_upper_ends_that_verify_reproduces() {
+    let dir = temp_dir("lifetime");
+    let out = bin()
+        .args(["search", "--family", "iid", "--horizon", "infinite", "--width", "1/10000", "--max-depth", "300"])
+        .args(["--budget", "12", "--seed", "5", "--json", "--threads", "2"])
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((doc["horizon"].as_str(), doc["width"].as_str()), (Some("infinite"), Some("1/10000")));
+    let command = doc["command"].as_str().unwrap();
+    assert!(command.contains("--horizon infinite --width 1/10000 --max-depth 300"), "{command}");
+    for (q, w) in Quantity::ALL.into_iter().zip(doc["worst"].as_array().unwrap()).take(2) {
+        let (hi, lo) = (
+            rat(&w["ratio"]),
+            rat(&w["lifetime"][if q == Quantity::EventE { "event_e" } else { "query_cubed_sum" }]["ratio_lo"]),
+        );
+        assert!(lo <= hi, "{}: {lo} > {hi}", q.key());
+        let file = PathBuf::from(w["file"].as_str().unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("--horizon infinite --width 1/10000 --max-depth 300"), "{text}");
+        // The same figure through `verify --horizon infinite`.
+        let v = bin()
+            .args(["verify", "--horizon", "infinite", "--width", "1/10000", "--max-depth", "300", "--json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(matches!(v.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&v.stderr));
+        let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+        let (alpha, wt) = (rat(&v["alpha"]), rat(&v["truth_weight"]));
+        let inf = &v["infinite"];
+        assert_eq!(inf["depth_reached"], w["lifetime"]["depth_reached"]);
+        let again = match q {
+            Quantity::EventE => (Rational::one() - rat(&inf["event_e"]["lo"])) * wt / alpha,
+            _ => rat(&inf["query_cubed_sum"]["hi"]) / rat(&inf["query_cubed_sum"]["bound"]),
+        };
+        assert_eq!(again, hi, "{}", q.key());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn lifetime_search_bad_input_exits_2() {
+    for args in [
+        vec!["--family", "iid", "--horizon", "infinite", "--depth", "5"],
+        vec!["--family", "iid", "--horizon", "infinite", "--width", "0"],
+        vec!["--family", "iid", "--horizon", "infinite", "--width", "-1"],
+        vec!["--family", "iid", "--horizon", "infinite", "--width", "x"],
+        vec!["--family", "iid", "--horizon", "infinite", "--max-depth", "0"],
+        vec!["--family", "iid", "--depth", "4", "--width", "1/10"],
+        vec!["--family", "iid"],
+    ] {
+        let out = bin().arg("search").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--"), "{args:?}: {err}");
     }
 }

@@ -1,6 +1,7 @@
 //! `imitator search`: the scenarios of a family closest to each bound, found and written out.
 
 use super::progress::Progress;
+use super::Horizon;
 use imitator::number::parse_rational;
 use imitator::report::search::{document, table, worst_files};
 use imitator::search::{self, Family, Options};
@@ -13,7 +14,12 @@ use imitator::search::{self, Family, Options};
 /// same at t = T. Half the budget draws random candidates (the grid family: a grid), the rest
 /// perturbs the best ones. The result is the same for a seed and budget on any number of threads.
 ///
-/// Exit status: 0 done; 1 a candidate broke a checked bound ((a) or (b) above 1); 2 bad input.
+/// With --horizon infinite each candidate runs over its whole lifetime (docs/lifetime.md) until both
+/// intervals are narrower than --width or it reaches --max-depth, and (a) and (b) are ranked by the
+/// upper ends of 1 − P(E_∞) and E Σ_{t≥1} θ³, which no truncation can exceed.
+///
+/// Exit status: 0 done; 1 a candidate broke a checked bound ((a) or (b) above 1; over a lifetime, a
+/// check whose status is fails); 2 bad input.
 #[derive(clap::Args)]
 pub struct Args {
     /// iid (random iid classes), after-action (random classes Markov in the last action), or grid
@@ -26,9 +32,21 @@ pub struct Args {
     /// Models in the class (2 to 64).
     #[arg(long, default_value_t = 3)]
     pub models: usize,
-    /// The horizon T of every run.
+    /// The horizon T of every run (required unless --horizon infinite).
     #[arg(long)]
-    pub depth: usize,
+    pub depth: Option<usize>,
+    /// finite: every candidate to depth --depth. infinite: every candidate over its lifetime, ranked
+    /// by the upper ends of the certified intervals.
+    #[arg(long, value_enum, default_value_t = Horizon::Finite)]
+    pub horizon: Horizon,
+    /// With --horizon infinite: stop a candidate once both intervals are at most this wide (an exact
+    /// number > 0; default 1/1000000).
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub width: Option<String>,
+    /// With --horizon infinite: the deepest a candidate goes (default 200); the upper ends there
+    /// still bound its lifetime figures.
+    #[arg(long, value_name = "T")]
+    pub max_depth: Option<usize>,
     /// A fixed α, exact ("1/10", "0.1"); random in (0,1) when absent.
     #[arg(long)]
     pub alpha: Option<String>,
@@ -60,10 +78,46 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         Some(s) => Some(parse_rational(s).map_err(|e| anyhow::anyhow!("--alpha: {e}"))?),
         None => None,
     };
+    let (depth, horizon) = match a.horizon {
+        Horizon::Finite => {
+            anyhow::ensure!(
+                a.width.is_none() && a.max_depth.is_none(),
+                "--width and --max-depth belong to --horizon infinite; a finite search goes to --depth"
+            );
+            (
+                a.depth.ok_or_else(|| anyhow::anyhow!("--depth is required (or use --horizon infinite)"))?,
+                search::Horizon::Finite,
+            )
+        }
+        Horizon::Infinite => {
+            anyhow::ensure!(
+                a.depth.is_none(),
+                "--depth sets a finite horizon; with --horizon infinite use --max-depth"
+            );
+            let width = match &a.width {
+                Some(text) => parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?,
+                None => search::default_search_width(),
+            };
+            (a.max_depth.unwrap_or(search::DEFAULT_SEARCH_MAX_DEPTH), search::Horizon::Infinite { width })
+        }
+    };
     let (budget, seed, max_den, max_states) = (a.budget, a.seed, a.max_den, a.max_states);
-    let opts =
-        Options { alpha, budget, seed, max_den, max_states, ..Options::new(a.family, a.actions, a.models, a.depth) };
-    let flag = |e: search::SearchError| anyhow::anyhow!(e.message(|s| format!("--{}", s.name())));
+    let opts = Options {
+        alpha,
+        budget,
+        seed,
+        max_den,
+        max_states,
+        horizon,
+        ..Options::new(a.family, a.actions, a.models, depth)
+    };
+    let infinite = a.horizon == Horizon::Infinite;
+    let flag = |e: search::SearchError| {
+        anyhow::anyhow!(e.message(|s| match s {
+            search::Setting::Depth if infinite => "--max-depth".to_string(),
+            _ => format!("--{}", s.name()),
+        }))
+    };
     opts.validate().map_err(flag)?;
     let bar = Progress::new("searching");
     let outcome = super::with_threads(a.threads, || search::search(&opts, &|done, total| bar.tick(done, total)))?;

@@ -63,12 +63,7 @@ fn esc(s: &str) -> String {
 }
 
 fn cell(measured: String, status: Status) -> String {
-    let class = match status {
-        Status::Holds => "holds",
-        Status::Fails => "fails",
-        Status::Undecided => "undecided",
-    };
-    format!("<td class=\"{class}\">{}<br/>{}</td>", esc(&measured), status.word())
+    format!("<td class=\"{}\">{}<br/>{}</td>", status.name(), esc(&measured), status.word())
 }
 
 fn shown(x: &Shown) -> String {

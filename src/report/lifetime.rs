@@ -1,7 +1,6 @@
 //! The whole lifetime in the verifier's outputs: the JSON block `infinite`
 //! and the text section "Whole lifetime".
 
-use crate::checks::Status;
 use crate::lifetime::{Interval, Lifetime};
 use crate::number::{fmt_approx, fmt_exact, fmt_float, Rational};
 use num_bigint::BigInt;
@@ -12,14 +11,6 @@ use std::fmt::Write;
 
 fn ex(r: &Rational) -> Value {
     Value::String(fmt_exact(r))
-}
-
-fn status(s: Status) -> &'static str {
-    match s {
-        Status::Holds => "holds",
-        Status::Fails => "fails",
-        Status::Undecided => "undecided",
-    }
 }
 
 /// The JSON block `infinite` (exact numbers as strings; an infinite upper end is `null`).
@@ -34,14 +25,14 @@ pub fn infinite_block(l: &Lifetime) -> Value {
             "lo": ex(&last.event_e.lo),
             "hi": hi(&last.event_e),
             "proved_bound": ex(&l.event_e_bound),
-            "status": status(l.event_e_status),
+            "status": l.event_e_status.name(),
         },
         "query_cubed_sum": {
             "lo": ex(&last.query_cubed_sum.lo),
             "hi": hi(&last.query_cubed_sum),
             "bound": ex(&l.query_bound),
             "proved_bound_squared": ex(&l.query_bound_squared),
-            "status": status(l.query_status),
+            "status": l.query_status.name(),
         },
         "unsettled_mass": {"by_depth": l.steps.iter().map(|s| ex(&s.unsettled_mass)).collect::<Vec<_>>()},
         "decay_per_step": decay_per_step(l).map(|d| json!(d)).unwrap_or(Value::Null),

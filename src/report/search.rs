@@ -3,18 +3,54 @@
 
 use crate::checks::scaled_constants;
 use crate::number::{fmt_approx, fmt_exact};
-use crate::search::{Options, Outcome, Quantity, Worst};
+use crate::search::{Horizon, Options, Outcome, Quantity, Worst};
 use serde_json::{json, Value};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+/// The horizon flags of a command: `--depth T`, or the lifetime's.
+fn horizon_flags(o: &Options) -> String {
+    match &o.horizon {
+        Horizon::Finite => format!("--depth {}", o.depth),
+        Horizon::Infinite { width } => {
+            format!("--horizon infinite --width {} --max-depth {}", fmt_exact(width), o.depth)
+        }
+    }
+}
 
 /// The command that reproduces a search.
 pub fn command(o: &Options) -> String {
     let alpha = o.alpha.as_ref().map(|a| format!(" --alpha {}", fmt_exact(a))).unwrap_or_default();
     format!(
-        "imitator search --family {} --actions {} --models {} --depth {}{alpha} --budget {} --seed {} --max-den {}",
-        o.family, o.actions, o.models, o.depth, o.budget, o.seed, o.max_den
+        "imitator search --family {} --actions {} --models {} {}{alpha} --budget {} --seed {} --max-den {}",
+        o.family,
+        o.actions,
+        o.models,
+        horizon_flags(o),
+        o.budget,
+        o.seed,
+        o.max_den
     )
+}
+
+/// The `verify` command that reproduces a worst figure from its file.
+fn reproduce(path: &Path, o: &Options) -> String {
+    let engine = match o.horizon {
+        Horizon::Finite => "--engine lumped ",
+        Horizon::Infinite { .. } => "",
+    };
+    format!("imitator verify {} {engine}{}", path.display(), horizon_flags(o))
+}
+
+/// The ratio as a formula: at `T`, or (upper end) over the lifetime.
+fn formula(q: Quantity, o: &Options) -> &'static str {
+    match (&o.horizon, q) {
+        (Horizon::Infinite { .. }, Quantity::EventE) => "(1 - P(E_∞)) / (α/w(μ)), upper end",
+        (Horizon::Infinite { .. }, Quantity::QueryCubed) => "E[Σ_{t≥1}θ³] / (|A|α⁻³(24/w(μ)+12)), upper end",
+        (Horizon::Infinite { .. }, Quantity::Product) => "max_t E[Π(1+θ)]_t / t², t ≤ depth reached",
+        (Horizon::Infinite { .. }, Quantity::ProductHorizon) => "E[Π(1+θ)]_t / t², t = depth reached",
+        _ => q.formula(),
+    }
 }
 
 fn file_name(q: Quantity) -> String {
@@ -33,16 +69,15 @@ pub fn worst_files(dir: &Path, o: &Outcome) -> Vec<Option<(PathBuf, String)>> {
             let r = w.ratio();
             let header = format!(
                 "# Found by: {}\n# {} = {} ≈ {} (measured {} / bound {}, at t = {})\n\
-                 # Reproduce: imitator verify {} --engine lumped --depth {}\n\n",
+                 # Reproduce: {}\n\n",
                 command(&o.options),
-                w.quantity.formula(),
+                formula(w.quantity, &o.options),
                 fmt_exact(&r.ratio),
                 fmt_approx(&r.ratio),
                 fmt_exact(&r.measured),
                 fmt_exact(&r.bound),
                 r.depth,
-                path.display(),
-                o.options.depth
+                reproduce(&path, &o.options)
             );
             Some((path, header + &w.scenario(&o.options).to_toml()))
         })
@@ -62,6 +97,35 @@ fn label(q: Quantity) -> &'static str {
 fn measured_words(w: &Worst) -> String {
     let r = w.ratio();
     let t = r.depth;
+    if let Some(l) = &w.lifetime {
+        let ends =
+            |lo: &crate::checks::BoundRatio| format!("ratio in [{}, {}]", fmt_approx(&lo.ratio), fmt_approx(&r.ratio));
+        let run = format!("depth {} ({})", l.depth_reached, l.stopped_because.name());
+        match w.quantity {
+            Quantity::EventE => {
+                return format!(
+                    "1 - P(E_∞) ≤ {}, α/w(μ) = {}; {}; proved floor {}; {run}",
+                    fmt_exact(&r.measured),
+                    fmt_exact(&r.bound),
+                    ends(&l.event_e_lo),
+                    l.event_e_status.name()
+                )
+            }
+            Quantity::QueryCubed => {
+                let (c1, c2) = scaled_constants(&r.ratio);
+                return format!(
+                    "E[Σ_{{t≥1}}θ³] ≤ {}, bound = {}; {}; check {}; {run}; the constants 24s = {} and 12s = {} suffice (s = the upper end)",
+                    fmt_exact(&r.measured),
+                    fmt_exact(&r.bound),
+                    ends(&l.query_cubed_lo),
+                    l.query_status.name(),
+                    fmt_exact(&c1),
+                    fmt_exact(&c2)
+                );
+            }
+            _ => {}
+        }
+    }
     match w.quantity {
         Quantity::EventE => format!("1 - P(E_{t}) = {}, α/w(μ) = {}", fmt_exact(&r.measured), fmt_exact(&r.bound)),
         Quantity::QueryCubed => {
@@ -91,25 +155,34 @@ pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
         "{} random + {} local-search candidates verified (lumped engine, conservative imitator){grid}; {} skipped; {} improvements",
         o.random, o.local, o.skipped, o.improvements
     );
+    if let Horizon::Infinite { width } = &opts.horizon {
+        let _ = writeln!(
+            s,
+            "each over its lifetime, to width {} or depth {}: (a) and (b) ranked by their certified upper ends; t = the depth reached",
+            fmt_exact(width),
+            opts.depth
+        );
+    }
     let _ = writeln!(s);
+    let fw = Quantity::ALL.iter().map(|q| formula(*q, opts).chars().count()).max().unwrap_or(0).max(36);
     let _ = writeln!(
         s,
-        "    {:<36} {:>12}  {:>4}  {:>8}  {:>8}  found",
+        "    {:<fw$} {:>12}  {:>4}  {:>8}  {:>8}  found",
         "ratio measured / bound", "worst", "t", "α", "w(μ)"
     );
     for (q, w) in Quantity::ALL.iter().zip(&o.worst) {
         match w {
             None => {
-                let _ = writeln!(s, "{} {:<36} {:>12}", label(*q), q.formula(), "-");
+                let _ = writeln!(s, "{} {:<fw$} {:>12}", label(*q), formula(*q, opts), "-");
             }
             Some(w) => {
                 let r = w.ratio();
                 let c = &w.candidate;
                 let _ = writeln!(
                     s,
-                    "{} {:<36} {:>12}  {:>4}  {:>8}  {:>8}  {}",
+                    "{} {:<fw$} {:>12}  {:>4}  {:>8}  {:>8}  {}",
                     label(*q),
-                    q.formula(),
+                    formula(*q, opts),
                     fmt_approx(&r.ratio),
                     r.depth,
                     fmt_exact(&c.alpha()),
@@ -130,8 +203,7 @@ pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
         let _ = writeln!(s);
         for (q, f) in Quantity::ALL.iter().zip(files) {
             if let Some(f) = f {
-                let _ =
-                    writeln!(s, "{} imitator verify {} --engine lumped --depth {}", label(*q), f.display(), opts.depth);
+                let _ = writeln!(s, "{} {}", label(*q), reproduce(f, opts));
             }
         }
     }
@@ -146,13 +218,13 @@ pub fn document(o: &Outcome, files: &[Option<PathBuf>]) -> Value {
         .zip(&o.worst)
         .zip(files)
         .map(|((q, w), f)| match w {
-            None => json!({"quantity": q.key(), "formula": q.formula(), "ratio": null}),
+            None => json!({"quantity": q.key(), "formula": formula(*q, opts), "ratio": null}),
             Some(w) => {
                 let r = w.ratio();
                 let c = &w.candidate;
                 let mut v = json!({
                     "quantity": q.key(),
-                    "formula": q.formula(),
+                    "formula": formula(*q, opts),
                     "ratio": fmt_exact(&r.ratio),
                     "ratio_decimal": fmt_approx(&r.ratio),
                     "measured": fmt_exact(&r.measured),
@@ -167,6 +239,14 @@ pub fn document(o: &Outcome, files: &[Option<PathBuf>]) -> Value {
                     let (c1, c2) = scaled_constants(&r.ratio);
                     v["constants"] = json!({"c1": fmt_exact(&c1), "c2": fmt_exact(&c2)});
                 }
+                if let Some(l) = &w.lifetime {
+                    v["lifetime"] = json!({
+                        "depth_reached": l.depth_reached,
+                        "stopped_because": l.stopped_because.name(),
+                        "event_e": {"ratio_lo": fmt_exact(&l.event_e_lo.ratio), "status": l.event_e_status.name()},
+                        "query_cubed_sum": {"ratio_lo": fmt_exact(&l.query_cubed_lo.ratio), "status": l.query_status.name()},
+                    });
+                }
                 v
             }
         })
@@ -177,6 +257,8 @@ pub fn document(o: &Outcome, files: &[Option<PathBuf>]) -> Value {
         "actions": opts.actions,
         "models": opts.models,
         "depth": opts.depth,
+        "horizon": match opts.horizon { Horizon::Finite => "finite", Horizon::Infinite { .. } => "infinite" },
+        "width": match &opts.horizon { Horizon::Finite => None, Horizon::Infinite { width } => Some(fmt_exact(width)) },
         "alpha": opts.alpha.as_ref().map(fmt_exact),
         "budget": opts.budget,
         "seed": opts.seed,

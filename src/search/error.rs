@@ -15,10 +15,11 @@ pub enum Setting {
     Budget,
     MaxDen,
     Alpha,
+    Width,
 }
 
 impl Setting {
-    /// The option's name (`actions`, `models`, `depth`, `budget`, `max-den`, `alpha`).
+    /// The option's name (`actions`, `models`, `depth`, `budget`, `max-den`, `alpha`, `width`).
     pub fn name(self) -> &'static str {
         match self {
             Setting::Actions => "actions",
@@ -27,6 +28,7 @@ impl Setting {
             Setting::Budget => "budget",
             Setting::MaxDen => "max-den",
             Setting::Alpha => "alpha",
+            Setting::Width => "width",
         }
     }
 }
@@ -42,6 +44,8 @@ pub enum SearchError {
     Depth(usize),
     /// α is not a rational strictly between 0 and 1 with a denominator below `2^63`.
     Alpha(Rational),
+    /// A lifetime search's width is not positive.
+    Width(Rational),
 }
 
 impl SearchError {
@@ -61,6 +65,7 @@ impl SearchError {
                 "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}",
                 name(Setting::Alpha)
             ),
+            SearchError::Width(w) => format!("{} must be positive, got {w}", name(Setting::Width)),
         }
     }
 }

@@ -49,15 +49,16 @@ pub mod error;
 pub use candidate::{grid_class, Candidate, ModelSpec, Split};
 pub use error::{SearchError, Setting};
 
-use crate::checks::{bound_ratios, BoundRatio, BoundRatios};
+use crate::checks::{bound_ratios, BoundRatio, BoundRatios, Status};
 use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
+use crate::lifetime::{self, Lifetime, Stop};
 use crate::limits::{MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use crate::verify::verify;
 use candidate::{perturb, random_candidate, rng_for};
-use num_traits::ToPrimitive;
+use num_traits::{One, Signed, ToPrimitive};
 use rayon::prelude::*;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -137,11 +138,44 @@ pub struct Options {
     pub max_den: u64,
     /// Lumped engine: a candidate whose layer would hold more merged states is skipped.
     pub max_states: usize,
+    /// Rank by a truncation at `depth`, or by the lifetime figures.
+    pub horizon: Horizon,
 }
+
+/// How far each candidate runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Horizon {
+    /// Every candidate to depth `T = Options::depth`.
+    Finite,
+    /// Every candidate over its whole lifetime (`crate::lifetime`): until both
+    /// intervals are at most `width` wide or `Options::depth` is reached,
+    /// ranked by the upper ends of `1 − P(E_∞)` and `E Σθ³`.
+    Infinite { width: Rational },
+}
+
+/// The default `--width` of a lifetime search: coarser than `verify`'s, as a
+/// search runs hundreds of candidates.
+pub fn default_search_width() -> Rational {
+    Rational::new(1.into(), 1_000_000.into())
+}
+
+/// The default depth cap of a lifetime search.
+pub const DEFAULT_SEARCH_MAX_DEPTH: usize = 200;
 
 impl Options {
     pub fn new(family: Family, actions: usize, models: usize, depth: usize) -> Self {
-        Options { family, actions, models, depth, alpha: None, budget: 200, seed: 0, max_den: 12, max_states: 200_000 }
+        Options {
+            family,
+            actions,
+            models,
+            depth,
+            alpha: None,
+            budget: 200,
+            seed: 0,
+            max_den: 12,
+            max_states: 200_000,
+            horizon: Horizon::Finite,
+        }
     }
 
     /// Why these options cannot run, if they cannot.
@@ -186,6 +220,11 @@ impl Options {
         if let Some(a) = &self.alpha {
             fixed_alpha(a)?;
         }
+        if let Horizon::Infinite { width } = &self.horizon {
+            if !width.is_positive() {
+                return Err(SearchError::Width(width.clone()));
+            }
+        }
         Ok(())
     }
 
@@ -228,6 +267,8 @@ pub struct Worst {
     pub candidate: Candidate,
     /// All of its ratios (the quantity's is `quantity.of(&ratios)`).
     pub ratios: BoundRatios,
+    /// With `--horizon infinite`: the lower ends and the checks' statuses.
+    pub lifetime: Option<LifetimeEnds>,
     pub origin: Origin,
 }
 
@@ -270,23 +311,101 @@ pub struct Outcome {
 impl Outcome {
     /// Whether some candidate broke a bound the verifier checks ((a) or (b)):
     /// the worst candidate of every quantity is judged on all of its ratios.
+    /// Over a lifetime, "broke" is a check whose status is `fails` (the
+    /// interval's lower end is past the bound), never an upper end alone.
     pub fn broke_a_checked_bound(&self) -> bool {
-        self.worst.iter().flatten().any(|w| w.ratios.breaks_checked_bound())
+        self.worst.iter().flatten().any(|w| match &w.lifetime {
+            None => w.ratios.breaks_checked_bound(),
+            Some(l) => l.event_e_status == Status::Fails || l.query_status == Status::Fails,
+        })
     }
+}
+
+/// One candidate's lifetime run, beside the upper-end ratios it is ranked by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifetimeEnds {
+    pub depth_reached: usize,
+    pub stopped_because: Stop,
+    /// `(1 − hi of P(E_∞)) / (α/w(μ))`: the lower end of ratio (a).
+    pub event_e_lo: BoundRatio,
+    /// `(lo of E Σθ³) / bound`: the lower end of ratio (b).
+    pub query_cubed_lo: BoundRatio,
+    /// The statuses of `verify --horizon infinite` (proved floor, both query bounds).
+    pub event_e_status: Status,
+    pub query_status: Status,
+}
+
+/// What one candidate's run gives the search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub ratios: BoundRatios,
+    pub lifetime: Option<LifetimeEnds>,
 }
 
 /// Perturbations per quantity in one local-search round.
 const PER_ROUND: u64 = 8;
 
-/// Runs one candidate exactly: the lumped engine, the conservative imitator, depth `T`.
-/// `None` when it would exceed `max_states`.
-pub fn evaluate(c: &Candidate, opts: &Options) -> Option<BoundRatios> {
+/// The memory one candidate's run may take.
+const CANDIDATE_MEMORY: u64 = 1 << 30;
+
+/// Runs one candidate exactly: the lumped engine, the conservative imitator,
+/// to depth `T` or over its lifetime. `None` when it would exceed `max_states`
+/// (or the memory a candidate may take) before its last depth.
+pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
     let s = c.scenario("candidate", opts.depth);
     let rule = Standard::new(Variant::Conservative, 0);
-    let run = RunOptions { max_states: opts.max_states, max_memory: 1 << 30, ..RunOptions::new(opts.depth) };
-    let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).ok()?;
-    assert!(v.verdict.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
-    Some(bound_ratios(&s, &v.figures))
+    match &opts.horizon {
+        Horizon::Finite => {
+            let run =
+                RunOptions { max_states: opts.max_states, max_memory: CANDIDATE_MEMORY, ..RunOptions::new(opts.depth) };
+            let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).ok()?;
+            if v.figures.partial.is_some() {
+                return None;
+            }
+            assert!(v.verdict.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
+            Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None })
+        }
+        Horizon::Infinite { width } => {
+            let lt_opts = lifetime::Options {
+                width: width.clone(),
+                max_depth: opts.depth,
+                max_states: opts.max_states,
+                max_memory: CANDIDATE_MEMORY,
+                ..lifetime::Options::new(Variant::Conservative)
+            };
+            let lt = lifetime::run(&s, &rule, &lt_opts, &|_| {}).ok()?;
+            if matches!(lt.stopped_because, Stop::MaxStates | Stop::Memory | Stop::TimeLimit) {
+                return None;
+            }
+            Some(lifetime_evaluation(&s, &lt))
+        }
+    }
+}
+
+/// Ratios (a) and (b) from the lifetime intervals, at their upper ends (the
+/// lower ends beside them); (c) and (d) over the depths the run went through.
+fn lifetime_evaluation(s: &Scenario, lt: &Lifetime) -> Evaluation {
+    let mut ratios = bound_ratios(s, &lt.figures);
+    let last = lt.last();
+    let t = lt.depth_reached;
+    let (a_bound, q_bound) = (ratios.event_e.bound.clone(), ratios.query_cubed.bound.clone());
+    let one = Rational::one();
+    ratios.event_e = BoundRatio::new(&one - &last.event_e.lo, a_bound.clone(), t);
+    let event_e_lo = BoundRatio::new(&one - last.event_e.hi.as_ref().unwrap_or(&one), a_bound, t);
+    let query_cubed_lo = BoundRatio::new(last.query_cubed_sum.lo.clone(), q_bound.clone(), t);
+    // The conservative imitator always has an upper end; were it missing, the
+    // lower end is all there is to rank by.
+    let q_hi = last.query_cubed_sum.hi.clone().unwrap_or_else(|| last.query_cubed_sum.lo.clone());
+    ratios.query_cubed = BoundRatio::new(q_hi, q_bound, t);
+    let lifetime = LifetimeEnds {
+        depth_reached: t,
+        stopped_because: lt.stopped_because,
+        event_e_lo,
+        query_cubed_lo,
+        event_e_status: lt.event_e_status,
+        query_status: lt.query_status,
+    };
+    Evaluation { ratios, lifetime: Some(lifetime) }
 }
 
 struct Grid {
@@ -331,15 +450,16 @@ impl Grid {
 }
 
 /// Keeps, for each quantity, the candidate with the largest ratio (strictly larger replaces).
-fn absorb(worst: &mut [Option<Worst>], c: &Candidate, ratios: &BoundRatios, origin: Origin) -> bool {
+fn absorb(worst: &mut [Option<Worst>], c: &Candidate, e: &Evaluation, origin: Origin) -> bool {
     let mut improved = false;
     for (slot, q) in worst.iter_mut().zip(Quantity::ALL) {
         let better = match slot {
             None => true,
-            Some(w) => q.of(ratios).ratio > w.ratio().ratio,
+            Some(w) => q.of(&e.ratios).ratio > w.ratio().ratio,
         };
         if better {
-            *slot = Some(Worst { quantity: q, candidate: c.clone(), ratios: ratios.clone(), origin });
+            let (ratios, lifetime) = (e.ratios.clone(), e.lifetime.clone());
+            *slot = Some(Worst { quantity: q, candidate: c.clone(), ratios, lifetime, origin });
             improved = true;
         }
     }
@@ -359,7 +479,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
 
     let mut worst: Vec<Option<Worst>> = vec![None; Quantity::ALL.len()];
     let mut skipped = 0;
-    let results: Vec<(Candidate, Option<BoundRatios>)> = (0..random)
+    let results: Vec<(Candidate, Option<Evaluation>)> = (0..random)
         .into_par_iter()
         .map(|i| {
             let c = match &grid {
@@ -399,7 +519,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
                 batch.push((c, Origin::Local { round, quantity: q, index: j }));
             }
         }
-        let results: Vec<Option<BoundRatios>> = batch
+        let results: Vec<Option<Evaluation>> = batch
             .par_iter()
             .map(|(c, _)| {
                 let r = evaluate(c, opts);
