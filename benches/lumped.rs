@@ -11,6 +11,10 @@
 //! `cargo bench --bench lumped -- "state-step"`. The long runs take tens of
 //! seconds per sample; criterion's minimum is 10 samples.
 
+/// The allocator of the `imitator` binary, so that the figures are the command line's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use imitator::engine::{self, EngineKind};
 use imitator::imitator::{Standard, Variant};

@@ -10,6 +10,13 @@ use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// mimalloc keeps the memory of freed layers for the next depth: with the
+/// system allocator every layer's large blocks go back to the kernel and come
+/// again, and the page-table flushes that follow cost about a sixth of a
+/// lumped run (`benches/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The conservative online imitator of Cohen, Hutter & Nanda (JMLR 2022), and an exact verifier of its guarantees.
 ///
 /// A scenario file (TOML) declares actions, a class of demonstrator models with
