@@ -3,6 +3,10 @@
 //! Throughput is reported in visited nodes (full histories) per second.
 //! Run: `cargo bench --bench exhaustive`.
 
+/// The allocator of the `imitator` binary, so that the figures are the command line's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use imitator::engine::{self, EngineKind};
 use imitator::imitator::{Standard, Variant};

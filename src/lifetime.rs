@@ -1,4 +1,4 @@
-//! The whole lifetime (SPEC §7): certified exact intervals for `P(E_∞)` and
+//! The whole lifetime (`docs/lifetime.md`): certified exact intervals for `P(E_∞)` and
 //! `E Σ_{t≥1} θ_t³`, depth by depth on the lumped engine.
 //!
 //! After each depth `t` the engine shows its layer to an observer here, which
@@ -105,10 +105,10 @@ impl Stop {
         match self {
             Stop::Width => "both intervals reached the requested width",
             Stop::Fails => "a check fails, and every later interval would say so too",
-            Stop::MaxDepth => "the depth limit (--max-depth)",
-            Stop::MaxStates => "the state limit (--max-states)",
-            Stop::Memory => "the memory limit",
-            Stop::TimeLimit => "the time limit (--time-limit)",
+            Stop::MaxDepth => "it reached the depth limit (--max-depth)",
+            Stop::MaxStates => "it reached the state limit (--max-states)",
+            Stop::Memory => "it reached the memory limit",
+            Stop::TimeLimit => "it reached the time limit (--time-limit)",
         }
     }
 }
@@ -148,7 +148,7 @@ impl Lifetime {
         self.steps.last().expect("an infinite-horizon run reaches depth 1")
     }
 
-    /// The exit status of SPEC §7: 0 both hold, 1 one fails, 3 otherwise.
+    /// The exit status of `docs/lifetime.md`: 0 both hold, 1 one fails, 3 otherwise.
     pub fn exit_status(&self) -> u8 {
         let s = [self.event_e_status, self.query_status];
         if s.contains(&Status::Fails) {

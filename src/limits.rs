@@ -53,9 +53,11 @@ pub const MAX_SEARCH_DEN: u64 = 1 << 32;
 /// (e.g. "--depth 1000000" or "the scenario's `depth = 1000000`").
 pub fn check_depth(depth: usize, what: &str) -> Result<(), String> {
     if depth > MAX_DEPTH {
+        // The flag `what` names (`--max-depth 100001`), else the usual one.
+        let flag = what.split_whitespace().next().filter(|w| w.starts_with("--")).unwrap_or("--depth");
         return Err(format!(
             "{what} is more than {MAX_DEPTH}, the deepest horizon imitator runs (limits::MAX_DEPTH); \
-             give a smaller --depth"
+             give a smaller {flag}"
         ));
     }
     Ok(())

@@ -49,7 +49,7 @@ fn refused(args: &[&str]) -> String {
     refused_within(args, 10)
 }
 
-/// One action, one model (the issue's scenario): one world history at every depth.
+/// One action, one model (the smallest scenario there is): one world history at every depth.
 const ONE: &str = r#"actions = ["a"]
 alpha = "1/2"
 truth = "m"

@@ -312,4 +312,13 @@ fn lifetime_search_bad_input_exits_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("--"), "{args:?}: {err}");
     }
+    // A depth cap past the limit names the flag that sets it.
+    let out =
+        bin().args(["search", "--family", "iid", "--horizon", "infinite", "--max-depth", "100001"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --max-depth 100001 is more than 100000, the deepest horizon imitator runs (limits::MAX_DEPTH); \
+         give a smaller --max-depth\n"
+    );
 }

@@ -12,6 +12,9 @@
 //! | (f) posterior never updated | `deterministic pair` below | `query_cubed_sum` (proved bound) at depth 9; the paper's bound at depth 124 (lumped) |
 //! | (g) the candidate counted in its own sum in the top-set rule | `fair and rival` below | `event_e` (proved floor) at depth 146 (lumped) |
 //! | (h) each queried action counted twice in Bayes' rule | `examples/three-coins.toml` | `inverse_truth_posterior` at depth 1 |
+//!
+//! Over the whole lifetime (`lifetime::run`), (c) fails the `event_e` check at depth 2 and (f)
+//! the `query_cubed_sum` check at depth 9.
 
 use imitator::checks::{
     self, check, event_e_proved_bound, query_cubed_bound, query_cubed_proved_bound_squared, Verdict,
@@ -484,4 +487,49 @@ fn h_doubled_update_fails_inverse_truth_posterior_at_depth_1() {
     // Every other check still holds at depth 12: only the supermartingale sees the flaw.
     let (_, at12) = verify(&s, &Wrong(Flaw::DoubledUpdate), 12);
     assert_eq!(failing(&at12), ["inverse_truth_posterior"]);
+}
+
+// The lifetime checks ------------------------------------------------------------
+
+/// Runs `rule` over its whole lifetime (`verify --horizon infinite`), not as the
+/// conservative imitator, so the query bound from unsettled states is not assumed.
+fn lifetime(s: &Scenario, rule: &dyn Rule<Rational>) -> imitator::lifetime::Lifetime {
+    let opts = imitator::lifetime::Options::new(Variant::Map);
+    assert!(!opts.conservative);
+    imitator::lifetime::run(s, rule, &opts, &|_| {}).expect("lifetime run")
+}
+
+#[test]
+fn c_updating_on_own_actions_fails_the_lifetime_event_e_check_at_depth_2() {
+    use imitator::lifetime::Stop;
+    let s = scenario(OWN_ACTIONS);
+    // After depth 2 the upper end of P(E_∞) is P(E_3) = 7/16 < 3/5, the proved floor.
+    let bad = lifetime(&s, &Wrong(Flaw::UpdateOnOwnActions));
+    assert_eq!((bad.depth_reached, bad.stopped_because), (2, Stop::Fails));
+    assert_eq!(bad.last().event_e.hi, Some(r(7, 16)));
+    assert_eq!(bad.event_e_status, checks::Status::Fails);
+    assert_eq!(bad.exit_status(), 1);
+    // The paper's imitator on the same scenario: nothing fails over its lifetime.
+    let good =
+        imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(Variant::Conservative), &|_| {})
+            .unwrap();
+    assert_ne!(good.event_e_status, checks::Status::Fails);
+    assert_ne!(good.query_status, checks::Status::Fails);
+}
+
+#[test]
+fn f_never_updating_fails_the_lifetime_query_check_at_depth_9() {
+    use imitator::lifetime::Stop;
+    let s = scenario(DETERMINISTIC_PAIR);
+    // Σθ³ = t on every path, so the lower end of E Σθ³ is 9 after depth 9: 9² > 6400/99.
+    let bad = lifetime(&s, &Wrong(Flaw::NeverUpdate));
+    assert_eq!((bad.depth_reached, bad.stopped_because), (9, Stop::Fails));
+    assert_eq!(bad.last().query_cubed_sum.lo, r(9, 1));
+    assert_eq!(bad.query_status, checks::Status::Fails);
+    // The paper's imitator queries once and settles: E Σθ³ = 1 exactly, for life.
+    let good =
+        imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(Variant::Conservative), &|_| {})
+            .unwrap();
+    assert_eq!(good.last().query_cubed_sum.lo, r(1, 1));
+    assert_eq!(good.last().query_cubed_sum.hi, Some(r(1, 1)));
 }

@@ -171,7 +171,7 @@ pub fn lifetime_options(
     }
     if let Some(t) = max_depth {
         anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
-        imitator::limits::check_depth(t, "--max-depth").map_err(anyhow::Error::msg)?;
+        imitator::limits::check_depth(t, &format!("--max-depth {t}")).map_err(anyhow::Error::msg)?;
         opts.max_depth = t;
     }
     Ok(opts)
