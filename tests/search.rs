@@ -66,17 +66,22 @@ fn command_output_is_identical_for_one_and_two_threads() {
     assert_eq!(one, run("2"));
 }
 
-#[test]
-fn a_hand_computed_candidate() {
-    // Two deterministic models that disagree, equal priors, α = 1/2, truth m1: both are
-    // collected at step 1 (1/2 > 1/4), θ₁ = 1, the query eliminates m2, and θ = 0 after.
+/// Two deterministic models that disagree, equal priors, α = 1/2, truth the first.
+fn deterministic_pair() -> Candidate {
     let det = |a: u64| ModelSpec::Iid(Split { den: 1, counts: vec![a, 1 - a] });
-    let c = Candidate {
+    Candidate {
         alpha: Split { den: 2, counts: vec![1, 1] },
         priors: Split { den: 2, counts: vec![1, 1] },
         models: vec![det(1), det(0)],
         truth: 0,
-    };
+    }
+}
+
+#[test]
+fn a_hand_computed_candidate() {
+    // Two deterministic models that disagree, equal priors, α = 1/2, truth m1: both are
+    // collected at step 1 (1/2 > 1/4), θ₁ = 1, the query eliminates m2, and θ = 0 after.
+    let c = deterministic_pair();
     let o = Options::new(Family::Iid, 2, 2, 5);
     let e = search::evaluate(&c, &o).unwrap();
     assert_eq!(e.lifetime, None);
@@ -210,13 +215,7 @@ fn lifetime_opts(family: Family, max_depth: usize, budget: u64, seed: u64, width
 fn a_hand_computed_candidate_over_its_lifetime() {
     // The candidate of `a_hand_computed_candidate`: after the one query at step 1 every
     // state is settled, so both intervals are points at depth 1: P(E_∞) = 1, E Σθ³ = 1.
-    let det = |a: u64| ModelSpec::Iid(Split { den: 1, counts: vec![a, 1 - a] });
-    let c = Candidate {
-        alpha: Split { den: 2, counts: vec![1, 1] },
-        priors: Split { den: 2, counts: vec![1, 1] },
-        models: vec![det(1), det(0)],
-        truth: 0,
-    };
+    let c = deterministic_pair();
     let o = lifetime_opts(Family::Iid, 50, 1, 0, ratio(1, 1_000_000));
     let e = search::evaluate(&c, &o).unwrap();
     let l = e.lifetime.unwrap();

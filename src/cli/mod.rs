@@ -156,18 +156,23 @@ pub enum Horizon {
     Infinite,
 }
 
+/// `--width`: an exact number greater than 0.
+pub fn parse_width(text: &str) -> anyhow::Result<imitator::number::Rational> {
+    use num_traits::Signed;
+    let w = imitator::number::parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?;
+    anyhow::ensure!(w.is_positive(), "--width must be greater than 0, not {text}");
+    Ok(w)
+}
+
 /// The options of an infinite-horizon run from `--width` (an exact number > 0) and `--max-depth`.
 pub fn lifetime_options(
     variant: imitator::imitator::Variant,
     width: Option<&str>,
     max_depth: Option<usize>,
 ) -> anyhow::Result<imitator::lifetime::Options> {
-    use num_traits::Signed;
     let mut opts = imitator::lifetime::Options::new(variant);
     if let Some(text) = width {
-        let w = imitator::number::parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?;
-        anyhow::ensure!(w.is_positive(), "--width must be greater than 0, not {text}");
-        opts.width = w;
+        opts.width = parse_width(text)?;
     }
     if let Some(t) = max_depth {
         anyhow::ensure!(t >= 1, "--max-depth must be at least 1");

@@ -95,7 +95,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
                 "--depth sets a finite horizon; with --horizon infinite use --max-depth"
             );
             let width = match &a.width {
-                Some(text) => parse_rational(text).map_err(|e| anyhow::anyhow!("--width: {e}"))?,
+                Some(text) => super::parse_width(text)?,
                 None => search::default_search_width(),
             };
             (a.max_depth.unwrap_or(search::DEFAULT_SEARCH_MAX_DEPTH), search::Horizon::Infinite { width })
