@@ -3,9 +3,9 @@
 //! the output is the same for any thread count, appears whole or not at all,
 //! and bad input or a limit exits 2 and writes nothing.
 
+mod common;
+
 use imitator::engine::chain::{self, Chain, Reward};
-use imitator::engine::lumped::{self, Control, LayerView, Observer};
-use imitator::engine::settled::SettledCache;
 use imitator::engine::{self, EngineKind, Figures};
 use imitator::imitator::{Rule, Standard, Variant};
 use imitator::number::Rational;
@@ -57,36 +57,6 @@ impl Drop for Scratch {
 
 fn options(depth: usize) -> chain::Options {
     chain::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None, events: true }
-}
-
-/// The unsettled mass after each `t = 0..=T` steps, by a walk of its own: the
-/// engine's layers, each entry classified by [`SettledCache`].
-struct Unsettled<'s> {
-    cache: SettledCache<'s, u32>,
-    mass: Vec<Rational>,
-}
-
-impl Observer for Unsettled<'_> {
-    fn layer(&mut self, view: &LayerView) -> Control {
-        let space = view.space();
-        let settled: Vec<bool> = view
-            .entries()
-            .map(|e| {
-                let st = view.state(&e);
-                let post = space.posterior(st.key.posterior);
-                self.cache.is_settled(&st.key.posterior, post, space.contexts(st.key.contexts), view.depth() + 1)
-            })
-            .collect();
-        self.mass.push(view.probability_of(|e| !settled[e.index]));
-        Control::Continue
-    }
-}
-
-fn unsettled(s: &Scenario, rule: &Standard, depth: usize) -> Vec<Rational> {
-    let mut u = Unsettled { cache: SettledCache::new(s, rule), mass: Vec::new() };
-    let opts = lumped::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None };
-    lumped::run_observed(s, rule, opts, &mut u).expect("runs");
-    u.mass
 }
 
 /// What the chain's properties come to, computed on the chain alone by
@@ -217,7 +187,7 @@ fn the_chain_carries_the_verifiers_figures_on_every_example() {
             assert_eq!(r.queries, f.expected_queries, "{what}: expected_queries");
             let inverse: Vec<Rational> = f.inverse_truth_posterior.iter().map(|x| x.clone().expect("finite")).collect();
             assert_eq!(r.inverse, inverse, "{what}: inverse_truth_posterior");
-            assert_eq!(r.unsettled, unsettled(&s, &rule, depth), "{what}: unsettled mass");
+            assert_eq!(r.unsettled, common::unsettled_mass(&s, &rule, depth), "{what}: unsettled mass");
             assert_eq!(c.events().len(), f.events.len());
             for (e, (p_im, p_e)) in f.events.iter().zip(&r.events) {
                 assert_eq!((&e.p_im, &e.p_im_and_e), (p_im, p_e), "{what}: event {}", e.name);

@@ -12,10 +12,10 @@
 //! when Storm is missing and `CI` is set; elsewhere, without Storm, it passes
 //! and says how to install it.
 
-use imitator::engine::lumped::{self, Control, LayerView, Observer};
-use imitator::engine::settled::SettledCache;
+mod common;
+
 use imitator::imitator::{Standard, Variant};
-use imitator::number::{fmt_exact, Rational};
+use imitator::number::fmt_exact;
 use imitator::scenario::Scenario;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -59,31 +59,6 @@ fn storm_python() -> Option<PathBuf> {
     assert!(!in_ci(), "Storm (stormpy) is missing in CI: .ci/run installs it and sets IMITATOR_STORM_PYTHON");
     eprintln!("Storm is not installed, so the exported chains were not judged by it. Install it with: {INSTALL}");
     None
-}
-
-/// The unsettled mass after each `t = 1..=T` steps, from the engine's layers.
-struct Unsettled<'s> {
-    cache: SettledCache<'s, u32>,
-    mass: Vec<String>,
-}
-
-impl Observer for Unsettled<'_> {
-    fn layer(&mut self, view: &LayerView) -> Control {
-        let space = view.space();
-        let settled: Vec<bool> = view
-            .entries()
-            .map(|e| {
-                let st = view.state(&e);
-                let post = space.posterior(st.key.posterior);
-                self.cache.is_settled(&st.key.posterior, post, space.contexts(st.key.contexts), view.depth() + 1)
-            })
-            .collect();
-        if view.depth() > 0 {
-            let m: Rational = view.probability_of(|e| !settled[e.index]);
-            self.mass.push(fmt_exact(&m));
-        }
-        Control::Continue
-    }
 }
 
 struct Case {
@@ -145,9 +120,9 @@ fn storm_computes_the_verifiers_figures_from_every_exported_chain() {
         let doc: Value = serde_json::from_slice(&stdout).expect("verify's JSON");
         // The unsettled mass, by a walk of this test's own.
         let s = Scenario::from_file(&case.file).expect("example");
-        let mut u = Unsettled { cache: SettledCache::new(&s, &case.rule), mass: Vec::new() };
-        let opts = lumped::Options { depth: case.depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None };
-        lumped::run_observed(&s, &case.rule, opts, &mut u).expect("runs");
+        // After t = 1..=T steps, as the judge reports it.
+        let unsettled: Vec<String> =
+            common::unsettled_mass(&s, &case.rule, case.depth).iter().skip(1).map(fmt_exact).collect();
         let labels = imitator::engine::chain::event_labels(&s.events);
         jobs.push(json!({
             "name": case.name,
@@ -156,7 +131,7 @@ fn storm_computes_the_verifiers_figures_from_every_exported_chain() {
             "depth": case.depth,
             "events": labels.iter().map(|l| l.label.clone()).collect::<Vec<_>>(),
         }));
-        expected.push((case.name.clone(), doc, u.mass));
+        expected.push((case.name.clone(), doc, unsettled));
     }
     let mut child = Command::new(&python)
         .arg(manifest().join("tests/storm/judge.py"))

@@ -2,6 +2,8 @@
 //! scenarios (as TOML text), and the verifier run in-process to its JSON document.
 #![allow(dead_code)]
 
+use imitator::engine::lumped::{self, Control, LayerView, Observer};
+use imitator::engine::settled::SettledCache;
 use imitator::engine::{EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
 use imitator::number::{fmt_exact, parse_rational, ratio, Rational};
@@ -204,4 +206,33 @@ pub fn exact(v: &Value) -> Rational {
 pub fn without_stats(mut doc: Value) -> Value {
     doc.as_object_mut().expect("an object").remove("stats");
     doc
+}
+
+/// The unsettled mass after each `t = 0..=T` steps, by a walk of the tests'
+/// own: the lumped engine's layers, each entry classified by [`SettledCache`]
+/// (independent of the lifetime driver and of the exported chain's labels).
+pub fn unsettled_mass(s: &Scenario, rule: &Standard, depth: usize) -> Vec<Rational> {
+    struct Unsettled<'s> {
+        cache: SettledCache<'s, u32>,
+        mass: Vec<Rational>,
+    }
+    impl Observer for Unsettled<'_> {
+        fn layer(&mut self, view: &LayerView) -> Control {
+            let space = view.space();
+            let settled: Vec<bool> = view
+                .entries()
+                .map(|e| {
+                    let st = view.state(&e);
+                    let post = space.posterior(st.key.posterior);
+                    self.cache.is_settled(&st.key.posterior, post, space.contexts(st.key.contexts), view.depth() + 1)
+                })
+                .collect();
+            self.mass.push(view.probability_of(|e| !settled[e.index]));
+            Control::Continue
+        }
+    }
+    let mut u = Unsettled { cache: SettledCache::new(s, rule), mass: Vec::new() };
+    let opts = lumped::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None };
+    lumped::run_observed(s, rule, opts, &mut u).expect("runs");
+    u.mass
 }
