@@ -33,8 +33,7 @@ fn lifetime_runs(c: &mut Criterion) {
         ("rare-action to width 1e-6", "examples/rare-action.toml", "1/1000000"),
     ] {
         let s = scenario(path);
-        let opts =
-            lifetime::Options { width: parse_rational(width).expect("width"), ..lifetime::Options::new(rule.variant) };
+        let opts = lifetime::Options { width: parse_rational(width).expect("width"), ..lifetime::Options::new() };
         let once = || pool.install(|| lifetime::run(&s, &rule, &opts, &|_| {}).expect("runs"));
         let first = once();
         assert_eq!(first.stopped_because, Stop::Width, "{name}");

@@ -415,12 +415,33 @@ pub fn lifetime_keep_floor(alpha: &Rational, post_mu: &Rational) -> Rational {
     if post_mu.is_zero() {
         return Rational::zero();
     }
-    let v = Rational::one() - alpha / ((Rational::one() + alpha) * post_mu);
-    if v < Rational::zero() {
-        Rational::zero()
-    } else {
-        v
+    event_e_proved_bound(alpha, post_mu).max(Rational::zero())
+}
+
+/// `Σ_i n_i · lifetime_keep_floor(α, post_i) / den`: masses `n_i` (integers
+/// over `den`) of states where the truth's posterior is `post_i`. Exact, with
+/// one lcm over the distinct numerators of the posteriors instead of a sum of
+/// fractions: with `c = α/(1+α)` and `post = a/b`, the states whose floor is
+/// positive (`post > c`) give `Σ n − c·Σ n·b/a`.
+pub fn lifetime_keep_mass<'a>(
+    alpha: &Rational,
+    masses: impl IntoIterator<Item = (&'a Rational, BigUint)>,
+    den: &BigUint,
+) -> Rational {
+    let c = alpha / (Rational::one() + alpha);
+    let mut kept = BigUint::zero();
+    let mut over_post: std::collections::BTreeMap<BigUint, BigUint> = Default::default();
+    for (post, n) in masses {
+        if *post <= c {
+            continue;
+        }
+        *over_post.entry(post.numer().magnitude().clone()).or_default() += &n * post.denom().magnitude();
+        kept += n;
     }
+    let l = over_post.keys().fold(BigUint::one(), |l, a| l.lcm(a));
+    let over = over_post.iter().fold(BigUint::zero(), |acc, (a, y)| acc + y * (&l / a));
+    let big = |n: BigUint| num_bigint::BigInt::from(n);
+    Rational::new(big(kept), big(den.clone())) - c * Rational::new(big(over), big(l * den))
 }
 
 /// The denominator of every [`query_tail_upper`]: `2^QUERY_TAIL_BITS`.
@@ -789,6 +810,22 @@ mod tests {
         assert_eq!(lifetime_query_status(&ratio(51, 1), None, &bound, &sq), Status::Fails);
         assert_eq!(lifetime_keep_floor(&ratio(1, 10), &ratio(1, 3)), ratio(8, 11));
         assert_eq!(lifetime_keep_floor(&ratio(1, 10), &ratio(1, 20)), ratio(0, 1));
+    }
+
+    #[test]
+    fn lifetime_keep_mass_is_the_sum_of_the_floors() {
+        // Masses 3, 5, 7, 2 over 32 at posteriors 1/3, 2/3, 1/20 (floor 0) and 1/3 again, α = 1/10:
+        // floors 8/11, 1 − 3/22 = 19/22, 0, 8/11: ((3 + 2)·8/11 + 5·19/22)/32 = (175/22)/32 = 175/704.
+        let alpha = ratio(1, 10);
+        let posts = [ratio(1, 3), ratio(2, 3), ratio(1, 20), ratio(1, 3)];
+        let masses = [3u32, 5, 7, 2];
+        let got = lifetime_keep_mass(&alpha, posts.iter().zip(masses.map(BigUint::from)), &BigUint::from(32u32));
+        let naive = posts
+            .iter()
+            .zip(masses)
+            .fold(Rational::zero(), |s, (p, n)| s + lifetime_keep_floor(&alpha, p) * ratio(n as i64, 32));
+        assert_eq!(got, naive);
+        assert_eq!(got, ratio(175, 704));
     }
 
     #[test]

@@ -203,6 +203,12 @@ pub trait Rule<P: Prob>: Send + Sync {
     fn learns_by_bayes(&self) -> bool {
         false
     }
+    /// Whether this is the paper's conservative imitator, for which the query
+    /// bound of `proofs/query-cubed-sum.md` holds from any state: the upper
+    /// end of the lifetime's `E Σθ³` rests on it. Only that rule may say so.
+    fn is_conservative(&self) -> bool {
+        false
+    }
     /// A short name for reports.
     fn name(&self) -> String;
 }
@@ -264,6 +270,10 @@ impl<P: Prob> Rule<P> for Standard {
 
     fn learns_by_bayes(&self) -> bool {
         true
+    }
+
+    fn is_conservative(&self) -> bool {
+        self.variant == Variant::Conservative
     }
 
     fn phase(&self, step: usize) -> usize {

@@ -20,17 +20,16 @@ use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
 use crate::engine::settled::SettledCache;
 use crate::engine::{EngineError, Figures, StopReason};
-use crate::imitator::{Rule, Variant};
+use crate::imitator::Rule;
 use crate::number::Rational;
 use crate::scenario::Scenario;
-use num_bigint::{BigInt, BigUint};
-use num_integer::Integer;
-use num_traits::{One, Zero};
+use num_bigint::BigInt;
+use num_traits::{One, Signed, Zero};
 use rustc_hash::FxHashMap;
 use std::time::Duration;
 
 /// The default `--max-depth` of an infinite-horizon run.
-pub const DEFAULT_MAX_DEPTH: usize = 100_000;
+pub const DEFAULT_MAX_DEPTH: usize = crate::limits::MAX_DEPTH;
 
 /// Settings of one infinite-horizon run.
 #[derive(Debug, Clone)]
@@ -41,22 +40,24 @@ pub struct Options {
     pub max_states: usize,
     pub max_memory: u64,
     pub time_limit: Option<Duration>,
-    /// Whether the rule is the conservative imitator, for which the query
-    /// bound applies from any state (`None` upper end otherwise while unsettled).
-    pub conservative: bool,
 }
 
 impl Options {
     /// The defaults: width 10⁻⁹, depth 100000, the lumped engine's limits.
-    pub fn new(variant: Variant) -> Self {
+    pub fn new() -> Self {
         Options {
             width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)),
             max_depth: DEFAULT_MAX_DEPTH,
-            max_states: 5_000_000,
-            max_memory: 8 << 30,
+            max_states: crate::limits::DEFAULT_MAX_STATES,
+            max_memory: crate::limits::MAX_LAYER_MEMORY,
             time_limit: None,
-            conservative: variant == Variant::Conservative,
         }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
     }
 }
 
@@ -165,7 +166,7 @@ impl Lifetime {
 #[derive(Clone)]
 struct StateInfo {
     settled: bool,
-    /// Whether `1 − c/post(μ) > 0`, `c = α/(1+α)`.
+    /// Whether its floor `checks::lifetime_keep_floor` is positive.
     keeps: bool,
     /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
     tail: Option<Vec<u64>>,
@@ -174,14 +175,14 @@ struct StateInfo {
 struct Watch<'s> {
     scenario: &'s Scenario,
     opts: &'s Options,
+    /// [`Rule::is_conservative`] of the rule run.
+    conservative: bool,
     tick: &'s (dyn Fn(&Step) + Sync),
     settled: SettledCache<'s, u32>,
     /// Per state id.
     infos: Vec<Option<StateInfo>>,
     /// `U` per posterior id (the same posterior recurs at many states and depths).
     tails: FxHashMap<u32, Option<Vec<u64>>>,
-    /// `c = α/(1+α)`.
-    c: Rational,
     /// `E Σ_{k≤t} θ_k³` after the depths seen.
     cubed: Rational,
     /// The smallest upper end of `E Σθ³` so far.
@@ -207,8 +208,10 @@ impl<'s> Watch<'s> {
             let contexts = space.contexts(st.key.contexts);
             let settled = self.settled.is_settled(&st.key.posterior, posterior, contexts, view.depth() + 1);
             let mu = &posterior[self.scenario.truth];
-            let keeps = !mu.is_zero() && *mu > self.c;
-            let tail = if settled || !self.opts.conservative {
+            let keeps = checks::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
+            // The query bound from a state is the conservative imitator's
+            // (`Rule::is_conservative`); for any other rule the tail is unbounded.
+            let tail = if settled || !self.conservative {
                 None
             } else {
                 let s = self.scenario;
@@ -269,23 +272,14 @@ impl Observer for Watch<'_> {
         if t > 0 {
             let p = |n: &Sum| Rational::new(BigInt::from(n.value()), BigInt::from(den.clone()));
             let hi_e = p(&e_mass);
-            // Σ P·(1 − c/post(μ)) over the unsettled E-states with a positive floor:
-            // Σ P − c·Σ P·b/a with post(μ) = a/b, one lcm over the distinct numerators a.
-            let mut keep = BigUint::zero();
-            let mut over_post: FxHashMap<BigUint, BigUint> = FxHashMap::default();
-            for (pid, n) in &keep_by_posterior {
-                let n = n.value();
-                let mu = &space.posterior(*pid)[self.scenario.truth];
-                *over_post.entry(mu.numer().magnitude().clone()).or_default() += &n * mu.denom().magnitude();
-                keep += n;
-            }
-            let l = over_post.keys().fold(BigUint::one(), |l, a| l.lcm(a));
-            let over = over_post.iter().fold(BigUint::zero(), |acc, (a, y)| acc + y * (&l / a));
-            let lo_e = p(&e_settled) + Rational::new(BigInt::from(keep), BigInt::from(den.clone()))
-                - &self.c * Rational::new(BigInt::from(over), BigInt::from(l * &den));
+            // The unsettled E-states with a positive floor, each kept with at least its floor.
+            let truth = self.scenario.truth;
+            let kept = keep_by_posterior.iter().map(|(pid, n)| (&space.posterior(*pid)[truth], n.value()));
+            let lo_e = p(&e_settled) + checks::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
             let lo_q = self.cubed.clone();
+            // An infinite tail leaves the earlier upper ends standing.
             let hi_q = if tail_infinite {
-                None
+                self.best_hi_q.clone()
             } else {
                 let tail = Rational::new(
                     BigInt::from(tail_sum.value()),
@@ -351,11 +345,11 @@ pub fn run(
     let mut watch = Watch {
         scenario,
         opts,
+        conservative: rule.is_conservative(),
         tick,
         settled: SettledCache::new(scenario, rule),
         infos: Vec::new(),
         tails: FxHashMap::default(),
-        c: alpha / (Rational::one() + alpha),
         cubed: Rational::zero(),
         best_hi_q: None,
         steps: Vec::new(),

@@ -50,11 +50,10 @@ pub const MAX_SEARCH_SIZE: usize = 64;
 pub const MAX_SEARCH_DEN: u64 = 1 << 32;
 
 /// Checks a horizon against [`MAX_DEPTH`]; `what` says where it came from
-/// (e.g. "--depth 1000000" or "the scenario's `depth = 1000000`").
-pub fn check_depth(depth: usize, what: &str) -> Result<(), String> {
+/// (e.g. "--depth 1000000" or "the scenario's `depth = 1000000`"), `flag` which
+/// flag sets it (`--depth`, `--max-depth`).
+pub fn check_depth(depth: usize, what: &str, flag: &str) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        // The flag `what` names (`--max-depth 100001`), else the usual one.
-        let flag = what.split_whitespace().next().filter(|w| w.starts_with("--")).unwrap_or("--depth");
         return Err(format!(
             "{what} is more than {MAX_DEPTH}, the deepest horizon imitator runs (limits::MAX_DEPTH); \
              give a smaller {flag}"
@@ -85,8 +84,8 @@ mod tests {
 
     #[test]
     fn the_depth_limit_names_itself_and_the_flag() {
-        assert!(check_depth(MAX_DEPTH, "--depth").is_ok());
-        let e = check_depth(MAX_DEPTH + 1, "--depth 100001").unwrap_err();
+        assert!(check_depth(MAX_DEPTH, "--depth", "--depth").is_ok());
+        let e = check_depth(MAX_DEPTH + 1, "--depth 100001", "--depth").unwrap_err();
         assert_eq!(
             e,
             "--depth 100001 is more than 100000, the deepest horizon imitator runs (limits::MAX_DEPTH); \

@@ -495,13 +495,14 @@ fn the_walk_agrees_with_the_engines() {
 #[test]
 fn the_log_space_reading_holds_on_the_verifier_figures() {
     let f = lumped();
+    let s = three_coins();
+    let proved = imitator::checks::query_cubed_proved_bound_squared(2, 3, &s.alpha, s.truth_weight());
+    assert_eq!(proved, int(2560));
     for t in 1..=DEPTH {
         let i = t - 1;
         let t2 = int((t * t) as i64);
         assert!(f.query_sum_cubed[i] <= &t2 * &f.query_cubed_sum[i], "(Σθ)³ ≤ t²Σθ³ at t = {t}");
-        assert!(&f.query_cubed_sum[i] * &f.query_cubed_sum[i] <= int(2560));
-        // log Π ≤ Σθ, so E[(log Π)³] ≤ E[(Σθ)³] ≤ 2560^{1/2}·t².
-        assert!(f.query_sum_cubed[i] <= &t2 * int(51));
+        assert!(&f.query_cubed_sum[i] * &f.query_cubed_sum[i] <= proved);
     }
     assert_eq!(exact(&f.query_sum_cubed[..4]), ["1/8", "1", "1637/512", "29175/4096"]);
     assert_eq!(exact(&f.query_cubed_sum[..4]), ["1/8", "1/4", "185/512", "1887/4096"]);

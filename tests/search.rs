@@ -236,10 +236,30 @@ fn a_candidate_over_the_state_limit_is_skipped() {
         models: vec![iid(1), iid(2), iid(3)],
         truth: 1,
     };
-    let finite = Options { max_states: 2, ..Options::new(Family::Iid, 2, 3, 6) };
-    assert_eq!(search::evaluate(&c, &finite), None);
-    let lifetime = Options { max_states: 2, ..lifetime_opts(Family::Iid, 6, 1, 0, ratio(1, 1_000_000)) };
-    assert_eq!(search::evaluate(&c, &lifetime), None);
+    // Merged states at depths 0..5: 1, 3, 6, 10, 15, 21. With at most 2 the runs stop at
+    // depth 0 (an error); with at most 10, part way (figures to depth 3, marked partial).
+    let s = c.scenario("candidate", 6);
+    let rule = Standard::new(Variant::Conservative, 0);
+    for max_states in [2, 10] {
+        let finite = Options { max_states, ..Options::new(Family::Iid, 2, 3, 6) };
+        assert_eq!(search::evaluate(&c, &finite), None, "{max_states}");
+        let lifetime = Options { max_states, ..lifetime_opts(Family::Iid, 6, 1, 0, ratio(1, 1_000_000)) };
+        assert_eq!(search::evaluate(&c, &lifetime), None, "{max_states}");
+    }
+    // Skipped because of the state limit, not for another reason: the same runs stop there.
+    let limit = |e: engine::EngineError| match e {
+        engine::EngineError::TooLarge(m) => m.contains("more than --max-states 2 merged states"),
+        _ => false,
+    };
+    let run = |max_states| engine::RunOptions { max_states, ..engine::RunOptions::new(6) };
+    let lt_opts = |max_states| imitator::lifetime::Options { max_states, max_depth: 6, ..Default::default() };
+    let verify = |max_states| imitator::verify::verify(&s, rule, EngineKind::Lumped, run(max_states), &|_, _| {});
+    assert!(verify(2).err().is_some_and(limit));
+    assert!(imitator::lifetime::run(&s, &rule, &lt_opts(2), &|_| {}).err().is_some_and(limit));
+    let partial = verify(10).unwrap().figures.partial.unwrap();
+    assert_eq!((partial.stopped_because, partial.depth_reached), (engine::StopReason::MaxStates, 3));
+    let lt = imitator::lifetime::run(&s, &rule, &lt_opts(10), &|_| {}).unwrap();
+    assert_eq!((lt.stopped_because, lt.depth_reached), (imitator::lifetime::Stop::MaxStates, 3));
     // With room, both run; the lifetime's upper ends bound the truncation's ratios.
     let f = search::evaluate(&c, &Options::new(Family::Iid, 2, 3, 6)).unwrap().ratios;
     let l = search::evaluate(&c, &lifetime_opts(Family::Iid, 400, 1, 0, ratio(1, 1_000_000))).unwrap();
@@ -296,20 +316,30 @@ fn lifetime_search_ranks_by_upper_ends_that_verify_reproduces() {
 
 #[test]
 fn lifetime_search_bad_input_exits_2() {
-    for args in [
-        vec!["--family", "iid", "--horizon", "infinite", "--depth", "5"],
-        vec!["--family", "iid", "--horizon", "infinite", "--width", "0"],
-        vec!["--family", "iid", "--horizon", "infinite", "--width", "-1"],
-        vec!["--family", "iid", "--horizon", "infinite", "--width", "x"],
-        vec!["--family", "iid", "--horizon", "infinite", "--max-depth", "0"],
-        vec!["--family", "iid", "--depth", "4", "--width", "1/10"],
-        vec!["--family", "iid"],
+    let infinite = ["--family", "iid", "--horizon", "infinite"];
+    for (extra, message) in [
+        (&["--depth", "5"][..], "--depth sets a finite horizon; with --horizon infinite use --max-depth"),
+        (&["--width", "0"], "--width must be greater than 0, not 0"),
+        (&["--width", "-1"], "--width must be greater than 0, not -1"),
+        (&["--width", "x"], "--width: `x` is not a number"),
+        (&["--max-depth", "0"], "--max-depth must be at least 1"),
     ] {
-        let out = bin().arg("search").args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(out.stdout.is_empty(), "{args:?}");
+        let out = bin().arg("search").args(infinite).args(extra).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("--"), "{args:?}: {err}");
+        assert!(err.starts_with(&format!("error: {message}")), "{extra:?}: {err}");
+    }
+    for (args, message) in [
+        (
+            &["--family", "iid", "--depth", "4", "--width", "1/10"][..],
+            "--width and --max-depth belong to --horizon infinite; a finite search goes to --depth",
+        ),
+        (&["--family", "iid"], "--depth is required (or use --horizon infinite)"),
+    ] {
+        let out = bin().arg("search").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), format!("error: {message}\n"), "{args:?}");
     }
     // A depth cap past the limit names the flag that sets it.
     let out =

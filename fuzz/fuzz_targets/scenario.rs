@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let nodes = (2 * radix).checked_pow(u32::try_from(depth).unwrap_or(u32::MAX));
     let cheap = depth <= 64 && nodes.is_some_and(|n| n <= 4096);
     let variants = [(Variant::Conservative, 0), (Variant::AlwaysQuery, 0), (Variant::Map, 1), (Variant::Mixture, 2)];
-    let over = limits::check_depth(depth, "depth").is_err();
+    let over = limits::check_depth(depth, "depth", "--depth").is_err();
     let exhaustive_refuses = over
         || depth > MAX_EXHAUSTIVE_DEPTH
         || radix.checked_pow(u32::try_from(depth).unwrap_or(u32::MAX)).is_none_or(|w| w > MAX_WORLDS as u128);

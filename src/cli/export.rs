@@ -5,7 +5,6 @@ use imitator::engine::chain::{self, Chain};
 use imitator::report::export::{prism_files, write_drn, write_prism};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Which model checker's format.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,12 +56,7 @@ pub struct Args {
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let time_limit = match a.time_limit {
-        None => None,
-        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
-        Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
-    };
-    anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
+    let (max_memory, time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
     let paths: Vec<PathBuf> = match a.format {
         Format::Drn => vec![a.out.clone()],
         Format::Prism => match prism_files(&a.out) {
@@ -73,13 +67,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     // A path that cannot be written is found before the work.
     let mut files = FileSet::create(&paths)?;
     let rule = a.imitator.rule();
-    let opts = chain::Options {
-        depth,
-        max_states: a.max_states,
-        max_memory: a.max_memory.saturating_mul(1 << 20),
-        time_limit,
-        events: a.events,
-    };
+    let opts = chain::Options { depth, max_states: a.max_states, max_memory, time_limit, events: a.events };
     let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))?
         .map_err(|e| anyhow::anyhow!("{e} (nothing was written)"))?;
     write(&chain, a.format, &a.out, &mut files)?;

@@ -109,7 +109,7 @@ pub fn horizon(depth: Option<usize>, s: &Scenario, file: &Path) -> anyhow::Resul
         }
     };
     anyhow::ensure!(depth >= 1, "--depth must be at least 1");
-    limits::check_depth(depth, &what).map_err(anyhow::Error::msg)?;
+    limits::check_depth(depth, &what, "--depth").map_err(anyhow::Error::msg)?;
     Ok(depth)
 }
 
@@ -156,6 +156,18 @@ pub enum Horizon {
     Infinite,
 }
 
+/// `--max-memory MIB` in bytes, and `--time-limit SECONDS`, as the lumped
+/// engine takes them (`verify`, `export`).
+pub fn run_limits(max_memory_mib: u64, time_limit: Option<f64>) -> anyhow::Result<(u64, Option<std::time::Duration>)> {
+    anyhow::ensure!(max_memory_mib >= 1, "--max-memory must be at least 1 (MiB)");
+    let time_limit = match time_limit {
+        None => None,
+        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
+    };
+    Ok((max_memory_mib.saturating_mul(1 << 20), time_limit))
+}
+
 /// `--width`: an exact number greater than 0.
 pub fn parse_width(text: &str) -> anyhow::Result<imitator::number::Rational> {
     use num_traits::Signed;
@@ -165,18 +177,14 @@ pub fn parse_width(text: &str) -> anyhow::Result<imitator::number::Rational> {
 }
 
 /// The options of an infinite-horizon run from `--width` (an exact number > 0) and `--max-depth`.
-pub fn lifetime_options(
-    variant: imitator::imitator::Variant,
-    width: Option<&str>,
-    max_depth: Option<usize>,
-) -> anyhow::Result<imitator::lifetime::Options> {
-    let mut opts = imitator::lifetime::Options::new(variant);
+pub fn lifetime_options(width: Option<&str>, max_depth: Option<usize>) -> anyhow::Result<imitator::lifetime::Options> {
+    let mut opts = imitator::lifetime::Options::new();
     if let Some(text) = width {
         opts.width = parse_width(text)?;
     }
     if let Some(t) = max_depth {
         anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
-        imitator::limits::check_depth(t, &format!("--max-depth {t}")).map_err(anyhow::Error::msg)?;
+        imitator::limits::check_depth(t, &format!("--max-depth {t}"), "--max-depth").map_err(anyhow::Error::msg)?;
         opts.max_depth = t;
     }
     Ok(opts)

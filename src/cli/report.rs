@@ -57,7 +57,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         infinite || (a.width.is_none() && a.max_depth.is_none()),
         "--width and --max-depth belong to --horizon infinite"
     );
-    let lifetime_opts = super::lifetime_options(Variant::Conservative, a.width.as_deref(), a.max_depth)?;
+    let lifetime_opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
     // Refuse a folder that is not ours before the computation, not after.
     atomic::check_folder(&a.out, ours)?;
     super::check_csv_folder(a.csv.as_deref())?;

@@ -8,7 +8,6 @@ use imitator::report::lifetime::{infinite_block, lifetime_section};
 use imitator::report::{json::verify_document, text::verify_report};
 use imitator::verify::{verify, Verified};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Enumerate every history to a depth with exact rational arithmetic and check each claim of the paper.
 ///
@@ -72,20 +71,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let engine = a.engine.unwrap_or(EngineKind::Exhaustive);
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let time_limit = time_limit(a.time_limit)?;
+    let (max_memory, time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
     anyhow::ensure!(
         time_limit.is_none() || engine == EngineKind::Lumped,
         "--time-limit stops the lumped engine between depths; use it with --engine lumped"
     );
-    anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
     super::check_csv_folder(a.csv.as_deref())?;
     super::warn_empty_events(&s, &a.file, depth);
-    let options = RunOptions {
-        max_states: a.max_states,
-        max_memory: a.max_memory.saturating_mul(1 << 20),
-        time_limit,
-        ..RunOptions::new(depth)
-    };
+    let options = RunOptions { max_states: a.max_states, max_memory, time_limit, ..RunOptions::new(depth) };
     let bar = Progress::new("verifying");
     let verified = super::with_threads(a.threads, || verify(&s, a.imitator.rule(), engine, options, &bar))?;
     bar.finish();
@@ -101,14 +94,6 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     Ok(if v.verdict.holds { 0 } else { 1 })
 }
 
-fn time_limit(t: Option<f64>) -> anyhow::Result<Option<Duration>> {
-    match t {
-        None => Ok(None),
-        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Ok(Some(Duration::from_secs_f64(t))),
-        Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
-    }
-}
-
 /// `verify --horizon infinite`: the lifetime intervals, with the finite figures of the depths done.
 fn infinite(a: Args) -> anyhow::Result<u8> {
     anyhow::ensure!(
@@ -118,11 +103,9 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
     anyhow::ensure!(a.depth.is_none(), "--depth sets a finite horizon; with --horizon infinite use --max-depth");
     let s = super::load(&a.file)?;
     let rule = a.imitator.rule();
-    let mut opts = super::lifetime_options(rule.variant, a.width.as_deref(), a.max_depth)?;
+    let mut opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
     opts.max_states = a.max_states;
-    anyhow::ensure!(a.max_memory >= 1, "--max-memory must be at least 1 (MiB)");
-    opts.max_memory = a.max_memory.saturating_mul(1 << 20);
-    opts.time_limit = time_limit(a.time_limit)?;
+    (opts.max_memory, opts.time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
     super::check_csv_folder(a.csv.as_deref())?;
     let bar = Progress::new("whole lifetime");
     let start = std::time::Instant::now();

@@ -269,8 +269,6 @@ impl std::error::Error for ChainError {}
 
 /// Builds the chain of `rule` on `scenario` to `opts.depth`.
 pub fn build(scenario: &Scenario, rule: &dyn Rule<Rational>, opts: Options) -> Result<Chain, ChainError> {
-    crate::limits::check_depth(opts.depth, &format!("--depth {}", opts.depth))
-        .map_err(|m| ChainError::Engine(EngineError::TooLarge(m)))?;
     let mut b = Builder::new(scenario, rule, opts);
     let run = lumped::run_observed(
         scenario,

@@ -220,7 +220,8 @@ pub fn run_with(
     opts: RunOptions,
     tick: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Figures, EngineError> {
-    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth)).map_err(EngineError::TooLarge)?;
+    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth), "--depth")
+        .map_err(EngineError::TooLarge)?;
     match kind {
         EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
         EngineKind::Lumped => lumped::run(

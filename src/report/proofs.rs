@@ -458,7 +458,7 @@ fn lifetime_table(root: &Path) -> Result<String, String> {
     let mut rows = Vec::new();
     for &(file, width, max_depth) in LIFETIME_RUNS {
         let scenario = Scenario::from_file(root.join(file)).map_err(|e| e.to_string())?;
-        let mut opts = crate::lifetime::Options::new(Variant::Conservative);
+        let mut opts = crate::lifetime::Options::new();
         opts.width = crate::number::parse_rational(width)?;
         opts.max_depth = max_depth;
         let rule = Standard::new(Variant::Conservative, 0);

@@ -58,8 +58,9 @@ impl SearchError {
                 format!("{} {value} is more than {most}, {what} (limits::{limit})", name(*setting))
             }
             SearchError::Depth(depth) => {
-                let what = format!("{} {depth}", name(Setting::Depth));
-                crate::limits::check_depth(*depth, &what).err().unwrap_or(what)
+                let flag = name(Setting::Depth);
+                let what = format!("{flag} {depth}");
+                crate::limits::check_depth(*depth, &what, &flag).err().unwrap_or(what)
             }
             SearchError::Alpha(a) => format!(
                 "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}",

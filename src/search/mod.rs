@@ -199,7 +199,7 @@ impl Options {
         if self.depth < 1 {
             return Err(SearchError::TooSmall { setting: Setting::Depth, least: 1 });
         }
-        if crate::limits::check_depth(self.depth, "").is_err() {
+        if crate::limits::check_depth(self.depth, "", "").is_err() {
             return Err(SearchError::Depth(self.depth));
         }
         if self.budget < 1 {
@@ -371,7 +371,7 @@ pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
                 max_depth: opts.depth,
                 max_states: opts.max_states,
                 max_memory: CANDIDATE_MEMORY,
-                ..lifetime::Options::new(Variant::Conservative)
+                ..lifetime::Options::new()
             };
             let lt = lifetime::run(&s, &rule, &lt_opts, &|_| {}).ok()?;
             if matches!(lt.stopped_because, Stop::MaxStates | Stop::Memory | Stop::TimeLimit) {

@@ -628,7 +628,7 @@ pub fn run_observed(
 ) -> Result<Figures, EngineError> {
     let start = Instant::now();
     let depth = opts.depth;
-    crate::limits::check_depth(depth, &format!("depth {depth}")).map_err(EngineError::TooLarge)?;
+    crate::limits::check_depth(depth, &format!("depth {depth}"), "--depth").map_err(EngineError::TooLarge)?;
     let truth = scenario.truth;
     let actions = scenario.actions.len();
     let mut space = StateSpace::new(scenario, rule);
