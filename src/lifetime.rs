@@ -24,7 +24,7 @@ use crate::imitator::Rule;
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
-use num_traits::{One, Signed, Zero};
+use num_traits::{One, Signed};
 use rustc_hash::FxHashMap;
 use std::time::Duration;
 
@@ -183,8 +183,6 @@ struct Watch<'s> {
     infos: Vec<Option<StateInfo>>,
     /// `U` per posterior id (the same posterior recurs at many states and depths).
     tails: FxHashMap<u32, Option<Vec<u64>>>,
-    /// `E Σ_{k≤t} θ_k³` after the depths seen.
-    cubed: Rational,
     /// The smallest upper end of `E Σθ³` so far.
     best_hi_q: Option<Rational>,
     steps: Vec<Step>,
@@ -232,6 +230,9 @@ impl<'s> Watch<'s> {
 impl Observer for Watch<'_> {
     fn layer(&mut self, view: &LayerView) -> Control {
         let t = view.depth();
+        if t == 0 {
+            return Control::Continue;
+        }
         let den = view.denominator().clone();
         let space = view.space();
         // Exact sums of masses (integers over `den`), added limb by limb.
@@ -239,15 +240,10 @@ impl Observer for Watch<'_> {
             (Sum::default(), Sum::default(), Sum::default(), Sum::default());
         // Unsettled states with E and a positive floor: their mass per posterior.
         let mut keep_by_posterior: FxHashMap<u32, Sum> = FxHashMap::default();
-        let mut by_theta: FxHashMap<u32, Sum> = FxHashMap::default();
         let mut tail_infinite = false;
         for e in view.entries() {
             let st = space.state(e.state);
             let mass = e.mass();
-            by_theta.entry(st.theta_id).or_default().add(mass);
-            if t == 0 {
-                continue;
-            }
             let in_e = e.e && st.truth_in_top;
             let posterior_id = st.key.posterior;
             let info = self.info(view, e.state);
@@ -269,65 +265,48 @@ impl Observer for Watch<'_> {
                 keep_by_posterior.entry(posterior_id).or_default().add(mass);
             }
         }
-        if t > 0 {
-            let p = |n: &Sum| Rational::new(BigInt::from(n.value()), BigInt::from(den.clone()));
-            let hi_e = p(&e_mass);
-            // The unsettled E-states with a positive floor, each kept with at least its floor.
-            let truth = self.scenario.truth;
-            let kept = keep_by_posterior.iter().map(|(pid, n)| (&space.posterior(*pid)[truth], n.value()));
-            let lo_e = p(&e_settled) + checks::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
-            let lo_q = self.cubed.clone();
-            // An infinite tail leaves the earlier upper ends standing.
-            let hi_q = if tail_infinite {
-                self.best_hi_q.clone()
-            } else {
-                let tail = Rational::new(
-                    BigInt::from(tail_sum.value()),
-                    BigInt::from(&den << checks::QUERY_TAIL_BITS as usize),
-                );
-                let hi = &lo_q + tail;
-                Some(match &self.best_hi_q {
-                    Some(best) if *best < hi => best.clone(),
-                    _ => hi,
-                })
-            };
-            self.best_hi_q = hi_q.clone();
-            let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
-            let query = Interval { lo: lo_q, hi: hi_q };
-            let es =
-                checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &self.event_e_bound);
-            let qs = checks::lifetime_query_status(
-                &query.lo,
-                query.hi.as_ref(),
-                &self.query_bound,
-                &self.query_bound_squared,
-            );
-            self.statuses = (es, qs);
-            let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
-            let done = if es == Status::Fails || qs == Status::Fails {
-                Some(Stop::Fails)
-            } else if narrow(&event_e) && narrow(&query) {
-                Some(Stop::Width)
-            } else {
-                None
-            };
-            let step = Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled) };
-            (self.tick)(&step);
-            self.steps.push(step);
-            if done.is_some() {
-                self.stop = done;
-                return Control::Stop;
-            }
+        let p = |n: &Sum| Rational::new(BigInt::from(n.value()), BigInt::from(den.clone()));
+        let hi_e = p(&e_mass);
+        // The unsettled E-states with a positive floor, each kept with at least its floor.
+        let truth = self.scenario.truth;
+        let kept = keep_by_posterior.iter().map(|(pid, n)| (&space.posterior(*pid)[truth], n.value()));
+        let lo_e = p(&e_settled) + checks::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
+        let lo_q = view.query_cubed_sum().clone();
+        // An infinite tail leaves the earlier upper ends standing.
+        let hi_q = if tail_infinite {
+            self.best_hi_q.clone()
+        } else {
+            let tail =
+                Rational::new(BigInt::from(tail_sum.value()), BigInt::from(&den << checks::QUERY_TAIL_BITS as usize));
+            let hi = &lo_q + tail;
+            Some(match &self.best_hi_q {
+                Some(best) if *best < hi => best.clone(),
+                _ => hi,
+            })
+        };
+        self.best_hi_q = hi_q.clone();
+        let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
+        let query = Interval { lo: lo_q, hi: hi_q };
+        let es =
+            checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &self.event_e_bound);
+        let qs =
+            checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &self.query_bound, &self.query_bound_squared);
+        self.statuses = (es, qs);
+        let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
+        let done = if es == Status::Fails || qs == Status::Fails {
+            Some(Stop::Fails)
+        } else if narrow(&event_e) && narrow(&query) {
+            Some(Stop::Width)
+        } else {
+            None
+        };
+        let step = Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled) };
+        (self.tick)(&step);
+        self.steps.push(step);
+        if done.is_some() {
+            self.stop = done;
+            return Control::Stop;
         }
-        // Step t+1's contribution to E Σθ³, from this layer.
-        let mut step_cubed = Rational::zero();
-        for (theta, n) in by_theta {
-            let th = space.value(theta);
-            if !th.is_zero() && !n.is_zero() {
-                step_cubed += th * th * th * Rational::from_integer(BigInt::from(n.value()));
-            }
-        }
-        self.cubed += step_cubed / Rational::from_integer(BigInt::from(den));
         Control::Continue
     }
 }
@@ -350,7 +329,6 @@ pub fn run(
         settled: SettledCache::new(scenario, rule),
         infos: Vec::new(),
         tails: FxHashMap::default(),
-        cubed: Rational::zero(),
         best_hi_q: None,
         steps: Vec::new(),
         event_e_bound: checks::event_e_proved_bound(alpha, w),

@@ -117,6 +117,8 @@ pub struct LayerView<'a> {
     trackers: &'a Trackers<'a>,
     elapsed: Duration,
     memory: u64,
+    /// `E Σ_{k≤depth} θ_k³`, the figure the engine has just computed.
+    cubed: &'a Rational,
 }
 
 impl<'a> LayerView<'a> {
@@ -124,12 +126,17 @@ impl<'a> LayerView<'a> {
         layer: &'a Layer,
         (space, trackers): (&'a StateSpace<'a>, &'a Trackers<'a>),
         (depth, total): (usize, usize),
-        den: &'a BigUint,
+        (den, cubed): (&'a BigUint, &'a Rational),
         edges: Option<&'a [Edge]>,
         start: Instant,
     ) -> Self {
         let memory = layer.bytes() + space.memory_bytes();
-        LayerView { depth, total, layer, space, den, edges, trackers, elapsed: start.elapsed(), memory }
+        LayerView { depth, total, layer, space, den, edges, trackers, elapsed: start.elapsed(), memory, cubed }
+    }
+
+    /// `E Σ_{k≤t} θ_k³` for the steps that led here (`t` = [`LayerView::depth`]; 0 at depth 0).
+    pub fn query_cubed_sum(&self) -> &Rational {
+        self.cubed
     }
 
     /// Steps taken to reach this layer.
@@ -660,7 +667,10 @@ pub fn run_observed(
     let deadline = opts.time_limit.map(|t| start + t);
     let mut stop: Option<(StopReason, String)> = None;
     let mut reached = 0;
-    if observer.layer(&LayerView::new(&layer, (&space, &trackers), (0, depth), &den, None, start)) == Control::Stop {
+    let zero = Rational::zero();
+    if observer.layer(&LayerView::new(&layer, (&space, &trackers), (0, depth), (&den, &zero), None, start))
+        == Control::Stop
+    {
         stop = Some((StopReason::Observer, "stopped by its observer at depth 0".into()));
     }
 
@@ -779,7 +789,15 @@ pub fn run_observed(
                 den = next_den;
                 den_r = next_den_r;
                 reached = d + 1;
-                let v = LayerView::new(&layer, (&space, &trackers), (d + 1, depth), &den, out.edges.as_deref(), start);
+                let cubed = acc.cubed.last().expect("the figure of step d+1");
+                let v = LayerView::new(
+                    &layer,
+                    (&space, &trackers),
+                    (d + 1, depth),
+                    (&den, cubed),
+                    out.edges.as_deref(),
+                    start,
+                );
                 if observer.layer(&v) == Control::Stop && d + 1 < depth {
                     stop = Some((StopReason::Observer, format!("stopped by its observer at depth {}", d + 1)));
                 }
