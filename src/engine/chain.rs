@@ -62,7 +62,7 @@ use crate::imitator::Rule;
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
@@ -337,7 +337,7 @@ struct Builder<'s> {
     /// `θ³` by the chain's value id of `θ`.
     cubes: FxHashMap<u32, u32>,
     /// Transition lists (by value id) whose sum is known to be 1.
-    checked: FxHashMap<Box<[u32]>, ()>,
+    checked: FxHashSet<Box<[u32]>>,
     /// Labels `init`, `excluded`, `settled`, `last`, then one per event.
     label_states: Vec<Vec<u32>>,
     zero: u32,
@@ -363,7 +363,7 @@ impl<'s> Builder<'s> {
             from_space: Vec::new(),
             inverse: Vec::new(),
             cubes: FxHashMap::default(),
-            checked: FxHashMap::default(),
+            checked: FxHashSet::default(),
             label_states: vec![Vec::new(); 4 + events],
             zero: 0,
             one: 0,
@@ -469,7 +469,7 @@ impl<'s> Builder<'s> {
     fn check_sum(&mut self, state: u32, mut ids: Vec<u32>) -> Result<(), ChainError> {
         ids.sort_unstable();
         let key: Box<[u32]> = ids.into();
-        if self.checked.contains_key(&key) {
+        if self.checked.contains(&key) {
             return Ok(());
         }
         let sum = key.iter().fold(Rational::zero(), |s, &p| s + &self.values[p as usize]);
@@ -480,7 +480,7 @@ impl<'s> Builder<'s> {
             )));
         }
         self.bytes += 4 * key.len() as u64 + 32;
-        self.checked.insert(key, ());
+        self.checked.insert(key);
         Ok(())
     }
 

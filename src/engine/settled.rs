@@ -21,7 +21,7 @@ use crate::imitator::{PolicyInput, Rule};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::Zero;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::Hash;
 
 /// One point of the frozen-posterior search: each model's context, the
@@ -62,9 +62,9 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
             return known;
         }
         // Depth-first over the contexts reachable with θ = 0, each with a step of its phase.
-        let mut seen: FxHashMap<Node, ()> = FxHashMap::default();
+        let mut seen: FxHashSet<Node> = FxHashSet::default();
         let mut stack: Vec<(Node, usize)> = vec![(start.clone(), step)];
-        seen.insert(start, ());
+        seen.insert(start);
         let mut settled = true;
         while let Some(((ctx, phase), step)) = stack.pop() {
             match self.known.get(&(key.clone(), (ctx.clone(), phase))) {
@@ -80,7 +80,7 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
                 break;
             };
             for node in next {
-                if seen.insert(node.clone(), ()).is_none() {
+                if seen.insert(node.clone()) {
                     stack.push((node, step + 1));
                 }
             }
@@ -89,7 +89,7 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
         // only the start is known (to be unsettled): a node met on the way may
         // still be settled from its own context.
         if settled {
-            for node in seen.into_keys() {
+            for node in seen {
                 self.known.insert((key.clone(), node), true);
             }
         } else {

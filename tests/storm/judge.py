@@ -55,7 +55,7 @@ class Checker:
         return self.value(f"P=? [{formula}]")
 
 
-def same_chain(checker, base, path):
+def same_chain(checker, base):
     """The PRISM files describe the DRN's chain: same states, transitions, labels and rewards."""
     model = checker.model
     n = model.nr_states
@@ -97,8 +97,7 @@ def same_chain(checker, base, path):
 
 def judge(job):
     c = Checker(job["drn"])
-    if job.get("prism"):
-        same_chain(c, job["prism"], job["drn"])
+    same_chain(c, job["prism"])
     depth = job["depth"]
     out = {key: [] for key in ["event_e", "query_cubed_sum", "expected_queries", "inverse_truth_posterior", "unsettled"]}
     for t in range(1, depth + 1):
@@ -116,7 +115,6 @@ def judge(job):
             p_im_and_e = p_im
         out["events"].append({"label": label, "p_im": exact(p_im), "p_im_and_e": exact(p_im_and_e)})
     out["labels"] = sorted(c.labels)
-    out["states"] = c.model.nr_states
     return out
 
 
