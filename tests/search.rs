@@ -121,6 +121,8 @@ fn event_e_ratio_never_exceeds_the_proved_bound() {
             w.scenario(&out.options).to_toml()
         );
         assert!(out.worst[1].as_ref().unwrap().ratio().ratio < Rational::one(), "{family}: the cubic bound");
+        // The paper's imitator never breaks a checked bound.
+        assert_eq!(out.broken, 0, "{family}");
     }
 }
 

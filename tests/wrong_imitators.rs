@@ -389,6 +389,8 @@ fn f_never_updating_fails_the_proved_query_bound_at_depth_9() {
     assert_eq!(bad.query_cubed_sum, (1..=9).map(|t| r(t, 1)).collect::<Vec<_>>());
     // 8² = 64 ≤ 6400/99 < 81 = 9²: it holds to depth 8 and fails at depth 9, on the exhaustive engine.
     assert_eq!(failing(&bv), ["query_cubed_sum (proved)"]);
+    // What `search` counts as broken: the proved bound, though the paper's still holds.
+    assert!(bv.breaks_a_bound() && !gv.breaks_a_bound());
     assert_eq!((bv.query_cubed_proved.tightest_depth, &bv.query_cubed_proved.slack), (9, &r(-1619, 99)));
     let (_, at8) = verify(&s, &Wrong(Flaw::NeverUpdate), 8);
     assert!(at8.holds);

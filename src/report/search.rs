@@ -155,6 +155,9 @@ pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
         "{} random + {} local-search candidates verified (lumped engine, conservative imitator){grid}; {} skipped; {} improvements",
         o.random, o.local, o.skipped, o.improvements
     );
+    if o.broken > 0 {
+        let _ = writeln!(s, "{} candidates broke a bound the verifier checks on P(E) or E[Σθ³]", o.broken);
+    }
     if let Horizon::Infinite { width } = &opts.horizon {
         let _ = writeln!(
             s,
@@ -267,6 +270,7 @@ pub fn document(o: &Outcome, files: &[Option<PathBuf>]) -> Value {
         "local": o.local,
         "skipped": o.skipped,
         "improvements": o.improvements,
+        "broken": o.broken,
         "grid_n": o.grid_n,
         "worst": worst,
     })

@@ -302,6 +302,8 @@ pub struct Outcome {
     pub skipped: u64,
     /// Local-search candidates that improved some quantity's worst.
     pub improvements: u64,
+    /// Candidates that broke a bound the verifier checks ([`Evaluation::broke`]).
+    pub broken: u64,
     /// One per quantity in [`Quantity::ALL`] order; `None` when every candidate was skipped.
     pub worst: Vec<Option<Worst>>,
     /// For the grid family: prior weights `1..=n`.
@@ -309,15 +311,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Whether some candidate broke a bound the verifier checks ((a) or (b)):
-    /// the worst candidate of every quantity is judged on all of its ratios.
-    /// Over a lifetime, "broke" is a check whose status is `fails` (the
-    /// interval's lower end is past the bound), never an upper end alone.
+    /// Whether some candidate broke a bound the verifier checks on `P(E)` or
+    /// `E[Σθ³]` ([`Evaluation::broke`]).
     pub fn broke_a_checked_bound(&self) -> bool {
-        self.worst.iter().flatten().any(|w| match &w.lifetime {
-            None => w.ratios.breaks_checked_bound(),
-            Some(l) => l.event_e_status == Status::Fails || l.query_status == Status::Fails,
-        })
+        self.broken > 0
     }
 }
 
@@ -340,6 +337,11 @@ pub struct LifetimeEnds {
 pub struct Evaluation {
     pub ratios: BoundRatios,
     pub lifetime: Option<LifetimeEnds>,
+    /// Whether it breaks a bound the verifier checks on `P(E)` or `E[Σθ³]`, the
+    /// paper's or the proved one ([`crate::checks::Verdict::breaks_a_bound`]).
+    /// Over a lifetime, a check whose status is `fails` (an interval's lower
+    /// end past the bound), never an upper end alone.
+    pub broke: bool,
 }
 
 /// Perturbations per quantity in one local-search round.
@@ -363,7 +365,7 @@ pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
                 return None;
             }
             assert!(v.verdict.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
-            Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None })
+            Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
         }
         Horizon::Infinite { width } => {
             let lt_opts = lifetime::Options {
@@ -405,7 +407,8 @@ fn lifetime_evaluation(s: &Scenario, lt: &Lifetime) -> Evaluation {
         event_e_status: lt.event_e_status,
         query_status: lt.query_status,
     };
-    Evaluation { ratios, lifetime: Some(lifetime) }
+    let broke = lifetime.event_e_status == Status::Fails || lifetime.query_status == Status::Fails;
+    Evaluation { ratios, lifetime: Some(lifetime), broke }
 }
 
 struct Grid {
@@ -478,7 +481,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
     let step = || tick(done.fetch_add(1, Ordering::Relaxed) + 1, budget);
 
     let mut worst: Vec<Option<Worst>> = vec![None; Quantity::ALL.len()];
-    let mut skipped = 0;
+    let (mut skipped, mut broken) = (0, 0);
     let results: Vec<(Candidate, Option<Evaluation>)> = (0..random)
         .into_par_iter()
         .map(|i| {
@@ -494,6 +497,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
     for (i, (c, r)) in results.iter().enumerate() {
         match r {
             Some(r) => {
+                broken += u64::from(r.broke);
                 absorb(&mut worst, c, r, Origin::Random(i as u64));
             }
             None => skipped += 1,
@@ -530,6 +534,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
         for ((c, origin), r) in batch.iter().zip(&results) {
             match r {
                 Some(r) => {
+                    broken += u64::from(r.broke);
                     if absorb(&mut worst, c, r, *origin) {
                         improvements += 1;
                     }
@@ -540,5 +545,6 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
         local += batch.len() as u64;
         round += 1;
     }
-    Ok(Outcome { options: opts.clone(), random, local, skipped, improvements, worst, grid_n: grid.map(|g| g.n) })
+    let grid_n = grid.map(|g| g.n);
+    Ok(Outcome { options: opts.clone(), random, local, skipped, improvements, broken, worst, grid_n })
 }
