@@ -67,6 +67,9 @@ fn a_memory_cap_stops_the_run_the_same_way() {
             assert!(p.message.contains("--max-memory"), "{}", p.message);
             assert_eq!(f.event_e.len(), p.depth_reached);
             assert!(f.stats.peak_memory_bytes.expect("peak") <= 24 << 20);
+            // The figures are exactly those of a run to the depth it reached.
+            let full = engine::run(EngineKind::Lumped, &s, &conservative(), p.depth_reached, &|_, _| {}).expect("runs");
+            assert_eq!(without_stats(*f), without_stats(full));
         }
         other => panic!("expected a stop, got {other:?}"),
     }

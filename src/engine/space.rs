@@ -78,13 +78,6 @@ pub struct State {
     next_phase: Option<u32>,
 }
 
-impl State {
-    /// Whether [`StateSpace::expand`] has computed the transitions.
-    pub fn is_expanded(&self) -> bool {
-        self.next_phase.is_some()
-    }
-}
-
 /// A rational hashed through its numerator and denominator.
 ///
 /// `BigRational` values are always kept in lowest terms with a positive

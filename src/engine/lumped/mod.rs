@@ -31,7 +31,7 @@
 mod events;
 mod layer;
 
-pub use layer::{Edge, SHARDS};
+pub use layer::Edge;
 
 use super::limbs::{self, Sum};
 use super::scaled::common_denominator;
@@ -878,7 +878,7 @@ fn rescale_moments(layer: &mut Layer, f: &BigUint) {
     let factors = [limbs::from_big(f), limbs::from_big(&(f * f))];
     layer.shards.par_iter_mut().for_each(|sh| {
         for (a, w) in sh.a.iter_mut().zip(&factors) {
-            let old = a.clone();
+            let old = std::mem::take(a);
             let mut fresh = limbs::Arena::zeros(old.stride(), old.len());
             for i in 0..old.len() {
                 limbs::mac(fresh.get_mut(i), old.get(i), w);
