@@ -5,7 +5,7 @@
 //! between the `<!-- table:KEY:begin -->` / `<!-- table:KEY:end -->` markers.
 //! `tests/proof_tables.rs` fails when the committed tables are stale.
 
-use imitator::report::proofs::regenerate;
+use imitator_report::proofs::regenerate;
 use std::path::Path;
 
 fn main() {

@@ -7,15 +7,16 @@
 //! engines and the simulator take any `Rule`; [`Standard`] is the paper's
 //! imitator and its baselines. Nothing here knows of engines or output.
 
+use crate::names::Named;
 use crate::number::Prob;
 use crate::scenario::Scenario;
 use rand::Rng;
 
 /// Which imitator runs: the paper's, or one of the baselines it is compared with.
 ///
-/// Its names (`conservative`, `always-query`, `map`, `mixture`) are clap's:
+/// Its names (`conservative`, `always-query`, `map`, `mixture`, [`Named`]) are
 /// the same on the command line, in JSON and in every report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Variant {
     /// The paper's imitator: the minimum over the top set, query with the rest.
     Conservative,
@@ -27,7 +28,28 @@ pub enum Variant {
     Mixture,
 }
 
-crate::display_as_value_name!(Variant);
+impl Named for Variant {
+    const ALL: &'static [Self] = &[Variant::Conservative, Variant::AlwaysQuery, Variant::Map, Variant::Mixture];
+    const WHAT: &'static str = "variant";
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Conservative => "conservative",
+            Variant::AlwaysQuery => "always-query",
+            Variant::Map => "map",
+            Variant::Mixture => "mixture",
+        }
+    }
+    fn about(self) -> &'static str {
+        match self {
+            Variant::Conservative => "The paper's imitator: the minimum over the top set, query with the rest",
+            Variant::AlwaysQuery => "Query at every step: the demonstrator acts the whole time",
+            Variant::Map => "Train then deploy: query the first `K` steps, then act with the top-ranked model",
+            Variant::Mixture => "Train then deploy: query the first `K` steps, then act with the posterior mixture",
+        }
+    }
+}
+
+crate::names::display_by_name!(Variant);
 
 impl Variant {
     /// Whether the variant trains, then deploys (`map`, `mixture`): only these have a warm-up.

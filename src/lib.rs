@@ -19,16 +19,23 @@
 //!                   checks                  (every bound, in one place: a Verdict of rows)
 //!                     ▼
 //!                   verify()                (run → check → how it ran: one entry point)
-//!                     │   ◀── search        (many small scenarios, verified)
-//!                     │   ◀── diff          (another implementation against the policy)
-//!                     ▼
-//!                   report::*               (every output of every command: text, JSON,
-//!                                            HTML and SVG, CSV, JSON Lines, Markdown)
+//!                         ◀── lifetime      (the whole lifetime: certified intervals)
+//!                         ◀── search        (many small scenarios, verified)
+//!                         ◀── diff          (another implementation against the policy)
 //! ```
 //!
-//! The `imitator` binary (`src/cli/`) is a thin layer over these: each
-//! command parses its arguments, calls the library and hands the result to
-//! [`report`]. What every figure means is in `docs/`.
+//! This crate is the whole computation and nothing else: it has no command
+//! line, prints nothing and writes no file. Beside it in the workspace, each
+//! with one job:
+//!
+//! - `imitator-report` turns what it computes into every output of every
+//!   command: text, JSON, HTML with SVG plots, CSV, JSON Lines, Markdown,
+//!   Storm's DRN and PRISM's files;
+//! - `imitator-cli` is the `imitator` binary: it parses arguments, calls this
+//!   crate, hands the result to the reports, shows progress and writes files
+//!   whole or not at all.
+//!
+//! What every figure means is in `docs/`.
 //!
 //! Exact means exact: every figure the verifier reports is a rational number
 //! computed without rounding; `f64` appears only in the fast simulator, in
@@ -43,24 +50,8 @@
 //! assert!(v.verdict.holds);
 //! // The first step asks with probability 1/2: E[θ_1] = 1/2.
 //! assert_eq!(v.figures.expected_queries[0], imitator::number::ratio(1, 2));
-//! println!("{}", imitator::report::text::verify_report(&s, &v));
 //! ```
 
-/// `Display` for enums that clap names ([`clap::ValueEnum`]): the name a value
-/// has on the command line is its name in JSON and in every report, written once.
-macro_rules! display_as_value_name {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let value = clap::ValueEnum::to_possible_value(self).expect("every value has a name");
-                f.write_str(value.get_name())
-            }
-        }
-    )*};
-}
-pub(crate) use display_as_value_name;
-
-pub mod atomic;
 pub mod checks;
 pub mod diff;
 pub mod engine;
@@ -70,8 +61,8 @@ pub mod imitator;
 pub mod lifetime;
 pub mod limits;
 pub mod model;
+pub mod names;
 pub mod number;
-pub mod report;
 pub mod scenario;
 pub mod search;
 pub mod simulate;

@@ -17,17 +17,29 @@ pub mod scaled;
 pub mod settled;
 pub mod space;
 
+use crate::names::Named;
 use crate::number::Rational;
 use std::fmt;
 
-/// Which engine computed the figures (`exhaustive` or `lumped`, clap's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which engine computed the figures (`exhaustive` or `lumped`, [`Named`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
     Exhaustive,
     Lumped,
 }
 
-crate::display_as_value_name!(EngineKind);
+impl Named for EngineKind {
+    const ALL: &'static [Self] = &[EngineKind::Exhaustive, EngineKind::Lumped];
+    const WHAT: &'static str = "engine";
+    fn name(self) -> &'static str {
+        match self {
+            EngineKind::Exhaustive => "exhaustive",
+            EngineKind::Lumped => "lumped",
+        }
+    }
+}
+
+crate::names::display_by_name!(EngineKind);
 
 /// An event's three probabilities (`docs/checks.md`, `events`).
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +176,7 @@ impl fmt::Display for EngineError {
 impl std::error::Error for EngineError {}
 
 /// Picks `count` indices of `0..n` evenly, the first and the last included.
-pub(crate) fn spread(n: usize, count: usize) -> Vec<usize> {
+pub fn spread(n: usize, count: usize) -> Vec<usize> {
     if n <= count {
         return (0..n).collect();
     }

@@ -54,6 +54,7 @@ use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
 use crate::lifetime::{self, Lifetime, Stop};
 use crate::limits::{MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
+use crate::names::Named;
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use crate::verify::verify;
@@ -63,15 +64,27 @@ use rayon::prelude::*;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Which scenarios the search explores (`iid`, `after-action`, `grid`, clap's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which scenarios the search explores (`iid`, `after-action`, `grid`, [`Named`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Iid,
     AfterAction,
     Grid,
 }
 
-crate::display_as_value_name!(Family);
+impl Named for Family {
+    const ALL: &'static [Self] = &[Family::Iid, Family::AfterAction, Family::Grid];
+    const WHAT: &'static str = "family";
+    fn name(self) -> &'static str {
+        match self {
+            Family::Iid => "iid",
+            Family::AfterAction => "after-action",
+            Family::Grid => "grid",
+        }
+    }
+}
+
+crate::names::display_by_name!(Family);
 
 /// The quantities the search maximizes, each a ratio measured / bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

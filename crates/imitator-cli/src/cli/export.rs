@@ -1,0 +1,100 @@
+//! `imitator export`: the lumped chain for Storm (DRN) or PRISM (explicit files).
+
+use crate::atomic::FileSet;
+use imitator::engine::chain::{self, Chain};
+use imitator_report::export::{prism_files, write_drn, write_prism};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Which model checker's format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Storm's explicit DRN file, read exactly by Storm.
+    Drn,
+    /// PRISM's explicit files: PATH.tra, PATH.lab and PATH.<reward>.srew for each reward.
+    Prism,
+}
+
+/// Write the imitator's lumped chain to depth T as an explicit Markov chain with exact probabilities.
+///
+/// One state per merged state of each depth 0..T, labels init, excluded (the truth is not in the top set),
+/// settled (no query ever again), last (depth T) and, with --events, one per event; state rewards theta,
+/// theta3 and inv_post_truth (1/post(mu)). The header of the output says how they give verify's figures.
+/// The output appears whole or not at all. Exit status: 0 written, 2 bad input, a limit or I/O.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The horizon T (default: the scenario's depth).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
+    /// Label the depth-T states with the scenario's events (names made safe identifiers; the header lists them).
+    #[arg(long)]
+    pub events: bool,
+    /// drn (Storm) or prism (PRISM's .tra, .lab and .srew files).
+    #[arg(long)]
+    pub format: Format,
+    /// The file to write (drn), or the base name of the files (prism: PATH.tra, PATH.lab, PATH.theta.srew, …).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Worker threads, at most 256 (default: every core). The output is identical for any count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Stop with an error before one depth would hold more merged states than this.
+    #[arg(long, default_value_t = imitator::limits::DEFAULT_MAX_STATES)]
+    pub max_states: usize,
+    /// Stop with an error before the engine and the chain would hold more memory than this many MiB.
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
+    pub max_memory: u64,
+    /// Stop with an error once the run has taken this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+}
+
+pub fn main(a: Args) -> anyhow::Result<u8> {
+    let s = super::load(&a.file)?;
+    let depth = super::horizon(a.depth, &s, &a.file)?;
+    let (max_memory, time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
+    let paths: Vec<PathBuf> = match a.format {
+        Format::Drn => vec![a.out.clone()],
+        Format::Prism => match prism_files(&a.out) {
+            Some(files) => files.into_iter().map(|(p, _)| p).collect(),
+            None => anyhow::bail!("{}: --out must name a file (the base of the PRISM files)", a.out.display()),
+        },
+    };
+    // A path that cannot be written is found before the work.
+    let mut files = FileSet::create(&paths)?;
+    let rule = a.imitator.rule();
+    let opts = chain::Options { depth, max_states: a.max_states, max_memory, time_limit, events: a.events };
+    let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))?
+        .map_err(|e| anyhow::anyhow!("{e} (nothing was written)"))?;
+    write(&chain, a.format, &a.out, &mut files)?;
+    files.commit()?;
+    let what = match a.format {
+        Format::Drn => a.out.display().to_string(),
+        Format::Prism => paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+    };
+    // On stderr, so that `--out /dev/stdout` gives the model alone; a closed stderr is no error.
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}: depth {depth}, {} states, {} transitions, written to {what}",
+        chain.scenario,
+        chain.states(),
+        chain.transitions()
+    );
+    Ok(0)
+}
+
+fn write(chain: &Chain, format: Format, out: &std::path::Path, files: &mut FileSet) -> anyhow::Result<()> {
+    match format {
+        Format::Drn => files.write(0, |w| write_drn(chain, w))?,
+        Format::Prism => {
+            for (i, (_, file)) in prism_files(out).unwrap_or_default().into_iter().enumerate() {
+                files.write(i, |w| write_prism(chain, file, w))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
+
+use imitator::engine::histories::{size, walk};
+use imitator_report::jsonl::LineWriter;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+/// Write the imitator's exact policy at every reachable history, one JSON object per line
+///
+/// The ground truth for testing another implementation of the imitator: run
+/// this, make yours write the same lines, and compare with `imitator diff`.
+///
+/// Which histories: every full history (query flags included) of length 0 to
+/// T−1 with positive probability under the imitator, i.e. every point where it
+/// decides within the horizon T. Order: by length, then lexicographically,
+/// comparing steps by query flag (false first), then action, then observation,
+/// in the scenario's declaration order.
+///
+/// One line (exact numbers are strings in lowest terms, "p/q" or "n"):
+///
+///   {"history": [{"query": true, "action": "heads", "observation": "-"}],
+///    "posterior": {"fair": "2/5", "heads-biased": "3/5"},
+///    "ranking": ["heads-biased", "fair"], "top": ["heads-biased", "fair"],
+///    "m": {"heads": "1/2", "tails": "1/4"}, "theta": "1/4",
+///    "p_im": "1/8", "truth_in_top": true}
+///
+/// posterior: the normalized posterior before the next step; ranking: models by
+/// posterior, largest first, ties to the one declared earlier; top: the
+/// collected models; m: the probability of each action without a query; theta:
+/// the probability of asking; p_im: the probability of the whole history under
+/// the imitator and the environment; truth_in_top: whether the true
+/// demonstrator is collected. docs/policy-lines.md describes the format, and
+/// docs/policy-line.schema.json is its JSON Schema.
+///
+/// The number of lines grows like (2·#A·#O)^(T−1): keep T small. A depth
+/// with more than 2^25 histories (or 2^27 steps in all) is refused.
+///
+/// With --out, the lines go to a temporary file beside PATH, which replaces
+/// PATH only when complete: an earlier file stays whole until then.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The horizon T: lists histories of length 0..T-1 (default: the scenario's depth).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    #[command(flatten)]
+    pub imitator: super::ImitatorArgs,
+    /// Write the lines to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn main(a: Args) -> anyhow::Result<u8> {
+    let s = super::load(&a.file)?;
+    let depth = super::horizon(a.depth, &s, &a.file)?;
+    let rule = a.imitator.rule();
+    size(&s, &rule, depth).map_err(anyhow::Error::msg)?;
+    let mut lines = LineWriter::new(&s);
+    let mut write = |w: &mut dyn Write| {
+        walk(&s, &rule, depth, |e| {
+            w.write_all(lines.render(e).as_bytes())?;
+            w.write_all(b"\n")
+        })
+    };
+    match &a.out {
+        // Written beside the target and renamed when complete: the old file stays until then.
+        Some(path) => crate::atomic::write_file(path, &mut write)?,
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            let written = write(&mut w).and_then(|()| w.flush());
+            super::out::settle(written)?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,140 @@
+//! The whole lifetime in the verifier's outputs: the JSON block `infinite`
+//! and the text section "Whole lifetime".
+
+use imitator::lifetime::{Interval, Lifetime};
+use imitator::number::{fmt_approx, fmt_exact, fmt_float, Rational};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{Signed, ToPrimitive, Zero};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+fn ex(r: &Rational) -> Value {
+    Value::String(fmt_exact(r))
+}
+
+/// The JSON block `infinite` (exact numbers as strings; an infinite upper end is `null`).
+pub fn infinite_block(l: &Lifetime) -> Value {
+    let last = l.last();
+    let hi = |i: &Interval| i.hi.as_ref().map_or(Value::Null, ex);
+    json!({
+        "depth_reached": l.depth_reached,
+        "stopped_because": l.stopped_because.name(),
+        "width": ex(&l.width),
+        "event_e": {
+            "lo": ex(&last.event_e.lo),
+            "hi": hi(&last.event_e),
+            "proved_bound": ex(&l.event_e_bound),
+            "status": l.event_e_status.name(),
+        },
+        "query_cubed_sum": {
+            "lo": ex(&last.query_cubed_sum.lo),
+            "hi": hi(&last.query_cubed_sum),
+            "bound": ex(&l.query_bound),
+            "proved_bound_squared": ex(&l.query_bound_squared),
+            "status": l.query_status.name(),
+        },
+        "unsettled_mass": {"by_depth": l.steps.iter().map(|s| ex(&s.unsettled_mass)).collect::<Vec<_>>()},
+        "decay_per_step": decay_per_step(l).map(|d| json!(d)).unwrap_or(Value::Null),
+    })
+}
+
+/// `r` as a decimal with `digits` digits after the point, rounded down
+/// (`up = false`) or up: so that `[down(lo), up(hi)]` still contains the interval.
+pub fn decimal(r: &Rational, digits: usize, up: bool) -> String {
+    let scale = num_traits::pow(BigInt::from(10), digits);
+    let n = r.numer() * &scale;
+    let (q, rem) = n.div_mod_floor(r.denom());
+    let q = if up && !rem.is_zero() { q + 1 } else { q };
+    let neg = q.is_negative();
+    let digits_str = q.abs().to_string();
+    let padded = format!("{:0>width$}", digits_str, width = digits + 1);
+    let (int, frac) = padded.split_at(padded.len() - digits);
+    format!("{}{int}.{frac}", if neg { "-" } else { "" })
+}
+
+/// The unsettled mass's decay per step, over the last half of the run (a
+/// decimal for people: `(m_t / m_{t/2})^(1/(t − t/2))`), when it is positive.
+pub fn decay_per_step(l: &Lifetime) -> Option<f64> {
+    let n = l.steps.len();
+    if n < 4 {
+        return None;
+    }
+    let (a, b) = (&l.steps[n / 2], &l.steps[n - 1]);
+    if a.unsettled_mass.is_zero() || b.unsettled_mass.is_zero() {
+        return None;
+    }
+    let ratio = (&b.unsettled_mass / &a.unsettled_mass).to_f64()?;
+    let k = (b.depth - a.depth) as f64;
+    (ratio > 0.0).then(|| ratio.powf(1.0 / k))
+}
+
+/// The text section "Whole lifetime".
+pub fn lifetime_section(l: &Lifetime) -> String {
+    let mut out = String::new();
+    let last = l.last();
+    let _ =
+        writeln!(out, "  Whole lifetime (every step t ≥ 1): exact intervals proved to contain the lifetime figures,");
+    let _ = writeln!(
+        out,
+        "  after {} steps; stopped because {} (requested width {}).",
+        l.depth_reached,
+        l.stopped_because.describe(),
+        fmt_approx(&l.width)
+    );
+    let show = |i: &Interval| -> (String, String) {
+        match (&i.hi, i.width()) {
+            (Some(hi), Some(w)) => {
+                (format!("[{}, {}]", decimal(&i.lo, 12, false), decimal(hi, 12, true)), fmt_approx(&w))
+            }
+            _ => (format!("[{}, ∞)", decimal(&i.lo, 12, false)), "∞".into()),
+        }
+    };
+    let (e, ew) = show(&last.event_e);
+    let (q, qw) = show(&last.query_cubed_sum);
+    let _ = writeln!(out, "    P(E_∞)  ∈ {e}  width {ew}");
+    let _ = writeln!(
+        out,
+        "            floor 1−α/((1+α)w(μ)) = {}: {}",
+        fmt_approx(&l.event_e_bound),
+        l.event_e_status.word()
+    );
+    let _ = writeln!(out, "    E Σθ³   ∈ {q}  width {qw}");
+    let _ = writeln!(
+        out,
+        "            bounds {} (paper) and √{} ≈ {} (proved): {}",
+        fmt_approx(&l.query_bound),
+        fmt_approx(&l.query_bound_squared),
+        fmt_float(l.query_bound_squared.to_f64().unwrap_or(f64::NAN).sqrt()),
+        l.query_status.word()
+    );
+    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per step", fmt_float(d)));
+    let _ = writeln!(
+        out,
+        "    unsettled mass (states that may still ask): {}{}",
+        fmt_approx(&last.unsettled_mass),
+        decay.unwrap_or_default()
+    );
+    if last.query_cubed_sum.hi.is_none() {
+        let _ = writeln!(
+            out,
+            "    (no upper end for E Σθ³: the query bound is the conservative imitator's, and states remain\n     that may still ask)"
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imitator::number::ratio;
+
+    #[test]
+    fn decimals_round_outward() {
+        assert_eq!(decimal(&ratio(1, 3), 4, false), "0.3333");
+        assert_eq!(decimal(&ratio(1, 3), 4, true), "0.3334");
+        assert_eq!(decimal(&ratio(1, 2), 4, true), "0.5000");
+        assert_eq!(decimal(&ratio(7, 2), 2, false), "3.50");
+        assert_eq!(decimal(&ratio(1, 1000), 2, true), "0.01");
+    }
+}

@@ -1,0 +1,22 @@
+//! The library's tests: the core (`imitator`) called in-process, as a Rust
+//! user calls it. Each module names the claim it checks; scenarios shared
+//! between tests are files under `tests/fixtures/`.
+
+/// The workspace's root, where `examples/` and `tests/` are.
+macro_rules! workspace {
+    () => {
+        env!("CARGO_MANIFEST_DIR")
+    };
+}
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod engines_agree;
+mod hand_computed;
+mod policy_lines;
+mod product_claim;
+mod proof_tables;
+mod properties;
+mod reference;
+mod wrong_imitators;
