@@ -34,7 +34,7 @@ fn lifetime_runs(c: &mut Criterion) {
     ] {
         let s = scenario(path);
         let opts = lifetime::Options { width: parse_rational(width).expect("width"), ..lifetime::Options::new() };
-        let once = || pool.install(|| lifetime::run(&s, &rule, &opts, &|_| {}).expect("runs"));
+        let once = || pool.install(|| lifetime::run(&s, &rule, &opts, imitator::progress::SILENT).expect("runs"));
         let first = once();
         assert_eq!(first.stopped_because, Stop::Width, "{name}");
         eprintln!("{name}: depth {}", first.depth_reached);

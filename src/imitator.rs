@@ -233,6 +233,49 @@ pub trait Rule<P: Prob>: Send + Sync {
     }
     /// A short name for reports.
     fn name(&self) -> String;
+    /// How reports name the rule: by default its [`Rule::name`], with no warm-up.
+    fn info(&self) -> RuleInfo {
+        RuleInfo { variant: self.name(), label: self.name(), warmup: 0, trains_then_deploys: false }
+    }
+}
+
+/// A rule behind a reference is the rule: `verify(&s, &my_rule, …)` and
+/// `&dyn Rule` work wherever a rule is taken by value.
+impl<P: Prob, R: Rule<P> + ?Sized> Rule<P> for &R {
+    fn policy(&self, input: &PolicyInput<P>) -> Policy<P> {
+        (**self).policy(input)
+    }
+    fn observe(&self, posterior: &[P], queried: bool, action: usize, dists: &[&[P]]) -> Vec<P> {
+        (**self).observe(posterior, queried, action, dists)
+    }
+    fn phase(&self, step: usize) -> usize {
+        (**self).phase(step)
+    }
+    fn learns_by_bayes(&self) -> bool {
+        (**self).learns_by_bayes()
+    }
+    fn is_conservative(&self) -> bool {
+        (**self).is_conservative()
+    }
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn info(&self) -> RuleInfo {
+        (**self).info()
+    }
+}
+
+/// How the reports name a rule that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleInfo {
+    /// The variant's name (`conservative`, `map`), or a rule's own name.
+    pub variant: String,
+    /// The label in legends and tables (`map (warm-up 2)`).
+    pub label: String,
+    /// `K`, the warm-up steps of a rule that trains then deploys (0 otherwise).
+    pub warmup: usize,
+    /// Whether the rule trains, then deploys (`map`, `mixture`): only these have a warm-up.
+    pub trains_then_deploys: bool,
 }
 
 /// The paper's imitator and the baselines of `docs/semantics.md`.
@@ -309,6 +352,14 @@ impl<P: Prob> Rule<P> for Standard {
 
     fn name(&self) -> String {
         self.variant.label(self.warmup)
+    }
+    fn info(&self) -> RuleInfo {
+        RuleInfo {
+            variant: self.variant.to_string(),
+            label: self.variant.label(self.warmup),
+            warmup: self.warmup,
+            trains_then_deploys: self.variant.has_warmup(),
+        }
     }
 }
 

@@ -63,6 +63,7 @@ pub mod limits;
 pub mod model;
 pub mod names;
 pub mod number;
+pub mod progress;
 pub mod scenario;
 pub mod search;
 pub mod simulate;

@@ -19,14 +19,16 @@ use crate::checks::{self, Status};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
 use crate::engine::settled::SettledCache;
-use crate::engine::{EngineError, Figures, StopReason};
+use crate::engine::{EngineError, Figures, RunOptions};
 use crate::imitator::Rule;
+pub use crate::limits::Stop;
+use crate::limits::{Limit, LimitError, Limits};
 use crate::number::Rational;
+use crate::progress::Watch as Progress;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
 use num_traits::{One, Signed};
 use rustc_hash::FxHashMap;
-use std::time::Duration;
 
 /// The default `--max-depth` of an infinite-horizon run.
 pub const DEFAULT_MAX_DEPTH: usize = crate::limits::MAX_DEPTH;
@@ -36,22 +38,14 @@ pub const DEFAULT_MAX_DEPTH: usize = crate::limits::MAX_DEPTH;
 pub struct Options {
     /// Stop once both intervals are at most this wide (`> 0`).
     pub width: Rational,
-    pub max_depth: usize,
-    pub max_states: usize,
-    pub max_memory: u64,
-    pub time_limit: Option<Duration>,
+    /// The lumped engine's limits, and the deepest the run goes ([`Limits::max_depth`]).
+    pub limits: Limits,
 }
 
 impl Options {
-    /// The defaults: width 10⁻⁹, depth 100000, the lumped engine's limits.
+    /// The defaults: width 10⁻⁹ and the default [`Limits`] (depth 100000).
     pub fn new() -> Self {
-        Options {
-            width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)),
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_states: crate::limits::DEFAULT_MAX_STATES,
-            max_memory: crate::limits::MAX_LAYER_MEMORY,
-            time_limit: None,
-        }
+        Options { width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)), limits: Limits::default() }
     }
 }
 
@@ -75,42 +69,17 @@ impl Interval {
     }
 }
 
-/// Why the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    /// Both intervals are at most the requested width.
-    Width,
-    /// A check's status is `fails`: no later interval can change that.
-    Fails,
-    MaxDepth,
-    MaxStates,
-    Memory,
-    TimeLimit,
-}
-
-impl Stop {
-    /// The name in JSON (`infinite.stopped_because`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Stop::Width => "width",
-            Stop::Fails => "fails",
-            Stop::MaxDepth => "max-depth",
-            Stop::MaxStates => "max-states",
-            Stop::Memory => "memory",
-            Stop::TimeLimit => "time-limit",
-        }
-    }
-
-    /// For people.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Stop::Width => "both intervals reached the requested width",
-            Stop::Fails => "a check fails, and every later interval would say so too",
-            Stop::MaxDepth => "it reached the depth limit (--max-depth)",
-            Stop::MaxStates => "it reached the state limit (--max-states)",
-            Stop::Memory => "it reached the memory limit",
-            Stop::TimeLimit => "it reached the time limit (--time-limit)",
-        }
+/// A human sentence for why a lifetime run ended (it names the limit, not how a
+/// front end sets it).
+pub fn describe(stop: Stop) -> &'static str {
+    match stop {
+        Stop::Width => "both intervals reached the requested width",
+        Stop::Fails => "a check fails, and every later interval would say so too",
+        Stop::MaxDepth => "it reached the depth limit",
+        Stop::MaxStates => "it reached the state limit",
+        Stop::Memory => "it reached the memory limit",
+        Stop::TimeLimit => "it reached the time limit",
+        Stop::Observer => "its observer stopped it",
     }
 }
 
@@ -177,7 +146,7 @@ struct Watch<'s> {
     opts: &'s Options,
     /// [`Rule::is_conservative`] of the rule run.
     conservative: bool,
-    tick: &'s (dyn Fn(&Step) + Sync),
+    progress: &'s dyn Progress,
     settled: SettledCache<'s, u32>,
     /// Per state id.
     infos: Vec<Option<StateInfo>>,
@@ -301,7 +270,12 @@ impl Observer for Watch<'_> {
             None
         };
         let step = Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled) };
-        (self.tick)(&step);
+        self.progress.lifetime(
+            t,
+            self.opts.limits.max_depth,
+            [step.event_e.width().as_ref(), step.query_cubed_sum.width().as_ref()],
+            &step.unsettled_mass,
+        );
         self.steps.push(step);
         if done.is_some() {
             self.stop = done;
@@ -317,7 +291,7 @@ pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
     opts: &Options,
-    tick: &(dyn Fn(&Step) + Sync),
+    progress: &dyn Progress,
 ) -> Result<Lifetime, EngineError> {
     let w = scenario.truth_weight();
     let alpha = &scenario.alpha;
@@ -325,7 +299,7 @@ pub fn run(
         scenario,
         opts,
         conservative: rule.is_conservative(),
-        tick,
+        progress,
         settled: SettledCache::new(scenario, rule),
         infos: Vec::new(),
         tails: FxHashMap::default(),
@@ -342,12 +316,7 @@ pub fn run(
         stop: None,
         statuses: (Status::Undecided, Status::Undecided),
     };
-    let engine_opts = lumped::Options {
-        depth: opts.max_depth,
-        max_states: opts.max_states,
-        max_memory: opts.max_memory,
-        time_limit: opts.time_limit,
-    };
+    let engine_opts = RunOptions { depth: opts.limits.max_depth, limits: opts.limits };
     let (mut figures, limit) = match lumped::run_observed(scenario, rule, engine_opts, &mut watch) {
         Ok(f) => (f, None),
         Err(EngineError::Stopped(f)) => {
@@ -361,16 +330,15 @@ pub fn run(
     figures.partial = None;
     let stopped_because = match (watch.stop, limit) {
         (Some(s), _) => s,
-        (None, Some(StopReason::MaxStates)) => Stop::MaxStates,
-        (None, Some(StopReason::Memory)) => Stop::Memory,
-        (None, Some(StopReason::TimeLimit)) => Stop::TimeLimit,
+        (None, Some(s @ (Stop::MaxStates | Stop::Memory | Stop::TimeLimit))) => s,
         (None, _) => Stop::MaxDepth,
     };
     if watch.steps.is_empty() {
-        return Err(EngineError::TooLarge(format!(
-            "the infinite horizon stopped before its first depth: {}",
-            stopped_because.describe()
-        )));
+        return Err(LimitError::new(
+            stopped_because.limit().unwrap_or(Limit::MaxDepth),
+            format!("the infinite horizon stopped before its first depth: {}", describe(stopped_because)),
+        )
+        .into());
     }
     let depth_reached = watch.steps.last().map(|s| s.depth).unwrap_or(0);
     Ok(Lifetime {

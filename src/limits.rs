@@ -1,9 +1,10 @@
 //! Every size limit of the program, in one place.
 //!
 //! Each limit is checked before the work or the allocation it guards, on every
-//! command and engine; over a limit, a command exits with status 2 and a
-//! message that names the limit and the flag that changes the request. The
-//! README lists them under "Limits and I/O".
+//! engine and driver; over a limit, the library returns a [`LimitError`] that
+//! names the limit ([`Limit`]), and a front end says which of its settings
+//! changes the request (the `imitator` binary exits with status 2 and names
+//! the flag). The README lists them under "Limits and I/O".
 
 /// The deepest horizon `T` (`--depth`, a scenario's `depth`) of any command and
 /// engine. Past it even a one-state-per-depth run keeps `4·T` exact numbers and
@@ -50,16 +51,128 @@ pub const MAX_SEARCH_SIZE: usize = 64;
 pub const MAX_SEARCH_DEN: u64 = 1 << 32;
 
 /// Checks a horizon against [`MAX_DEPTH`]; `what` says where it came from
-/// (e.g. "--depth 1000000" or "the scenario's `depth = 1000000`"), `flag` which
-/// flag sets it (`--depth`, `--max-depth`).
-pub fn check_depth(depth: usize, what: &str, flag: &str) -> Result<(), String> {
+/// ("depth 1000000", or a front end's own words for the setting).
+pub fn check_depth(depth: usize, what: &str) -> Result<(), LimitError> {
     if depth > MAX_DEPTH {
-        return Err(format!(
-            "{what} is more than {MAX_DEPTH}, the deepest horizon imitator runs (limits::MAX_DEPTH); \
-             give a smaller {flag}"
+        return Err(LimitError::new(
+            Limit::Depth,
+            format!("{what} is more than {MAX_DEPTH}, the deepest horizon imitator runs (limits::MAX_DEPTH)"),
         ));
     }
     Ok(())
+}
+
+/// The limits of one run, with their defaults: every engine, driver and
+/// command takes this one set, so that a limit means the same everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most merged states one depth of the lumped engine may hold.
+    pub max_states: usize,
+    /// The most memory (estimated, in bytes) a step may hold: the layer, the
+    /// next one, the step's records and the state space.
+    pub max_memory: u64,
+    /// The longest a run may take; `None`: no limit.
+    pub time_limit: Option<std::time::Duration>,
+    /// The deepest a run that goes depth by depth until it is done (the
+    /// whole lifetime) may go.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    /// [`DEFAULT_MAX_STATES`], [`MAX_LAYER_MEMORY`], no time limit, [`MAX_DEPTH`].
+    fn default() -> Self {
+        Limits { max_states: DEFAULT_MAX_STATES, max_memory: MAX_LAYER_MEMORY, time_limit: None, max_depth: MAX_DEPTH }
+    }
+}
+
+/// Which limit refused or stopped a run. The library names the limit; a
+/// front end says which of its settings changes it (the `imitator` binary
+/// names a flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// The horizon asked for ([`MAX_DEPTH`]).
+    Depth,
+    /// The deepest a lifetime run may go ([`Limits::max_depth`]).
+    MaxDepth,
+    /// What the exhaustive engine holds: its world histories ([`MAX_WORLDS`])
+    /// and its depth ([`MAX_EXHAUSTIVE_DEPTH`]).
+    Exhaustive,
+    /// [`Limits::max_states`].
+    States,
+    /// [`Limits::max_memory`].
+    Memory,
+    /// [`Limits::time_limit`].
+    Time,
+    /// The histories a listing holds ([`MAX_HISTORIES`], [`MAX_HISTORY_STEPS`]).
+    Histories,
+    /// The states of an exported chain.
+    ChainStates,
+    /// The combinations of event states the lumped engine tracks.
+    Events,
+}
+
+/// A request past one of the library's limits, refused before the work it
+/// would take: which limit, and what went past it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LimitError {
+    /// Which limit.
+    pub limit: Limit,
+    /// What went past it, with the figures; it names no setting of any front end.
+    pub message: String,
+}
+
+impl LimitError {
+    /// A refusal by `limit`.
+    pub fn new(limit: Limit, message: impl Into<String>) -> Self {
+        LimitError { limit, message: message.into() }
+    }
+}
+
+/// Why a run ended: the one vocabulary of every engine and driver, and its
+/// names in JSON (`partial.stopped_because`, `infinite.stopped_because`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stop {
+    /// Both lifetime intervals are at most the requested width.
+    Width,
+    /// A lifetime check's status is `fails`: no later interval can change that.
+    Fails,
+    /// The deepest depth allowed ([`Limits::max_depth`]).
+    MaxDepth,
+    /// A layer would have held more merged states than [`Limits::max_states`].
+    MaxStates,
+    /// A step would have taken more memory than [`Limits::max_memory`].
+    Memory,
+    /// The run took longer than [`Limits::time_limit`].
+    TimeLimit,
+    /// The caller's observer ended it.
+    Observer,
+}
+
+impl Stop {
+    /// The name in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stop::Width => "width",
+            Stop::Fails => "fails",
+            Stop::MaxDepth => "max-depth",
+            Stop::MaxStates => "max-states",
+            Stop::Memory => "memory",
+            Stop::TimeLimit => "time-limit",
+            Stop::Observer => "observer",
+        }
+    }
+
+    /// The limit behind a stop, if a limit stopped the run.
+    pub fn limit(self) -> Option<Limit> {
+        match self {
+            Stop::MaxDepth => Some(Limit::MaxDepth),
+            Stop::MaxStates => Some(Limit::States),
+            Stop::Memory => Some(Limit::Memory),
+            Stop::TimeLimit => Some(Limit::Time),
+            Stop::Width | Stop::Fails | Stop::Observer => None,
+        }
+    }
 }
 
 /// A long text cut for a message: its first 40 characters and how long it was.
@@ -83,13 +196,13 @@ mod tests {
     }
 
     #[test]
-    fn the_depth_limit_names_itself_and_the_flag() {
-        assert!(check_depth(MAX_DEPTH, "--depth", "--depth").is_ok());
-        let e = check_depth(MAX_DEPTH + 1, "--depth 100001", "--depth").unwrap_err();
+    fn the_depth_limit_names_itself() {
+        assert!(check_depth(MAX_DEPTH, "depth 100000").is_ok());
+        let e = check_depth(MAX_DEPTH + 1, "depth 100001").unwrap_err();
+        assert_eq!(e.limit, Limit::Depth);
         assert_eq!(
-            e,
-            "--depth 100001 is more than 100000, the deepest horizon imitator runs (limits::MAX_DEPTH); \
-             give a smaller --depth"
+            e.to_string(),
+            "depth 100001 is more than 100000, the deepest horizon imitator runs (limits::MAX_DEPTH)"
         );
     }
 }

@@ -57,26 +57,22 @@
 
 use super::lumped::{self, Control, EntryRef, LayerView, Observer};
 use super::settled::SettledCache;
-use super::EngineError;
+use super::{EngineError, RunOptions};
 use crate::imitator::Rule;
+use crate::limits::{Limit, LimitError, Limits};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::time::Duration;
 
 /// Options of one export.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// The horizon `T`.
     pub depth: usize,
-    /// The lumped engine's limit on the merged states of one depth.
-    pub max_states: usize,
-    /// The most memory (estimated, in bytes) the engine and the chain may hold.
-    pub max_memory: u64,
-    pub time_limit: Option<Duration>,
+    /// The lumped engine's limits; `max_memory` bounds the engine and the chain together.
+    pub limits: Limits,
     /// Whether to label the depth-`T` states with the scenario's events.
     pub events: bool,
 }
@@ -246,41 +242,23 @@ impl Iterator for StateLabels<'_> {
 }
 
 /// Why there is no chain.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     /// The lumped engine could not reach the depth within its limits.
+    #[error(transparent)]
     Engine(EngineError),
     /// The chain itself would pass a limit.
-    Limit(String),
+    #[error(transparent)]
+    Limit(LimitError),
     /// The walk broke a property the chain must have (a bug, reported, never a panic).
+    #[error("{0}")]
     Invalid(String),
 }
-
-impl fmt::Display for ChainError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChainError::Engine(e) => write!(f, "{e}"),
-            ChainError::Limit(m) | ChainError::Invalid(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for ChainError {}
 
 /// Builds the chain of `rule` on `scenario` to `opts.depth`.
 pub fn build(scenario: &Scenario, rule: &dyn Rule<Rational>, opts: Options) -> Result<Chain, ChainError> {
     let mut b = Builder::new(scenario, rule, opts);
-    let run = lumped::run_observed(
-        scenario,
-        rule,
-        lumped::Options {
-            depth: opts.depth,
-            max_states: opts.max_states,
-            max_memory: opts.max_memory,
-            time_limit: opts.time_limit,
-        },
-        &mut b,
-    );
+    let run = lumped::run_observed(scenario, rule, RunOptions { depth: opts.depth, limits: opts.limits }, &mut b);
     if let Some(failure) = b.failure.take() {
         return Err(failure);
     }
@@ -549,9 +527,9 @@ impl<'s> Builder<'s> {
         let base = *self.first.last().unwrap_or(&0);
         let end = base as u64 + view.len() as u64;
         if end >= NONE as u64 {
-            return Err(ChainError::Limit(format!(
-                "the chain would have more than {} states by depth {d}; lower --depth or --max-states",
-                NONE - 1
+            return Err(ChainError::Limit(LimitError::new(
+                Limit::ChainStates,
+                format!("the chain would have more than {} states by depth {d}", NONE - 1),
             )));
         }
         let end = end as u32;
@@ -570,13 +548,16 @@ impl<'s> Builder<'s> {
             }
         }
         let held = self.bytes + 4 * (self.targets.len() + self.probs.len() + self.row.len()) as u64;
-        if held.saturating_add(view.memory_bytes()) > self.opts.max_memory {
-            return Err(ChainError::Limit(format!(
-                "the chain to depth {d} takes about {:.1} MiB besides the engine's {:.1} MiB, past --max-memory {} \
-                 MiB; raise --max-memory or lower --depth",
-                mib(held),
-                mib(view.memory_bytes()),
-                self.opts.max_memory >> 20
+        if held.saturating_add(view.memory_bytes()) > self.opts.limits.max_memory {
+            return Err(ChainError::Limit(LimitError::new(
+                Limit::Memory,
+                format!(
+                    "the chain to depth {d} takes about {:.1} MiB besides the engine's {:.1} MiB, past the memory \
+                     limit of {} MiB",
+                    mib(held),
+                    mib(view.memory_bytes()),
+                    self.opts.limits.max_memory >> 20
+                ),
             )));
         }
         Ok(())
@@ -724,7 +705,11 @@ at_step = 1
 "#;
 
     fn options(depth: usize) -> Options {
-        Options { depth, max_states: 1_000_000, max_memory: 1 << 30, time_limit: None, events: true }
+        Options {
+            depth,
+            limits: Limits { max_states: 1_000_000, max_memory: 1 << 30, ..Limits::default() },
+            events: true,
+        }
     }
 
     #[test]

@@ -17,8 +17,9 @@ use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, uns
 use super::space::StateSpace;
 use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
 use crate::imitator::Rule;
-use crate::limits::MAX_EXHAUSTIVE_DEPTH;
+use crate::limits::{Limit, LimitError, MAX_EXHAUSTIVE_DEPTH};
 use crate::number::Rational;
+use crate::progress::Watch;
 use crate::scenario::Scenario;
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
@@ -209,27 +210,33 @@ impl<I: ScaledInt> Walk<'_, I> {
 
 /// Runs the exhaustive engine to depth `depth` with the rule `rule`.
 ///
-/// `tick` is called once per finished task with (done, total), for progress.
+/// `watch` hears once per finished task of (done, total).
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
     depth: usize,
-    tick: &(dyn Fn(u64, u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
     let radix = scenario.actions.len() * scenario.observations.len();
     // The walk recurses once per step, and with one world history the limit below never
     // stops it; this check also keeps `depth as u32` below exact.
     if depth > MAX_EXHAUSTIVE_DEPTH {
-        return Err(EngineError::TooLarge(format!(
-            "the exhaustive engine goes at most {MAX_EXHAUSTIVE_DEPTH} steps deep (limits::MAX_EXHAUSTIVE_DEPTH), \
-             not {depth}; lower --depth or use --engine lumped (which reports worst_case as null)"
-        )));
+        return Err(LimitError::new(
+            Limit::Exhaustive,
+            format!(
+                "the exhaustive engine goes at most {MAX_EXHAUSTIVE_DEPTH} steps deep (limits::MAX_EXHAUSTIVE_DEPTH), \
+                 not {depth}"
+            ),
+        )
+        .into());
     }
     let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
-        EngineError::TooLarge(format!(
-            "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than {MAX_WORLDS} \
-             (limits::MAX_WORLDS); \
-             lower --depth or use --engine lumped (which reports worst_case as null)"
+        EngineError::from(LimitError::new(
+            Limit::Exhaustive,
+            format!(
+                "the exhaustive engine would hold (|A|·|O|)^T = {radix}^{depth} world histories, more than \
+                 {MAX_WORLDS} (limits::MAX_WORLDS)"
+            ),
         ))
     })? as usize;
     let mut space = StateSpace::new(scenario, rule);
@@ -247,9 +254,9 @@ pub fn run(
         && fits_u128_product(&[(&d_p, depth), (&s_max, 3)]);
     let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, d_theta, dem_steps };
     if word {
-        ctx.walk::<u128>(tick)
+        ctx.walk::<u128>(watch)
     } else {
-        ctx.walk::<BigUint>(tick)
+        ctx.walk::<BigUint>(watch)
     }
 }
 
@@ -299,7 +306,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn walk<I: ScaledInt>(&self, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Figures, EngineError> {
+    fn walk<I: ScaledInt>(&self, watch: &dyn Watch) -> Result<Figures, EngineError> {
         let depth = self.depth;
         let graph = self.graph::<I>();
         // Depths 0..T: the last only gathers each final state's mass.
@@ -331,7 +338,7 @@ impl Ctx<'_> {
                 for f in roots {
                     walk.visit(k, f.pos, &f.n, &f.r, &f.s, f.e, 0, &mut acc, &mut im, &mut im_e);
                 }
-                tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                watch.tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
                 (prefix, acc, im, im_e)
             })
             .collect();

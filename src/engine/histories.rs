@@ -19,7 +19,7 @@
 
 use super::space::{State, StateSpace};
 use crate::imitator::Rule;
-use crate::limits::{MAX_HISTORIES, MAX_HISTORY_STEPS};
+use crate::limits::{Limit, LimitError, MAX_HISTORIES, MAX_HISTORY_STEPS};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::One;
@@ -116,8 +116,8 @@ pub struct Size {
 /// Counts the histories [`walk`] visits to `horizon` (by the state space, one
 /// depth at a time, without visiting them), and refuses, as soon as the count
 /// passes it, more than [`MAX_HISTORIES`] histories or [`MAX_HISTORY_STEPS`]
-/// steps in all. The message names the limit and `--depth`.
-pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<Size, String> {
+/// steps in all, naming the limit.
+pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<Size, LimitError> {
     let mut space = StateSpace::new(s, rule);
     let mut layer: Vec<(u32, u64)> = vec![(0, 1)];
     let mut size = Size { histories: 0, steps: 0 };
@@ -136,9 +136,9 @@ pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<S
             None
         };
         if let Some(over) = over {
-            return Err(format!(
-                "depth {horizon} is too deep to list: the histories of length 0 to {len} alone are {over}; \
-                 give a smaller --depth"
+            return Err(LimitError::new(
+                Limit::Histories,
+                format!("depth {horizon} is too deep to list: the histories of length 0 to {len} alone are {over}"),
             ));
         }
         if len + 1 == horizon {

@@ -17,9 +17,11 @@ pub mod scaled;
 pub mod settled;
 pub mod space;
 
+use crate::limits::Stop;
+use crate::limits::{Limit, LimitError, Limits};
 use crate::names::Named;
 use crate::number::Rational;
-use std::fmt;
+use crate::progress::Watch;
 
 /// Which engine computed the figures (`exhaustive` or `lumped`, [`Named`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,31 +117,6 @@ pub struct Figures {
     pub partial: Option<Partial>,
 }
 
-/// Why a run ended before its depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// A layer would have held more merged states than `max_states`.
-    MaxStates,
-    /// A step would have taken more memory than `max_memory`.
-    Memory,
-    /// The run took longer than `time_limit`.
-    TimeLimit,
-    /// The caller's observer ended it.
-    Observer,
-}
-
-impl StopReason {
-    /// The name used in JSON (`partial.stopped_because`).
-    pub fn name(self) -> &'static str {
-        match self {
-            StopReason::MaxStates => "max-states",
-            StopReason::Memory => "memory",
-            StopReason::TimeLimit => "time-limit",
-            StopReason::Observer => "observer",
-        }
-    }
-}
-
 /// Where and why a run ended early.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partial {
@@ -147,33 +124,44 @@ pub struct Partial {
     pub requested_depth: usize,
     /// The last depth whose layer was complete: the figures are those of a run to it.
     pub depth_reached: usize,
-    pub stopped_because: StopReason,
-    /// For people: what stopped, and the flag that raises the limit.
+    pub stopped_because: Stop,
+    /// For people: what stopped the run, with the figures (it names the
+    /// limit, not how a front end sets it: [`Stop::limit`] says which).
     pub message: String,
 }
 
 /// Why an engine stopped without (all of) its figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// The run cannot start, or cannot go on, within a limit: nothing to report.
-    TooLarge(String),
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     /// A limit stopped the run part way: the figures up to the depth reached
     /// ([`Figures::partial`] says which and why).
+    #[error("{}", .0.partial.as_ref().map(|p| p.message.as_str()).unwrap_or("the run stopped early"))]
     Stopped(Box<Figures>),
+    /// The rule gave what the engine cannot take (a negative θ).
+    #[error("the lumped engine needs θ ≥ 0, and rule `{rule}` gives θ = {theta} at depth {depth}")]
+    NegativeTheta {
+        /// [`crate::imitator::Rule::name`].
+        rule: String,
+        /// The θ it gave, exact.
+        theta: String,
+        /// Where.
+        depth: usize,
+    },
 }
 
-impl fmt::Display for EngineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl EngineError {
+    /// The limit that refused or stopped the run, if a limit did.
+    pub fn limit(&self) -> Option<Limit> {
         match self {
-            EngineError::TooLarge(m) => f.write_str(m),
-            EngineError::Stopped(figures) => {
-                f.write_str(figures.partial.as_ref().map(|p| p.message.as_str()).unwrap_or("the run stopped early"))
-            }
+            EngineError::Limit(e) => Some(e.limit),
+            EngineError::Stopped(f) => f.partial.as_ref().and_then(|p| p.stopped_because.limit()),
+            EngineError::NegativeTheta { .. } => None,
         }
     }
 }
-
-impl std::error::Error for EngineError {}
 
 /// Picks `count` indices of `0..n` evenly, the first and the last included.
 pub fn spread(n: usize, count: usize) -> Vec<usize> {
@@ -183,34 +171,24 @@ pub fn spread(n: usize, count: usize) -> Vec<usize> {
     (0..count).map(|k| k * (n - 1) / (count - 1)).collect()
 }
 
-/// Limits and settings of one run.
-#[derive(Debug, Clone, Copy)]
+/// The depth and limits of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
+    /// The horizon `T`.
     pub depth: usize,
-    /// Lumped: the most merged states one layer may hold.
-    pub max_states: usize,
-    /// Lumped: the most memory (estimated, in bytes) a step may hold: the
-    /// layer, the next one, the step's records and the state space.
-    pub max_memory: u64,
-    /// Lumped: the longest the run may take.
-    pub time_limit: Option<std::time::Duration>,
+    /// The limits the run keeps (the lumped engine's states, memory and time).
+    pub limits: Limits,
 }
 
 impl RunOptions {
-    /// The defaults: [`crate::limits::DEFAULT_MAX_STATES`] merged states per
-    /// layer, [`crate::limits::MAX_LAYER_MEMORY`], no time limit.
+    /// A run to `depth` within the default [`Limits`].
     pub fn new(depth: usize) -> Self {
-        RunOptions {
-            depth,
-            max_states: crate::limits::DEFAULT_MAX_STATES,
-            max_memory: crate::limits::MAX_LAYER_MEMORY,
-            time_limit: None,
-        }
+        RunOptions { depth, limits: Limits::default() }
     }
 }
 
 /// Runs the chosen engine to `depth` with `rule` and the default limits;
-/// `tick(done, total)` reports progress.
+/// `watch` hears of the progress.
 ///
 /// This is the one entry point the commands use, so that a caller never needs
 /// to know which engine computes what.
@@ -219,9 +197,9 @@ pub fn run(
     scenario: &crate::scenario::Scenario,
     rule: &dyn crate::imitator::Rule<Rational>,
     depth: usize,
-    tick: &(dyn Fn(u64, u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
-    run_with(kind, scenario, rule, RunOptions::new(depth), tick)
+    run_with(kind, scenario, rule, RunOptions::new(depth), watch)
 }
 
 /// [`run`] with explicit limits.
@@ -230,22 +208,11 @@ pub fn run_with(
     scenario: &crate::scenario::Scenario,
     rule: &dyn crate::imitator::Rule<Rational>,
     opts: RunOptions,
-    tick: &(dyn Fn(u64, u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
-    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth), "--depth")
-        .map_err(EngineError::TooLarge)?;
+    crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth))?;
     match kind {
-        EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
-        EngineKind::Lumped => lumped::run(
-            scenario,
-            rule,
-            lumped::Options {
-                depth: opts.depth,
-                max_states: opts.max_states,
-                max_memory: opts.max_memory,
-                time_limit: opts.time_limit,
-            },
-            tick,
-        ),
+        EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, watch),
+        EngineKind::Lumped => lumped::run(scenario, rule, opts, watch),
     }
 }

@@ -59,8 +59,10 @@ impl SearchError {
             }
             SearchError::Depth(depth) => {
                 let flag = name(Setting::Depth);
-                let what = format!("{flag} {depth}");
-                crate::limits::check_depth(*depth, &what, &flag).err().unwrap_or(what)
+                match crate::limits::check_depth(*depth, &format!("{flag} {depth}")) {
+                    Err(e) => format!("{e}; give a smaller {flag}"),
+                    Ok(()) => format!("{flag} {depth} is within the limit"),
+                }
             }
             SearchError::Alpha(a) => format!(
                 "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}",

@@ -53,7 +53,7 @@ use crate::checks::{bound_ratios, BoundRatio, BoundRatios, Status};
 use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
 use crate::lifetime::{self, Lifetime, Stop};
-use crate::limits::{MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
+use crate::limits::{Limits, MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
 use crate::names::Named;
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -149,8 +149,9 @@ pub struct Options {
     pub seed: u64,
     /// The largest denominator of a random rational (local search refines up to 4×).
     pub max_den: u64,
-    /// Lumped engine: a candidate whose layer would hold more merged states is skipped.
-    pub max_states: usize,
+    /// Each candidate's limits: one that would pass them before its last
+    /// depth is skipped (by default 200,000 merged states and 1 GiB).
+    pub limits: Limits,
     /// Rank by a truncation at `depth`, or by the lifetime figures.
     pub horizon: Horizon,
 }
@@ -186,7 +187,7 @@ impl Options {
             budget: 200,
             seed: 0,
             max_den: 12,
-            max_states: 200_000,
+            limits: Limits { max_states: 200_000, max_memory: CANDIDATE_MEMORY, ..Limits::default() },
             horizon: Horizon::Finite,
         }
     }
@@ -212,7 +213,7 @@ impl Options {
         if self.depth < 1 {
             return Err(SearchError::TooSmall { setting: Setting::Depth, least: 1 });
         }
-        if crate::limits::check_depth(self.depth, "", "").is_err() {
+        if crate::limits::check_depth(self.depth, "").is_err() {
             return Err(SearchError::Depth(self.depth));
         }
         if self.budget < 1 {
@@ -364,15 +365,14 @@ const PER_ROUND: u64 = 8;
 const CANDIDATE_MEMORY: u64 = 1 << 30;
 
 /// Runs one candidate exactly: the lumped engine, the conservative imitator,
-/// to depth `T` or over its lifetime. `None` when it would exceed `max_states`
-/// (or the memory a candidate may take) before its last depth.
+/// to depth `T` or over its lifetime. `None` when it would pass its
+/// [`Options::limits`] before its last depth.
 pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
     let s = c.scenario("candidate", opts.depth);
     let rule = Standard::new(Variant::Conservative, 0);
     match &opts.horizon {
         Horizon::Finite => {
-            let run =
-                RunOptions { max_states: opts.max_states, max_memory: CANDIDATE_MEMORY, ..RunOptions::new(opts.depth) };
+            let run = RunOptions { depth: opts.depth, limits: opts.limits };
             let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).ok()?;
             if v.figures.partial.is_some() {
                 return None;
@@ -381,14 +381,9 @@ pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
             Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
         }
         Horizon::Infinite { width } => {
-            let lt_opts = lifetime::Options {
-                width: width.clone(),
-                max_depth: opts.depth,
-                max_states: opts.max_states,
-                max_memory: CANDIDATE_MEMORY,
-                ..lifetime::Options::new()
-            };
-            let lt = lifetime::run(&s, &rule, &lt_opts, &|_| {}).ok()?;
+            let lt_opts =
+                lifetime::Options { width: width.clone(), limits: Limits { max_depth: opts.depth, ..opts.limits } };
+            let lt = lifetime::run(&s, &rule, &lt_opts, crate::progress::SILENT).ok()?;
             if matches!(lt.stopped_because, Stop::MaxStates | Stop::Memory | Stop::TimeLimit) {
                 return None;
             }

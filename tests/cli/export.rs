@@ -8,6 +8,7 @@ use crate::common;
 use imitator::engine::chain::{self, Chain, Reward};
 use imitator::engine::{self, EngineKind, Figures};
 use imitator::imitator::{Rule, Standard, Variant};
+use imitator::limits::Limits;
 use imitator::number::Rational;
 use imitator::scenario::Scenario;
 use num_traits::{One, Zero};
@@ -56,7 +57,11 @@ impl Drop for Scratch {
 }
 
 fn options(depth: usize) -> chain::Options {
-    chain::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None, events: true }
+    chain::Options {
+        depth,
+        limits: Limits { max_states: 5_000_000, max_memory: 8 << 30, ..Limits::default() },
+        events: true,
+    }
 }
 
 /// What the chain's properties come to, computed on the chain alone by

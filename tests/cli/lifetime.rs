@@ -24,7 +24,7 @@ fn example(name: &str) -> Scenario {
 fn run(s: &Scenario, variant: Variant, warmup: usize, opts: impl FnOnce(&mut Options)) -> Lifetime {
     let mut o = Options::new();
     opts(&mut o);
-    lifetime::run(s, &Standard::new(variant, warmup), &o, &|_| {}).expect("the run completes")
+    lifetime::run(s, &Standard::new(variant, warmup), &o, imitator::progress::SILENT).expect("the run completes")
 }
 
 fn closed(i: &Interval) -> Option<&Rational> {
@@ -102,7 +102,7 @@ iid = ["1", "0"]
 fn the_intervals_shrink_nest_and_contain_the_hand_computed_limits() {
     let s = scenario(SETTLES_AT_THE_FIRST_QUERY);
     let l = run(&s, Variant::Conservative, 0, |o| {
-        o.max_depth = 40;
+        o.limits.max_depth = 40;
         o.width = Rational::new(1.into(), num_bigint::BigInt::from(10).pow(30));
     });
     let (pe, q) = (r(1, 2), r(1, 4));
@@ -165,7 +165,7 @@ fn always_query_never_settles_and_fails_at_the_proved_bound() {
 #[test]
 fn three_coins_intervals_nest_and_contain_the_finite_figures() {
     let s = example("three-coins");
-    let l = run(&s, Variant::Conservative, 0, |o| o.max_depth = 120);
+    let l = run(&s, Variant::Conservative, 0, |o| o.limits.max_depth = 120);
     for w in l.steps.windows(2) {
         let (a, b) = (&w[0], &w[1]);
         assert!(a.event_e.lo <= b.event_e.lo && b.event_e.hi.as_ref().unwrap() <= a.event_e.hi.as_ref().unwrap());

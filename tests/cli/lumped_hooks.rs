@@ -5,8 +5,9 @@
 use crate::common;
 
 use imitator::engine::lumped::{self, Control, Edge, LayerView, Observer};
-use imitator::engine::{self, EngineError, EngineKind, Figures, RunOptions, StopReason};
+use imitator::engine::{self, EngineError, EngineKind, Figures, RunOptions};
 use imitator::imitator::{Standard, Variant};
+use imitator::limits::{Limit, Limits, Stop};
 use imitator::number::Rational;
 use imitator::scenario::Scenario;
 use num_bigint::BigInt;
@@ -17,8 +18,8 @@ fn example(name: &str) -> Scenario {
     Scenario::from_file(format!("{}/examples/{name}.toml", workspace!())).expect("example")
 }
 
-fn options(depth: usize) -> lumped::Options {
-    lumped::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None }
+fn options(depth: usize) -> RunOptions {
+    RunOptions { depth, limits: Limits { max_states: 5_000_000, max_memory: 8 << 30, ..Limits::default() } }
 }
 
 fn conservative() -> Standard {
@@ -36,14 +37,15 @@ fn without_stats(mut f: Figures) -> Figures {
 fn a_run_stopped_by_max_states_keeps_the_figures_of_the_depth_it_reached() {
     let s = example("markov-weather");
     let rule = conservative();
-    let opts = RunOptions { max_states: 20_000, ..RunOptions::new(30) };
+    let opts = RunOptions { depth: 30, limits: Limits { max_states: 20_000, ..Limits::default() } };
     let stopped = match engine::run_with(EngineKind::Lumped, &s, &rule, opts, &|_, _| {}) {
         Err(EngineError::Stopped(f)) => *f,
         other => panic!("expected a stop, got {other:?}"),
     };
     let p = stopped.partial.clone().expect("partial");
-    assert_eq!((p.requested_depth, p.stopped_because), (30, StopReason::MaxStates));
-    assert!(p.message.contains("--max-states"), "{}", p.message);
+    assert_eq!((p.requested_depth, p.stopped_because), (30, Stop::MaxStates));
+    assert_eq!(p.stopped_because.limit(), Some(Limit::States));
+    assert!(p.message.contains("more than 20000 merged states (the state limit)"), "{}", p.message);
     let d = p.depth_reached;
     assert!(d > 5 && d < 30, "{d}");
     assert_eq!(stopped.depth, d);
@@ -59,12 +61,12 @@ fn a_run_stopped_by_max_states_keeps_the_figures_of_the_depth_it_reached() {
 #[test]
 fn a_memory_cap_stops_the_run_the_same_way() {
     let s = example("markov-weather");
-    let opts = RunOptions { max_memory: 24 << 20, ..RunOptions::new(60) };
+    let opts = RunOptions { depth: 60, limits: Limits { max_memory: 24 << 20, ..Limits::default() } };
     match engine::run_with(EngineKind::Lumped, &s, &conservative(), opts, &|_, _| {}) {
         Err(EngineError::Stopped(f)) => {
             let p = f.partial.as_ref().expect("partial");
-            assert_eq!(p.stopped_because, StopReason::Memory);
-            assert!(p.message.contains("--max-memory"), "{}", p.message);
+            assert_eq!(p.stopped_because, Stop::Memory);
+            assert!(p.message.contains("past the memory limit of 24 MiB"), "{}", p.message);
             assert_eq!(f.event_e.len(), p.depth_reached);
             assert!(f.stats.peak_memory_bytes.expect("peak") <= 24 << 20);
             // The figures are exactly those of a run to the depth it reached.
@@ -78,9 +80,12 @@ fn a_memory_cap_stops_the_run_the_same_way() {
 #[test]
 fn a_limit_met_before_the_first_depth_leaves_nothing_to_report() {
     let s = example("markov-weather");
-    let opts = RunOptions { max_states: 1, ..RunOptions::new(10) };
+    let opts = RunOptions { depth: 10, limits: Limits { max_states: 1, ..Limits::default() } };
     match engine::run_with(EngineKind::Lumped, &s, &conservative(), opts, &|_, _| {}) {
-        Err(EngineError::TooLarge(m)) => assert!(m.contains("--max-states"), "{m}"),
+        Err(EngineError::Limit(e)) => {
+            assert_eq!(e.limit, Limit::States);
+            assert!(e.message.contains("more than 1 merged states (the state limit)"), "{e}");
+        }
         other => panic!("expected an error, got {other:?}"),
     }
 }
@@ -104,7 +109,7 @@ fn an_observer_stops_the_run_and_keeps_the_figures_so_far() {
     let rule = conservative();
     let f = lumped::run_observed(&s, &rule, options(40), &mut StopAt(17)).expect("runs");
     let p = f.partial.clone().expect("partial");
-    assert_eq!((p.depth_reached, p.stopped_because), (17, StopReason::Observer));
+    assert_eq!((p.depth_reached, p.stopped_because), (17, Stop::Observer));
     let full = engine::run(EngineKind::Lumped, &s, &rule, 17, &|_, _| {}).expect("runs");
     assert_eq!(without_stats(f), without_stats(full));
 }

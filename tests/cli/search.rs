@@ -243,24 +243,27 @@ fn a_candidate_over_the_state_limit_is_skipped() {
     let s = c.scenario("candidate", 6);
     let rule = Standard::new(Variant::Conservative, 0);
     for max_states in [2, 10] {
-        let finite = Options { max_states, ..Options::new(Family::Iid, 2, 3, 6) };
+        let mut finite = Options::new(Family::Iid, 2, 3, 6);
+        finite.limits.max_states = max_states;
         assert_eq!(search::evaluate(&c, &finite), None, "{max_states}");
-        let lifetime = Options { max_states, ..lifetime_opts(Family::Iid, 6, 1, 0, ratio(1, 1_000_000)) };
+        let mut lifetime = lifetime_opts(Family::Iid, 6, 1, 0, ratio(1, 1_000_000));
+        lifetime.limits.max_states = max_states;
         assert_eq!(search::evaluate(&c, &lifetime), None, "{max_states}");
     }
     // Skipped because of the state limit, not for another reason: the same runs stop there.
     let limit = |e: engine::EngineError| match e {
-        engine::EngineError::TooLarge(m) => m.contains("more than --max-states 2 merged states"),
+        engine::EngineError::Limit(e) => e.message.contains("more than 2 merged states (the state limit)"),
         _ => false,
     };
-    let run = |max_states| engine::RunOptions { max_states, ..engine::RunOptions::new(6) };
-    let lt_opts = |max_states| imitator::lifetime::Options { max_states, max_depth: 6, ..Default::default() };
+    let limits = |max_states| imitator::limits::Limits { max_states, max_depth: 6, ..Default::default() };
+    let run = |max_states| engine::RunOptions { depth: 6, limits: limits(max_states) };
+    let lt_opts = |max_states| imitator::lifetime::Options { limits: limits(max_states), ..Default::default() };
     let verify = |max_states| imitator::verify::verify(&s, rule, EngineKind::Lumped, run(max_states), &|_, _| {});
     assert!(verify(2).err().is_some_and(limit));
-    assert!(imitator::lifetime::run(&s, &rule, &lt_opts(2), &|_| {}).err().is_some_and(limit));
+    assert!(imitator::lifetime::run(&s, &rule, &lt_opts(2), imitator::progress::SILENT).err().is_some_and(limit));
     let partial = verify(10).unwrap().figures.partial.unwrap();
-    assert_eq!((partial.stopped_because, partial.depth_reached), (engine::StopReason::MaxStates, 3));
-    let lt = imitator::lifetime::run(&s, &rule, &lt_opts(10), &|_| {}).unwrap();
+    assert_eq!((partial.stopped_because, partial.depth_reached), (imitator::limits::Stop::MaxStates, 3));
+    let lt = imitator::lifetime::run(&s, &rule, &lt_opts(10), imitator::progress::SILENT).unwrap();
     assert_eq!((lt.stopped_because, lt.depth_reached), (imitator::lifetime::Stop::MaxStates, 3));
     // With room, both run; the lifetime's upper ends bound the truncation's ratios.
     let f = search::evaluate(&c, &Options::new(Family::Iid, 2, 3, 6)).unwrap().ratios;

@@ -6,6 +6,7 @@ use imitator::engine::lumped::{self, Control, LayerView, Observer};
 use imitator::engine::settled::SettledCache;
 use imitator::engine::{EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
+use imitator::limits::Limits;
 use imitator::number::{fmt_exact, parse_rational, ratio, Rational};
 use imitator::scenario::Scenario;
 use imitator::verify;
@@ -232,7 +233,7 @@ pub fn unsettled_mass(s: &Scenario, rule: &Standard, depth: usize) -> Vec<Ration
         }
     }
     let mut u = Unsettled { cache: SettledCache::new(s, rule), mass: Vec::new() };
-    let opts = lumped::Options { depth, max_states: 5_000_000, max_memory: 8 << 30, time_limit: None };
+    let opts = RunOptions { depth, limits: Limits { max_states: 5_000_000, max_memory: 8 << 30, ..Limits::default() } };
     lumped::run_observed(s, rule, opts, &mut u).expect("runs");
     u.mass
 }

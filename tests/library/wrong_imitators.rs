@@ -501,7 +501,7 @@ fn h_doubled_update_fails_inverse_truth_posterior_at_depth_1() {
 /// conservative imitator, so the query bound from unsettled states is not assumed.
 fn lifetime(s: &Scenario, rule: &dyn Rule<Rational>) -> imitator::lifetime::Lifetime {
     let opts = imitator::lifetime::Options::new();
-    imitator::lifetime::run(s, rule, &opts, &|_| {}).expect("lifetime run")
+    imitator::lifetime::run(s, rule, &opts, imitator::progress::SILENT).expect("lifetime run")
 }
 
 #[test]
@@ -515,7 +515,9 @@ fn c_updating_on_own_actions_fails_the_lifetime_event_e_check_at_depth_2() {
     assert_eq!(bad.event_e_status, checks::Status::Fails);
     assert_eq!(bad.exit_status(), 1);
     // The paper's imitator on the same scenario: nothing fails over its lifetime.
-    let good = imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(), &|_| {}).unwrap();
+    let good =
+        imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(), imitator::progress::SILENT)
+            .unwrap();
     assert_eq!(good.event_e_status, checks::Status::Holds);
     assert_eq!(good.query_status, checks::Status::Holds);
 }
@@ -530,7 +532,9 @@ fn f_never_updating_fails_the_lifetime_query_check_at_depth_9() {
     assert_eq!(bad.last().query_cubed_sum.lo, r(9, 1));
     assert_eq!(bad.query_status, checks::Status::Fails);
     // The paper's imitator queries once and settles: E Σθ³ = 1 exactly, for life.
-    let good = imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(), &|_| {}).unwrap();
+    let good =
+        imitator::lifetime::run(&s, &CONSERVATIVE, &imitator::lifetime::Options::new(), imitator::progress::SILENT)
+            .unwrap();
     assert_eq!(good.last().query_cubed_sum.lo, r(1, 1));
     assert_eq!(good.last().query_cubed_sum.hi, Some(r(1, 1)));
 }

@@ -80,6 +80,7 @@ fn main() -> ExitCode {
 
 /// Bad input or I/O: the message on stderr (if stderr can take it), status 2.
 fn fail(e: &anyhow::Error) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "error: {e:#}");
+    let message = cli::advice::with_advice(&format!("{e:#}"), cli::advice::limit_of(e));
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     ExitCode::from(2)
 }

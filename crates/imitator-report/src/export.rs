@@ -239,7 +239,11 @@ at_step = 1
 
     fn chain() -> Chain {
         let s = Scenario::parse(COINS, "c.toml", "c").expect("valid");
-        let opts = Options { depth: 2, max_states: 1000, max_memory: 1 << 30, time_limit: None, events: true };
+        let opts = Options {
+            depth: 2,
+            limits: imitator::limits::Limits { max_states: 1000, max_memory: 1 << 30, ..Default::default() },
+            events: true,
+        };
         build(&s, &Standard::new(Variant::Conservative, 0), opts).expect("builds")
     }
 

@@ -228,7 +228,7 @@ pub fn build_page(
          deploy: they ask at each warm-up step and never again, acting with the top-ranked model (map) or the \
          posterior mixture (mixture).</p>"
     );
-    if let Some(k) = runs.iter().find(|r| r.run.imitator.variant.has_warmup()).map(|r| r.run.imitator.warmup) {
+    if let Some(k) = runs.iter().find(|r| r.run.imitator.trains_then_deploys).map(|r| r.run.imitator.warmup) {
         let _ = writeln!(
             h,
             "<p class=\"note\">The baselines here use a warm-up of K = {k} step{} (<code>report --warmup</code>; its \

@@ -1,7 +1,7 @@
 //! The whole lifetime in the verifier's outputs: the JSON block `infinite`
 //! and the text section "Whole lifetime".
 
-use imitator::lifetime::{Interval, Lifetime};
+use imitator::lifetime::{Interval, Lifetime, Stop};
 use imitator::number::{fmt_approx, fmt_exact, fmt_float, Rational};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -69,6 +69,18 @@ pub fn decay_per_step(l: &Lifetime) -> Option<f64> {
     (ratio > 0.0).then(|| ratio.powf(1.0 / k))
 }
 
+/// Why a lifetime run ended, for the text report: the library's sentence,
+/// with the `verify` flag that sets the limit.
+pub fn describe(stop: Stop) -> String {
+    let flag = match stop {
+        Stop::MaxDepth => " (--max-depth)",
+        Stop::MaxStates => " (--max-states)",
+        Stop::TimeLimit => " (--time-limit)",
+        _ => "",
+    };
+    format!("{}{flag}", imitator::lifetime::describe(stop))
+}
+
 /// The text section "Whole lifetime".
 pub fn lifetime_section(l: &Lifetime) -> String {
     let mut out = String::new();
@@ -79,7 +91,7 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         out,
         "  after {} steps; stopped because {} (requested width {}).",
         l.depth_reached,
-        l.stopped_because.describe(),
+        describe(l.stopped_because),
         fmt_approx(&l.width)
     );
     let show = |i: &Interval| -> (String, String) {

@@ -460,9 +460,10 @@ fn lifetime_table(root: &Path) -> Result<String, String> {
         let scenario = Scenario::from_file(root.join(file)).map_err(|e| e.to_string())?;
         let mut opts = imitator::lifetime::Options::new();
         opts.width = imitator::number::parse_rational(width)?;
-        opts.max_depth = max_depth;
+        opts.limits.max_depth = max_depth;
         let rule = Standard::new(Variant::Conservative, 0);
-        let l = imitator::lifetime::run(&scenario, &rule, &opts, &|_| {}).map_err(|e| e.to_string())?;
+        let l =
+            imitator::lifetime::run(&scenario, &rule, &opts, imitator::progress::SILENT).map_err(|e| e.to_string())?;
         let last = l.last();
         let interval = |i: &imitator::lifetime::Interval| match &i.hi {
             Some(hi) => format!("[{}, {}]", decimal(&i.lo, 9, false), decimal(hi, 9, true)),

@@ -16,6 +16,7 @@
 
 use super::super::limbs::{limbs_for, mac, prefetch, Arena};
 use super::super::space::StateSpace;
+use crate::limits::Stop;
 use num_bigint::BigUint;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -223,16 +224,11 @@ pub struct StepInputs<'a> {
     pub edges: bool,
 }
 
-/// Why a step did not produce the next layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// The next layer would hold more entries than allowed.
-    States,
-    /// The step would take about this many more bytes.
-    Memory(u64),
-    /// The deadline passed.
-    Cancelled,
-}
+/// Why a step did not produce the next layer ([`Stop::MaxStates`],
+/// [`Stop::Memory`] or [`Stop::TimeLimit`]), and for memory the bytes it
+/// would have taken besides what is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused(pub Stop, pub u64);
 
 /// A step out of a state, addressed to its child's shard: the child (then
 /// its slot there), the source state's slot, the ids of its weights, and
@@ -470,7 +466,7 @@ pub struct StepOutcome {
 
 /// One step of the walk: every entry of `src` through every transition of its
 /// state, merged by key into the next layer.
-pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
+pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refused> {
     // Route: each source shard's groups, by target shard.
     let routed: Vec<Vec<Mail>> = src.shards.par_iter().map(|sh| route(sh, inp)).collect();
     // Transpose: each target shard owns the groups addressed to it.
@@ -487,7 +483,7 @@ pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
         columns.par_iter_mut().map(|col| keys(col, &src.shards, inp, &count, &stop)).collect();
     if stop.load(Ordering::Relaxed) {
         let over = count.load(Ordering::Relaxed) > inp.max_states;
-        return Err(if over { Refusal::States } else { Refusal::Cancelled });
+        return Err(Refused(if over { Stop::MaxStates } else { Stop::TimeLimit }, 0));
     }
     let keys: Vec<Keys> = keys.into_iter().map(|k| k.expect("every shard finished")).collect();
     let mail_bytes: u64 = 24 * columns.iter().flatten().map(Vec::capacity).sum::<usize>() as u64;
@@ -500,7 +496,7 @@ pub fn step(src: &Layer, inp: &StepInputs) -> Result<StepOutcome, Refusal> {
     };
     let extra_bytes = mail_bytes + keys.iter().map(Keys::bytes).sum::<u64>() + next_bytes + edge_bytes;
     if extra_bytes > inp.max_bytes {
-        return Err(Refusal::Memory(extra_bytes));
+        return Err(Refused(Stop::Memory, extra_bytes));
     }
     let edges = inp.edges.then(|| {
         let mut offsets = Vec::with_capacity(SHARDS);

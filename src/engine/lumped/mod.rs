@@ -36,12 +36,14 @@ pub use layer::Edge;
 use super::limbs::{self, Sum};
 use super::scaled::common_denominator;
 use super::space::{State, StateSpace};
-use super::{EngineError, EngineKind, EventFigures, Figures, Partial, Stats, StopReason};
+use super::{EngineError, EngineKind, EventFigures, Figures, Partial, RunOptions, Stats};
 use crate::imitator::Rule;
+use crate::limits::{Limit, LimitError, Stop};
 use crate::number::Rational;
+use crate::progress::Watch;
 use crate::scenario::Scenario;
 use events::{demonstrator_events, Trackers};
-use layer::{tag_combo, tag_dem_ok, tag_e, Layer, Refusal, Shard, StepInputs, Widths};
+use layer::{tag_combo, tag_dem_ok, tag_e, Layer, Refused, Shard, StepInputs, Widths};
 use num_bigint::{BigInt, BigUint};
 use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
@@ -49,19 +51,6 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-/// Options of one lumped run.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    pub depth: usize,
-    /// Stop (with the figures so far) when a layer would hold more merged states than this.
-    pub max_states: usize,
-    /// … or when a step would hold more memory than this (estimated, in bytes: the
-    /// layer, the next one, the step's records and the state space).
-    pub max_memory: u64,
-    /// … or when the run has taken this long.
-    pub time_limit: Option<Duration>,
-}
 
 /// What an observer tells the engine after a depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -601,23 +590,26 @@ fn ratio_of(n: BigUint, d: &BigUint) -> Rational {
     Rational::new(BigInt::from(n), BigInt::from(d.clone()))
 }
 
-/// Runs the lumped engine to `opts.depth`; `tick(done, total)` is called after each depth.
+/// Runs the lumped engine to `opts.depth`; `watch` hears of every layer.
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
-    opts: Options,
-    tick: &(dyn Fn(u64, u64) + Sync),
+    opts: RunOptions,
+    watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
-    struct Tick<'a>(&'a (dyn Fn(u64, u64) + Sync), u64);
-    impl Observer for Tick<'_> {
-        fn layer(&mut self, view: &LayerView) -> Control {
-            if view.depth() > 0 {
-                (self.0)(view.depth() as u64, self.1);
-            }
-            Control::Continue
+    run_observed(scenario, rule, opts, &mut Watching(watch))
+}
+
+/// Hands the engine's layers to a [`Watch`].
+pub struct Watching<'a>(pub &'a dyn Watch);
+
+impl Observer for Watching<'_> {
+    fn layer(&mut self, view: &LayerView) -> Control {
+        if view.depth() > 0 {
+            self.0.layer(view.depth(), view.target_depth(), view.len(), view.memory_bytes());
         }
+        Control::Continue
     }
-    run_observed(scenario, rule, opts, &mut Tick(tick, opts.depth as u64))
 }
 
 /// Runs the lumped engine to `opts.depth`, showing `observer` every layer.
@@ -626,16 +618,16 @@ pub fn run(
 /// returns [`EngineError::Stopped`] with the figures of the depths it
 /// completed, exactly those of a run to that depth, and
 /// [`Figures::partial`] saying where and why; a run its observer stops
-/// returns them as `Ok`, with [`StopReason::Observer`].
+/// returns them as `Ok`, with [`Stop::Observer`].
 pub fn run_observed(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
-    opts: Options,
+    opts: RunOptions,
     observer: &mut dyn Observer,
 ) -> Result<Figures, EngineError> {
     let start = Instant::now();
     let depth = opts.depth;
-    crate::limits::check_depth(depth, &format!("depth {depth}"), "--depth").map_err(EngineError::TooLarge)?;
+    crate::limits::check_depth(depth, &format!("depth {depth}"))?;
     let truth = scenario.truth;
     let actions = scenario.actions.len();
     let mut space = StateSpace::new(scenario, rule);
@@ -664,14 +656,14 @@ pub fn run_observed(
     let mut nodes = 0u64;
     let mut peak = layer.bytes() + space.memory_bytes();
     let wants_edges = observer.wants_edges();
-    let deadline = opts.time_limit.map(|t| start + t);
-    let mut stop: Option<(StopReason, String)> = None;
+    let deadline = opts.limits.time_limit.map(|t| start + t);
+    let mut stop: Option<(Stop, String)> = None;
     let mut reached = 0;
     let zero = Rational::zero();
     if observer.layer(&LayerView::new(&layer, (&space, &trackers), (0, depth), (&den, &zero), None, start))
         == Control::Stop
     {
-        stop = Some((StopReason::Observer, "stopped by its observer at depth 0".into()));
+        stop = Some((Stop::Observer, "stopped by its observer at depth 0".into()));
     }
 
     for d in 0..depth {
@@ -679,7 +671,7 @@ pub fn run_observed(
             break;
         }
         if deadline.is_some_and(|t| Instant::now() >= t) {
-            stop = Some((StopReason::TimeLimit, time_message(d, opts)));
+            stop = Some((Stop::TimeLimit, time_message(d, opts)));
             break;
         }
         nodes += layer.entries() as u64;
@@ -691,11 +683,11 @@ pub fn run_observed(
         for &id in &used.thetas {
             let th = space.value(id);
             if th.is_negative() {
-                return Err(EngineError::TooLarge(format!(
-                    "the lumped engine needs θ ≥ 0, and rule `{}` gives θ = {} at depth {d}",
-                    rule.name(),
-                    crate::number::fmt_exact(th)
-                )));
+                return Err(EngineError::NegativeTheta {
+                    rule: rule.name(),
+                    theta: crate::number::fmt_exact(th),
+                    depth: d,
+                });
             }
             theta_max = theta_max.max(th.ceil().numer().magnitude().clone());
         }
@@ -755,11 +747,15 @@ pub fn run_observed(
         wp.prepare(&space, &used.probs, step_p.clone());
         wr.prepare(&space, &used.weighted, step_r.clone());
         if trackers.len() >= layer::MAX_COMBOS {
-            return Err(EngineError::TooLarge(format!(
-                "the lumped engine tracks at most {} combinations of event states; the events of this scenario \
-                 reach more by depth {d}: declare fewer events",
-                layer::MAX_COMBOS
-            )));
+            return Err(LimitError::new(
+                Limit::Events,
+                format!(
+                    "the lumped engine tracks at most {} combinations of event states; the events of this scenario \
+                     reach more by depth {d}: declare fewer events",
+                    layer::MAX_COMBOS
+                ),
+            )
+            .into());
         }
         let advance = trackers.table(d + 1, actions);
         let (next_den, next_den_r) = (&den * &step_p, &den_r * &step_r);
@@ -771,16 +767,16 @@ pub fn run_observed(
             advance: &advance,
             actions,
             widths: Widths::new(d + 1, &next_den, &next_den_r, &q, &theta_max),
-            max_states: opts.max_states,
-            max_bytes: opts.max_memory.saturating_sub(held),
+            max_states: opts.limits.max_states,
+            max_bytes: opts.limits.max_memory.saturating_sub(held),
             deadline,
             edges: wants_edges,
         };
         match layer::step(&layer, &inputs) {
-            Err(refusal) => {
+            Err(refused) => {
                 acc.truncate(d);
                 nodes -= layer.entries() as u64;
-                stop = Some(refusal_message(refusal, d, opts, held));
+                stop = Some(refusal_message(refused, d, opts, held));
                 break;
             }
             Ok(out) => {
@@ -799,7 +795,7 @@ pub fn run_observed(
                     start,
                 );
                 if observer.layer(&v) == Control::Stop && d + 1 < depth {
-                    stop = Some((StopReason::Observer, format!("stopped by its observer at depth {}", d + 1)));
+                    stop = Some((Stop::Observer, format!("stopped by its observer at depth {}", d + 1)));
                 }
             }
         }
@@ -866,9 +862,11 @@ pub fn run_observed(
         }),
     };
     match stop {
-        Some((StopReason::Observer, _)) | None => Ok(figures),
+        Some((Stop::Observer, _)) | None => Ok(figures),
         // Not one depth done: nothing to report.
-        Some((_, message)) if reached == 0 => Err(EngineError::TooLarge(message)),
+        Some((why, message)) if reached == 0 => {
+            Err(LimitError::new(why.limit().expect("a limit stopped the run"), message).into())
+        }
         Some(_) => Err(EngineError::Stopped(Box::new(figures))),
     }
 }
@@ -888,36 +886,28 @@ fn rescale_moments(layer: &mut Layer, f: &BigUint) {
     });
 }
 
-fn time_message(d: usize, opts: Options) -> String {
-    let secs = opts.time_limit.map(|t| t.as_secs_f64()).unwrap_or_default();
-    format!(
-        "the lumped engine stopped after depth {d}: the time limit of {secs} s ran out; raise --time-limit or \
-         lower --depth"
-    )
+fn time_message(d: usize, opts: RunOptions) -> String {
+    let secs = opts.limits.time_limit.map(|t| t.as_secs_f64()).unwrap_or_default();
+    format!("the lumped engine stopped after depth {d}: the time limit of {secs} s ran out")
 }
 
-fn refusal_message(refusal: Refusal, d: usize, opts: Options, held: u64) -> (StopReason, String) {
-    match refusal {
-        Refusal::States => (
-            StopReason::MaxStates,
-            format!(
-                "the lumped engine stopped after depth {d}: depth {} would hold more than --max-states {} merged \
-                 states; raise --max-states or lower --depth",
-                d + 1,
-                opts.max_states
-            ),
+fn refusal_message(Refused(why, bytes): Refused, d: usize, opts: RunOptions, held: u64) -> (Stop, String) {
+    let message = match why {
+        Stop::MaxStates => format!(
+            "the lumped engine stopped after depth {d}: depth {} would hold more than {} merged states (the state \
+             limit)",
+            d + 1,
+            opts.limits.max_states
         ),
-        Refusal::Memory(bytes) => (
-            StopReason::Memory,
-            format!(
-                "the lumped engine stopped after depth {d}: depth {} would take about {} MiB more than the {} MiB \
-                 held, past --max-memory {} MiB; raise --max-memory or lower --depth",
-                d + 1,
-                bytes >> 20,
-                held >> 20,
-                opts.max_memory >> 20
-            ),
+        Stop::Memory => format!(
+            "the lumped engine stopped after depth {d}: depth {} would take about {} MiB more than the {} MiB held, \
+             past the memory limit of {} MiB",
+            d + 1,
+            bytes >> 20,
+            held >> 20,
+            opts.limits.max_memory >> 20
         ),
-        Refusal::Cancelled => (StopReason::TimeLimit, time_message(d, opts)),
-    }
+        _ => time_message(d, opts),
+    };
+    (why, message)
 }

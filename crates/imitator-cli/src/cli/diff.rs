@@ -80,7 +80,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let bytes = std::fs::read(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
     let theirs = read_lines(&s, &bytes, horizon).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
     let rule = a.imitator.rule();
-    size(&s, &rule, horizon).map_err(anyhow::Error::msg)?;
+    size(&s, &rule, horizon)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);
     let text =
         if a.json { format!("{}\n", report::diff::document(&s, rule, &r)) } else { report::diff::text(&s, rule, &r) };

@@ -56,7 +56,7 @@ pub struct Args {
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let (max_memory, time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
+    let limits = super::limits(a.max_states, a.max_memory, a.time_limit)?;
     let paths: Vec<PathBuf> = match a.format {
         Format::Drn => vec![a.out.clone()],
         Format::Prism => match prism_files(&a.out) {
@@ -67,9 +67,12 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     // A path that cannot be written is found before the work.
     let mut files = FileSet::create(&paths)?;
     let rule = a.imitator.rule();
-    let opts = chain::Options { depth, max_states: a.max_states, max_memory, time_limit, events: a.events };
-    let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))?
-        .map_err(|e| anyhow::anyhow!("{e} (nothing was written)"))?;
+    let opts = chain::Options { depth, limits, events: a.events };
+    let chain = super::with_threads(a.threads, || chain::build(&s, &rule, opts))?.map_err(|e| {
+        let message = e.to_string();
+        let limit = super::advice::limit_of(&anyhow::Error::new(e));
+        anyhow::anyhow!("{} (nothing was written)", super::advice::with_advice(&message, limit))
+    })?;
     write(&chain, a.format, &a.out, &mut files)?;
     files.commit()?;
     let what = match a.format {

@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments and a `main` that returns the exit status.
 //! Errors returned as `Err` are bad input (status 2).
 
+pub mod advice;
 pub mod completions;
 pub mod diff;
 pub mod explain;
@@ -14,7 +15,7 @@ pub mod search;
 pub mod verify;
 
 use imitator::imitator::{Standard, Variant};
-use imitator::limits::{self, MAX_THREADS};
+use imitator::limits::{self, Limits, MAX_THREADS};
 use imitator::names::Named;
 use imitator::scenario::Scenario;
 use imitator::verify::Verified;
@@ -110,7 +111,7 @@ pub fn horizon(depth: Option<usize>, s: &Scenario, file: &Path) -> anyhow::Resul
         }
     };
     anyhow::ensure!(depth >= 1, "--depth must be at least 1");
-    limits::check_depth(depth, &what, "--depth").map_err(anyhow::Error::msg)?;
+    limits::check_depth(depth, &what)?;
     Ok(depth)
 }
 
@@ -170,16 +171,16 @@ pub enum Horizon {
     Infinite,
 }
 
-/// `--max-memory MIB` in bytes, and `--time-limit SECONDS`, as the lumped
-/// engine takes them (`verify`, `export`).
-pub fn run_limits(max_memory_mib: u64, time_limit: Option<f64>) -> anyhow::Result<(u64, Option<std::time::Duration>)> {
+/// The library's [`Limits`] from `--max-states`, `--max-memory MIB` and
+/// `--time-limit SECONDS` (`verify`, `export`).
+pub fn limits(max_states: usize, max_memory_mib: u64, time_limit: Option<f64>) -> anyhow::Result<Limits> {
     anyhow::ensure!(max_memory_mib >= 1, "--max-memory must be at least 1 (MiB)");
     let time_limit = match time_limit {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(std::time::Duration::from_secs_f64(t)),
         Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
     };
-    Ok((max_memory_mib.saturating_mul(1 << 20), time_limit))
+    Ok(Limits { max_states, max_memory: max_memory_mib.saturating_mul(1 << 20), time_limit, ..Limits::default() })
 }
 
 /// `--width`: an exact number greater than 0.
@@ -198,8 +199,9 @@ pub fn lifetime_options(width: Option<&str>, max_depth: Option<usize>) -> anyhow
     }
     if let Some(t) = max_depth {
         anyhow::ensure!(t >= 1, "--max-depth must be at least 1");
-        imitator::limits::check_depth(t, &format!("--max-depth {t}"), "--max-depth").map_err(anyhow::Error::msg)?;
-        opts.max_depth = t;
+        imitator::limits::check_depth(t, &format!("--max-depth {t}"))
+            .map_err(|e| anyhow::anyhow!("{e}; give a smaller --max-depth"))?;
+        opts.limits.max_depth = t;
     }
     Ok(opts)
 }

@@ -56,7 +56,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
-    size(&s, &rule, depth).map_err(anyhow::Error::msg)?;
+    size(&s, &rule, depth)?;
     let mut lines = LineWriter::new(&s);
     let mut write = |w: &mut dyn Write| {
         walk(&s, &rule, depth, |e| {

@@ -1,6 +1,7 @@
 //! The progress bar of the long commands (`verify`, `report`, `search`), on standard error.
 
-use imitator::verify::Watch;
+use imitator::number::Rational;
+use imitator::progress::Watch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -84,12 +85,11 @@ impl Progress {
 
 impl Progress {
     /// An infinite-horizon run has finished a depth: its depth, the two widths and the unsettled mass.
-    pub fn lifetime(&self, step: &imitator::lifetime::Step, max_depth: usize) {
+    fn show_lifetime(&self, depth: usize, max_depth: usize, widths: [Option<&Rational>; 2], unsettled: &Rational) {
         if !self.enabled || self.start.elapsed().as_millis() < 1000 {
             return;
         }
-        let width =
-            |w: Option<imitator::number::Rational>| w.map_or("∞".to_string(), |w| imitator::number::fmt_approx(&w));
+        let width = |w: Option<&Rational>| w.map_or("∞".to_string(), imitator::number::fmt_approx);
         let mut bar = self.bar.lock().expect("progress lock");
         let b = bar.get_or_insert_with(|| {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -99,10 +99,10 @@ impl Progress {
         });
         b.set_message(format!(
             "depth {}/{max_depth}: widths {} (P(E_∞)) and {} (E Σθ³), unsettled mass {}",
-            step.depth,
-            width(step.event_e.width()),
-            width(step.query_cubed_sum.width()),
-            imitator::number::fmt_approx(&step.unsettled_mass)
+            depth,
+            width(widths[0]),
+            width(widths[1]),
+            imitator::number::fmt_approx(unsettled)
         ));
         b.tick();
     }
@@ -114,6 +114,9 @@ impl Watch for Progress {
     }
     fn layer(&self, depth: usize, total: usize, states: usize, memory: u64) {
         Progress::layer(self, depth, total, states, memory)
+    }
+    fn lifetime(&self, depth: usize, max_depth: usize, widths: [Option<&Rational>; 2], unsettled: &Rational) {
+        self.show_lifetime(depth, max_depth, widths, unsettled);
     }
 }
 

@@ -74,9 +74,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let lifetime = if infinite {
         let bar = Progress::new("whole lifetime");
         let rule = Standard::new(Variant::Conservative, 0);
-        let l = super::with_threads(a.threads, || {
-            imitator::lifetime::run(&s, &rule, &lifetime_opts, &|step| bar.lifetime(step, lifetime_opts.max_depth))
-        })?;
+        let l = super::with_threads(a.threads, || imitator::lifetime::run(&s, &rule, &lifetime_opts, &bar))?;
         bar.finish();
         Some(l?)
     } else {

@@ -101,16 +101,10 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
             (a.max_depth.unwrap_or(search::DEFAULT_SEARCH_MAX_DEPTH), search::Horizon::Infinite { width })
         }
     };
-    let (budget, seed, max_den, max_states) = (a.budget, a.seed, a.max_den, a.max_states);
-    let opts = Options {
-        alpha,
-        budget,
-        seed,
-        max_den,
-        max_states,
-        horizon,
-        ..Options::new(a.family, a.actions, a.models, depth)
-    };
+    let (budget, seed, max_den) = (a.budget, a.seed, a.max_den);
+    let mut opts =
+        Options { alpha, budget, seed, max_den, horizon, ..Options::new(a.family, a.actions, a.models, depth) };
+    opts.limits.max_states = a.max_states;
     let infinite = a.horizon == Horizon::Infinite;
     let flag = |e: search::SearchError| {
         anyhow::anyhow!(e.message(|s| match s {

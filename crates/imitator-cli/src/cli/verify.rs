@@ -71,14 +71,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let engine = a.engine.unwrap_or(EngineKind::Exhaustive);
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
-    let (max_memory, time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
+    let limits = super::limits(a.max_states, a.max_memory, a.time_limit)?;
     anyhow::ensure!(
-        time_limit.is_none() || engine == EngineKind::Lumped,
+        limits.time_limit.is_none() || engine == EngineKind::Lumped,
         "--time-limit stops the lumped engine between depths; use it with --engine lumped"
     );
     super::check_csv_folder(a.csv.as_deref())?;
     super::warn_empty_events(&s, &a.file, depth);
-    let options = RunOptions { max_states: a.max_states, max_memory, time_limit, ..RunOptions::new(depth) };
+    let options = RunOptions { depth, limits };
     let bar = Progress::new("verifying");
     let verified = super::with_threads(a.threads, || verify(&s, a.imitator.rule(), engine, options, &bar))?;
     bar.finish();
@@ -88,7 +88,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     super::out::print(&text)?;
     // A limit that stopped the lumped engine part way: the report covers what it computed; exit 2.
     if let Some(p) = &v.figures.partial {
-        eprintln!("error: {}", p.message);
+        eprintln!("error: {}", super::advice::with_advice(&p.message, p.stopped_because.limit()));
         return Ok(2);
     }
     Ok(if v.verdict.holds { 0 } else { 1 })
@@ -104,13 +104,15 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let rule = a.imitator.rule();
     let mut opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
-    opts.max_states = a.max_states;
-    (opts.max_memory, opts.time_limit) = super::run_limits(a.max_memory, a.time_limit)?;
+    opts.limits = imitator::limits::Limits {
+        max_depth: opts.limits.max_depth,
+        ..super::limits(a.max_states, a.max_memory, a.time_limit)?
+    };
     super::check_csv_folder(a.csv.as_deref())?;
     let bar = Progress::new("whole lifetime");
     let start = std::time::Instant::now();
     let (result, threads) = super::with_threads(a.threads, || {
-        let r = lifetime::run(&s, &rule, &opts, &|step| bar.lifetime(step, opts.max_depth));
+        let r = lifetime::run(&s, &rule, &opts, &bar);
         (r, rayon::current_num_threads())
     })?;
     bar.finish();
@@ -118,7 +120,11 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
     let v = Verified {
         verdict: imitator::checks::check(&s, &l.figures),
         figures: l.figures.clone(),
-        run: imitator::verify::RunInfo { imitator: rule, threads, elapsed_ms: start.elapsed().as_millis() },
+        run: imitator::verify::RunInfo {
+            imitator: imitator::imitator::Rule::<imitator::number::Rational>::info(&rule),
+            threads,
+            elapsed_ms: start.elapsed().as_millis(),
+        },
     };
     super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
     let text = if a.json {
