@@ -1,108 +1,18 @@
-//! The paper's bounds and the checks on them (`docs/checks.md`), in one place.
+//! The checks (`docs/checks.md`): an engine measures, this module judges.
 //!
-//! An engine measures; this module judges. Every bound the project states is
-//! computed here and nowhere else, so the verifier, the report and the
-//! constants search compare against the same numbers.
+//! It sits above the engines and takes their [`Figures`]; the formulas it
+//! judges against are [`crate::bounds`], and how a verdict is shown (its
+//! rows, labels and JSON keys) is the reports' business.
 
+use crate::bounds::t_squared;
+use crate::bounds::{
+    event_e_bound, event_e_proved_bound, inverse_truth_posterior_bound, query_cubed_bound,
+    query_cubed_proved_bound_squared,
+};
 use crate::engine::{EventFigures, Figures};
-use crate::number::{Prob, Rational};
+use crate::number::Rational;
 use crate::scenario::Scenario;
-use num_bigint::BigUint;
-use num_integer::Integer;
 use num_traits::{One, Zero};
-
-/// `1 − α / w(μ)`: the paper's lower bound on `P(E)` (may be negative).
-pub fn event_e_bound(alpha: &Rational, truth_weight: &Rational) -> Rational {
-    Rational::one() - alpha / truth_weight
-}
-
-/// The paper's constants in its bound on `E[Σ θ³]`: `24` and `12` of
-/// `|A| · α⁻³ · (24 / w(μ) + 12)`.
-pub const PAPER_CONSTANTS: (i64, i64) = (24, 12);
-
-/// `|A| · α⁻³ · (24 / w(μ) + 12)`: the paper's bound on `E[Σ θ³]`.
-pub fn query_cubed_bound(actions: usize, alpha: &Rational, truth_weight: &Rational) -> Rational {
-    query_cubed_bound_with(actions, alpha, truth_weight, PAPER_CONSTANTS.0, PAPER_CONSTANTS.1)
-}
-
-/// The constants `(24·s, 12·s)` that would make the paper's bound on `E[Σθ³]`
-/// exactly `s` times as large: with `s` the ratio measured / bound of a run,
-/// the smallest constants in the paper's form that its figure still respects.
-pub fn scaled_constants(s: &Rational) -> (Rational, Rational) {
-    let (c1, c2) = PAPER_CONSTANTS;
-    (s * Rational::from_integer(c1.into()), s * Rational::from_integer(c2.into()))
-}
-
-/// `t²`: the slides' `O(t²)` for `E Π(1+θ)`, compared as a ratio.
-pub fn t_squared(t: usize) -> Rational {
-    let t = Rational::from_integer((t as u64).into());
-    &t * &t
-}
-
-/// `2^T`: the trivial bound on `P_im(h ∧ E_T) / P_dem(h)`, since every factor
-/// `1 + θ` of the chain of per-step ratios is at most 2.
-pub fn worst_case_trivial_bound(depth: usize) -> Rational {
-    Rational::from_integer(num_bigint::BigInt::from(2u32).pow(depth as u32))
-}
-
-/// The bad-events bound of `proofs/bad-events.md`, for drawing only: for every
-/// `K > 1`, `P_im(B ∧ E_T) ≤ K·P_dem(B) + C·T²/(ln K)³`, where `C` is the
-/// paper's bound on `E[Σθ³]` (`query_bound`), here at its best `K` (found by
-/// a scan in `f64`, so approximate) and capped at 1. Never verified: the
-/// verifier checks `P_im(B)` exactly against the bookkeeping identity, and
-/// reports the exact worst-case curve this bound lies above.
-pub fn bad_events_bound_approx(query_bound: f64, depth: usize, p_dem: f64) -> f64 {
-    if p_dem <= 0.0 {
-        return 0.0;
-    }
-    if p_dem >= 1.0 {
-        return 1.0;
-    }
-    let tail = query_bound * (depth as f64).powi(2);
-    // Beyond ln K = ln(1/p_dem), K·p_dem alone passes 1.
-    let top = -p_dem.ln();
-    let steps = 400;
-    (1..=steps)
-        .map(|i| {
-            let u = top * i as f64 / steps as f64;
-            (u + p_dem.ln()).exp() + tail / u.powi(3)
-        })
-        .fold(1.0, f64::min)
-}
-
-/// The per-step bound at one history where the truth is collected: whether
-/// some action breaks `m(a) ≤ μ(a)` or `π_im(a) = m(a) + θ·μ(a) ≤ (1+θ)·μ(a)`.
-///
-/// Written once over [`Prob`], for the engines (exact) and for property tests.
-pub fn breaks_per_step<P: Prob>(m: &[P], theta: &P, truth: &[P]) -> bool {
-    let one_plus = P::one() + theta.clone();
-    m.iter().zip(truth).any(|(m, mu)| {
-        let pi = m.clone() + theta.clone() * mu.clone();
-        *m > *mu || pi > one_plus.clone() * mu.clone()
-    })
-}
-
-/// How close one history comes to the per-step bound: the largest
-/// `m(a)/μ(a)` and `π_im(a)/((1+θ)·μ(a))` over the actions with `μ(a) > 0`
-/// (each at most 1 where the bound holds; 0 when no action qualifies).
-pub fn per_step_ratios(m: &[Rational], theta: &Rational, truth: &[Rational]) -> (Rational, Rational) {
-    let one_plus = Rational::one() + theta;
-    let (mut no_query, mut step) = (Rational::zero(), Rational::zero());
-    for (m, mu) in m.iter().zip(truth).filter(|(_, mu)| !mu.is_zero()) {
-        no_query = no_query.max(m / mu);
-        step = step.max((m + theta * mu) / (&one_plus * mu));
-    }
-    (no_query, step)
-}
-
-/// The same bound with other constants in place of 24 and 12 (for the constants search).
-pub fn query_cubed_bound_with(actions: usize, alpha: &Rational, truth_weight: &Rational, c1: i64, c2: i64) -> Rational {
-    let inv = alpha.recip();
-    let cube = &inv * &inv * &inv;
-    Rational::from_integer((actions as i64).into())
-        * cube
-        * (Rational::from_integer(c1.into()) / truth_weight + Rational::from_integer(c2.into()))
-}
 
 /// One quantity against its bound: `ratio = measured / bound`, at `depth`.
 #[derive(Debug, Clone, PartialEq)]
@@ -311,32 +221,15 @@ pub struct Verdict {
 impl Verdict {
     /// Whether the run breaks a bound on `P(E)` or `E[Σθ³]` that the verifier
     /// checks: the paper's or the proved one.
+    /// The bounds on `1 − P(E_T)` that the floors on `P(E)` amount to:
+    /// `(α/w(μ), α/((1+α)·w(μ)))`, the paper's and the proved one.
+    pub fn event_e_failure_bounds(&self) -> (Rational, Rational) {
+        (Rational::one() - &self.event_e.bound, Rational::one() - &self.event_e_proved.bound)
+    }
+
     pub fn breaks_a_bound(&self) -> bool {
         [&self.event_e, &self.event_e_proved, &self.query_cubed_sum, &self.query_cubed_proved].iter().any(|c| !c.holds)
     }
-}
-
-pub fn event_e_proved_bound(alpha: &Rational, truth_weight: &Rational) -> Rational {
-    Rational::one() - alpha / ((Rational::one() + alpha) * truth_weight)
-}
-
-/// `4·#A⁴·(M−1)·(1−w(μ))/(α·w(μ))`: the square of the bound on `E[Σθ³]`
-/// proved in `proofs/query-cubed-sum.md` (squared, so that it stays exact).
-pub fn query_cubed_proved_bound_squared(
-    actions: usize,
-    models: usize,
-    alpha: &Rational,
-    truth_weight: &Rational,
-) -> Rational {
-    let a = Rational::from_integer((actions as i64).into());
-    let m1 = Rational::from_integer((models as i64 - 1).into());
-    Rational::from_integer(4.into()) * &a * &a * &a * &a * m1 * (Rational::one() - truth_weight)
-        / (alpha * truth_weight)
-}
-
-/// `1/w(μ)`: `E[1/post_t(μ)]` starts there and never rises (a supermartingale).
-pub fn inverse_truth_posterior_bound(truth_weight: &Rational) -> Rational {
-    truth_weight.recip()
 }
 
 /// Judges the figures of a run against the paper's bounds.
@@ -401,94 +294,6 @@ pub fn check(scenario: &Scenario, figures: &Figures) -> Verdict {
     }
 }
 
-/// From a state where the truth's posterior is `post_mu`, a lower bound on
-/// the probability that the truth is never excluded from the top set again:
-/// `max(0, 1 − α/((1+α)·post(μ)))` (`proofs/infinite-horizon.md`: the
-/// supermartingale of `proofs/inverse-truth-posterior.md` started at that state).
-pub fn lifetime_keep_floor(alpha: &Rational, post_mu: &Rational) -> Rational {
-    if post_mu.is_zero() {
-        return Rational::zero();
-    }
-    event_e_proved_bound(alpha, post_mu).max(Rational::zero())
-}
-
-/// `Σ_i n_i · lifetime_keep_floor(α, post_i) / den`: masses `n_i` (integers
-/// over `den`) of states where the truth's posterior is `post_i`. Exact, with
-/// one lcm over the distinct numerators of the posteriors instead of a sum of
-/// fractions: with `c = α/(1+α)` and `post = a/b`, the states whose floor is
-/// positive (`post > c`) give `Σ n − c·Σ n·b/a`.
-pub fn lifetime_keep_mass<'a>(
-    alpha: &Rational,
-    masses: impl IntoIterator<Item = (&'a Rational, BigUint)>,
-    den: &BigUint,
-) -> Rational {
-    let c = alpha / (Rational::one() + alpha);
-    let mut kept = BigUint::zero();
-    let mut over_post: std::collections::BTreeMap<BigUint, BigUint> = Default::default();
-    for (post, n) in masses {
-        if *post <= c {
-            continue;
-        }
-        *over_post.entry(post.numer().magnitude().clone()).or_default() += &n * post.denom().magnitude();
-        kept += n;
-    }
-    let l = over_post.keys().fold(BigUint::one(), |l, a| l.lcm(a));
-    let over = over_post.iter().fold(BigUint::zero(), |acc, (a, y)| acc + y * (&l / a));
-    let big = |n: BigUint| num_bigint::BigInt::from(n);
-    Rational::new(big(kept), big(den.clone())) - c * Rational::new(big(over), big(l * den))
-}
-
-/// The denominator of every [`query_tail_upper`]: `2^QUERY_TAIL_BITS`.
-pub const QUERY_TAIL_BITS: u64 = 64;
-
-/// `U(s)`: an upper bound on the expected `Σθ³` of every later step from a
-/// state with posterior `posterior`, namely
-/// `(2·#A²/√α)·Σ_{ν≠μ} √(post(ν)/post(μ))` (the bound of
-/// `proofs/query-cubed-sum.md` with the state's posterior as the prior),
-/// rounded up to a multiple of `2^-QUERY_TAIL_BITS` and returned as that
-/// multiple's numerator. Computed with integers only: each square root is
-/// rounded up at `2^-128`, so the result exceeds the exact value by less than
-/// a relative `2^-30` wherever it matters (the exact value is at least `2·#A²`
-/// at any state where a query can still happen). `None` when the truth's
-/// posterior is 0 (the bound is infinite).
-pub fn query_tail_upper(actions: usize, alpha: &Rational, posterior: &[Rational], truth: usize) -> Option<BigUint> {
-    let mu = &posterior[truth];
-    if mu.is_zero() {
-        return None;
-    }
-    const SCALE_BITS: u64 = 128;
-    // ⌈√x · 2^SCALE_BITS⌉ ≥ √x·2^SCALE_BITS, from ⌈√⌈x·4^SCALE_BITS⌉⌉.
-    let sqrt_up = |x: &Rational| -> BigUint {
-        let (p, q) = (x.numer().magnitude(), x.denom().magnitude());
-        let y = ceil_div(&(p << (2 * SCALE_BITS)), q);
-        let r = y.sqrt();
-        if &r * &r == y {
-            r
-        } else {
-            r + 1u32
-        }
-    };
-    let sum = posterior
-        .iter()
-        .enumerate()
-        .filter(|&(i, p)| i != truth && !p.is_zero())
-        .fold(BigUint::zero(), |t, (_, p)| t + sqrt_up(&(p / mu)));
-    let inv_sqrt_alpha = sqrt_up(&alpha.recip());
-    let a2 = BigUint::from(2 * actions * actions);
-    // Scale 2^(2·SCALE_BITS) down to 2^QUERY_TAIL_BITS, rounding up.
-    let product = a2 * inv_sqrt_alpha * sum;
-    Some(ceil_div(&product, &(BigUint::one() << (2 * SCALE_BITS - QUERY_TAIL_BITS))))
-}
-
-fn ceil_div(a: &BigUint, b: &BigUint) -> BigUint {
-    let (q, r) = a.div_rem(b);
-    if r.is_zero() {
-        q
-    } else {
-        q + 1u32
-    }
-}
-
 /// The status of `event_e` over the whole lifetime from an interval
 /// `[lo, hi]` containing `P(E_∞)` (`proofs/infinite-horizon.md`): it holds when `lo` is at least
 /// the proved floor, fails when `hi` is below it, and is undecided otherwise.
@@ -519,11 +324,6 @@ pub fn lifetime_query_status(
     } else {
         Status::Undecided
     }
-}
-
-/// `value_t / t²` for `t = 1, 2, …`: how a figure compares with the slides' `O(t²)`.
-pub fn ratio_to_t2(by_depth: &[Rational]) -> Vec<Rational> {
-    by_depth.iter().enumerate().map(|(i, v)| v / t_squared(i + 1)).collect()
 }
 
 /// The outcome of one check.
@@ -563,187 +363,12 @@ impl Status {
     }
 }
 
-/// What a row of the verdict stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
-    /// A claim of the paper, or a bound proved in `proofs/`.
-    Claim,
-    /// The paper's weaker form of a claim whose sharper form is checked on another row.
-    Implied,
-    /// An identity that guards the engine's own accounting, not the imitator.
-    Bookkeeping,
-}
-
-/// A measured value or a bound as a row shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Shown {
-    Exact(Rational),
-    /// `+∞`.
-    Infinite,
-    /// `bad` of `of` (nodes or merged states).
-    Count {
-        bad: u64,
-        of: u64,
-        unit: &'static str,
-    },
-    /// A word, such as "every depth".
-    Word(&'static str),
-}
-
-/// One line of the verifier's table: every output (text, HTML, JSON) loops over these.
-///
-/// A row with [`Status::Undecided`] is shown as such everywhere; a new check
-/// is a new row, and every output shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// The check's key in the JSON document (`event_e`, `query_cubed_sum`, …).
-    pub key: &'static str,
-    /// What is checked, for people.
-    pub label: String,
-    pub kind: RowKind,
-    /// The depth shown: where the check comes closest to its bound (`None`: every depth or node).
-    pub depth: Option<usize>,
-    pub measured: Shown,
-    pub relation: Option<Relation>,
-    pub bound: Shown,
-    pub status: Status,
-    /// The field that holds the bound in the check's JSON object (`bound`,
-    /// `proved_bound`, …), if the document shows it.
-    pub json_bound: Option<&'static str>,
-    /// The field that holds this row's own status in the check's JSON object
-    /// (`bound_holds`, …); `None` when only the object's `holds` speaks for it.
-    pub json_status: Option<&'static str>,
-}
-
-impl Verdict {
-    /// The bounds on `1 − P(E_T)` that the floors on `P(E)` amount to:
-    /// `(α/w(μ), α/((1+α)·w(μ)))`, the paper's and the proved one.
-    pub fn event_e_failure_bounds(&self) -> (Rational, Rational) {
-        (Rational::one() - &self.event_e.bound, Rational::one() - &self.event_e_proved.bound)
-    }
-
-    /// The table of checks, in the order every output shows them. `unit`
-    /// names what the per-step check counts (`node` or `merged state`).
-    pub fn rows(&self, unit: &'static str) -> Vec<Row> {
-        let depth_row = |key, label: &str, kind, c: &DepthCheck, rel, json: (&'static str, Option<&'static str>)| Row {
-            key,
-            label: label.to_string(),
-            kind,
-            depth: Some(c.tightest_depth),
-            measured: Shown::Exact(c.tightest().clone()),
-            relation: Some(rel),
-            bound: Shown::Exact(c.bound.clone()),
-            status: Status::of(c.holds),
-            json_bound: Some(json.0),
-            json_status: json.1,
-        };
-        let mut rows = vec![
-            depth_row(
-                "event_e",
-                "P(E_t) ≥ 1−α/((1+α)w(μ))  proved",
-                RowKind::Claim,
-                &self.event_e_proved,
-                Relation::AtLeast,
-                ("proved_bound", None),
-            ),
-            depth_row(
-                "event_e",
-                "P(E_t) ≥ 1−α/w(μ)  paper",
-                RowKind::Implied,
-                &self.event_e,
-                Relation::AtLeast,
-                ("bound", Some("bound_holds")),
-            ),
-            depth_row(
-                "query_cubed_sum",
-                "E[Σθ³] ≤ #A·α⁻³(24/w(μ)+12)  paper",
-                RowKind::Claim,
-                &self.query_cubed_sum,
-                Relation::AtMost,
-                ("bound", Some("bound_holds")),
-            ),
-            depth_row(
-                "query_cubed_sum",
-                "E[Σθ³]² ≤ 4#A⁴(M−1)(1−w)/(αw)  proved",
-                RowKind::Claim,
-                &self.query_cubed_proved,
-                Relation::AtMost,
-                ("proved_bound_squared", Some("proved_bound_holds")),
-            ),
-        ];
-        let inv = &self.inverse_truth_posterior;
-        rows.push(Row {
-            key: "inverse_truth_posterior",
-            label: "E[1/post_{t+1}(μ)] ≤ 1/w(μ)".into(),
-            kind: RowKind::Claim,
-            depth: Some(inv.tightest_depth),
-            measured: inv.tightest().map_or(Shown::Infinite, |v| Shown::Exact(v.clone())),
-            relation: Some(Relation::AtMost),
-            bound: Shown::Exact(inv.bound.clone()),
-            status: Status::of(inv.holds),
-            json_bound: Some("bound"),
-            json_status: None,
-        });
-        let p = &self.per_step_ratio;
-        rows.push(Row {
-            key: "per_step_ratio",
-            label: "per step: m(a) ≤ μ(a), π(a) ≤ (1+θ)μ(a)".into(),
-            kind: RowKind::Claim,
-            depth: None,
-            measured: Shown::Count { bad: p.violations, of: p.nodes_checked, unit },
-            relation: None,
-            bound: Shown::Word("none may break it"),
-            status: Status::of(p.holds),
-            json_bound: None,
-            json_status: None,
-        });
-        let u = &self.unprecedented;
-        rows.push(Row {
-            key: "unprecedented",
-            label: "unprecedented ≤ 1 − P(E_T)".into(),
-            kind: RowKind::Claim,
-            depth: None,
-            measured: Shown::Exact(u.p_im.clone()),
-            relation: Some(Relation::AtMost),
-            bound: Shown::Exact(u.bound.clone()),
-            status: Status::of(u.holds),
-            json_bound: Some("bound"),
-            json_status: None,
-        });
-        for ev in &self.events {
-            rows.push(Row {
-                key: "events",
-                label: format!("bookkeeping of E, “{}”", ev.figures.name),
-                kind: RowKind::Bookkeeping,
-                depth: None,
-                measured: Shown::Exact(ev.figures.p_im.clone()),
-                relation: Some(Relation::AtMost),
-                bound: Shown::Exact(ev.bound.clone()),
-                status: Status::of(ev.holds),
-                json_bound: Some("bound"),
-                json_status: None,
-            });
-        }
-        rows.push(Row {
-            key: "mass_conserved",
-            label: "node probabilities sum to 1".into(),
-            kind: RowKind::Bookkeeping,
-            depth: None,
-            measured: Shown::Word("every depth"),
-            relation: None,
-            bound: Shown::Word("exactly"),
-            status: Status::of(self.mass_conserved),
-            json_bound: None,
-            json_status: None,
-        });
-        rows
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bounds::*;
     use crate::number::ratio;
+    use num_bigint::BigUint;
 
     #[test]
     fn bounds_match_the_slides() {

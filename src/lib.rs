@@ -52,6 +52,7 @@
 //! assert_eq!(v.figures.expected_queries[0], imitator::number::ratio(1, 2));
 //! ```
 
+pub mod bounds;
 pub mod checks;
 pub mod diff;
 pub mod engine;

@@ -6,15 +6,16 @@
 //! ([`crate::engine::settled`]), and adds up, exactly:
 //!
 //! - `hi(E) = P(E_{t+1})` and `lo(E) = Σ P(s)·g(s)` over the states where
-//!   `E_{t+1}` holds, `g = 1` if settled, else [`checks::lifetime_keep_floor`];
+//!   `E_{t+1}` holds, `g = 1` if settled, else [`bounds::lifetime_keep_floor`];
 //! - `lo(Q) = E Σ_{k≤t} θ_k³` and `hi(Q) = lo(Q) + Σ_{s unsettled} P(s)·U(s)`
-//!   ([`checks::query_tail_upper`]), kept as a running minimum;
+//!   ([`bounds::query_tail_upper`]), kept as a running minimum;
 //! - the unsettled mass.
 //!
 //! The run stops when both widths are at most the requested width, when a
 //! check fails, or at a limit; `proofs/infinite-horizon.md` proves that the
 //! intervals contain the lifetime figures and nest.
 
+use crate::bounds;
 use crate::checks::{self, Status};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
@@ -135,7 +136,7 @@ impl Lifetime {
 #[derive(Clone)]
 struct StateInfo {
     settled: bool,
-    /// Whether its floor `checks::lifetime_keep_floor` is positive.
+    /// Whether its floor `bounds::lifetime_keep_floor` is positive.
     keeps: bool,
     /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
     tail: Option<Vec<u64>>,
@@ -175,7 +176,7 @@ impl<'s> Watch<'s> {
             let contexts = space.contexts(st.key.contexts);
             let settled = self.settled.is_settled(&st.key.posterior, posterior, contexts, view.depth() + 1);
             let mu = &posterior[self.scenario.truth];
-            let keeps = checks::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
+            let keeps = bounds::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
             // The query bound from a state is the conservative imitator's
             // (`Rule::is_conservative`); for any other rule the tail is unbounded.
             let tail = if settled || !self.conservative {
@@ -185,7 +186,7 @@ impl<'s> Watch<'s> {
                 self.tails
                     .entry(st.key.posterior)
                     .or_insert_with(|| {
-                        checks::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth)
+                        bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth)
                             .map(|u| limbs::from_big(&u))
                     })
                     .clone()
@@ -239,14 +240,14 @@ impl Observer for Watch<'_> {
         // The unsettled E-states with a positive floor, each kept with at least its floor.
         let truth = self.scenario.truth;
         let kept = keep_by_posterior.iter().map(|(pid, n)| (&space.posterior(*pid)[truth], n.value()));
-        let lo_e = p(&e_settled) + checks::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
+        let lo_e = p(&e_settled) + bounds::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
         let lo_q = view.query_cubed_sum().clone();
         // An infinite tail leaves the earlier upper ends standing.
         let hi_q = if tail_infinite {
             self.best_hi_q.clone()
         } else {
             let tail =
-                Rational::new(BigInt::from(tail_sum.value()), BigInt::from(&den << checks::QUERY_TAIL_BITS as usize));
+                Rational::new(BigInt::from(tail_sum.value()), BigInt::from(&den << bounds::QUERY_TAIL_BITS as usize));
             let hi = &lo_q + tail;
             Some(match &self.best_hi_q {
                 Some(best) if *best < hi => best.clone(),
@@ -305,9 +306,9 @@ pub fn run(
         tails: FxHashMap::default(),
         best_hi_q: None,
         steps: Vec::new(),
-        event_e_bound: checks::event_e_proved_bound(alpha, w),
-        query_bound: checks::query_cubed_bound(scenario.actions.len(), alpha, w),
-        query_bound_squared: checks::query_cubed_proved_bound_squared(
+        event_e_bound: bounds::event_e_proved_bound(alpha, w),
+        query_bound: bounds::query_cubed_bound(scenario.actions.len(), alpha, w),
+        query_bound_squared: bounds::query_cubed_proved_bound_squared(
             scenario.actions.len(),
             scenario.models.len(),
             alpha,

@@ -352,7 +352,7 @@ impl<'s> StateSpace<'s> {
         let policy = self.rule.policy(&PolicyInput { step, posterior, dists: &dists, alpha: &s.alpha });
         let truth = dists[s.truth];
         let truth_in_top = policy.collects(s.truth);
-        let violates = truth_in_top && crate::checks::breaks_per_step(&policy.m, &policy.theta, truth);
+        let violates = truth_in_top && crate::bounds::breaks_per_step(&policy.m, &policy.theta, truth);
         State {
             key,
             ranking: policy.ranking,

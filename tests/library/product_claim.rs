@@ -495,7 +495,7 @@ fn the_walk_agrees_with_the_engines() {
 fn the_log_space_reading_holds_on_the_verifier_figures() {
     let f = lumped();
     let s = three_coins();
-    let proved = imitator::checks::query_cubed_proved_bound_squared(2, 3, &s.alpha, s.truth_weight());
+    let proved = imitator::bounds::query_cubed_proved_bound_squared(2, 3, &s.alpha, s.truth_weight());
     assert_eq!(proved, int(2560));
     for t in 1..=DEPTH {
         let i = t - 1;

@@ -166,7 +166,7 @@ proptest! {
                 assert!(p.action_prob(a, mu) <= (Rational::one() + &p.theta) * m);
                 assert!(p.m[a] <= *m);
             }
-            assert!(!imitator::checks::breaks_per_step(&p.m, &p.theta, mu));
+            assert!(!imitator::bounds::breaks_per_step(&p.m, &p.theta, mu));
         });
     }
 

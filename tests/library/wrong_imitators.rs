@@ -16,9 +16,9 @@
 //! Over the whole lifetime (`lifetime::run`), (c) fails the `event_e` check at depth 2 and (f)
 //! the `query_cubed_sum` check at depth 9.
 
-use imitator::checks::{
-    self, check, event_e_proved_bound, query_cubed_bound, query_cubed_proved_bound_squared, Verdict,
-};
+use imitator::bounds;
+use imitator::bounds::{event_e_proved_bound, query_cubed_bound, query_cubed_proved_bound_squared};
+use imitator::checks::{self, check, Verdict};
 use imitator::engine::{self, EngineKind, Figures};
 use imitator::imitator::{
     min_policy, ranking, top_set, update_posterior, Policy, PolicyInput, Rule, Standard, Variant,
@@ -450,7 +450,7 @@ fn g_self_inclusive_sum_is_the_correct_rule_with_a_larger_alpha() {
 fn g_self_inclusive_sum_fails_the_proved_floor_at_depth_146() {
     let s = scenario(FAIR_AND_RIVAL);
     assert_eq!(event_e_proved_bound(&s.alpha, s.truth_weight()), r(11, 36));
-    assert_eq!(checks::event_e_bound(&s.alpha, s.truth_weight()), r(1, 6));
+    assert_eq!(bounds::event_e_bound(&s.alpha, s.truth_weight()), r(1, 6));
     // Step 1: both collected, θ₁ = |1/2 − 13/20| = 3/20. A queried heads multiplies the
     // rival's odds by 13/10: post(fair) = 6/(6 + 19·13/10) = 60/307 ∈ (1/6, 1/5], kept by
     // the correct rule and dropped by the flaw. So P(E₂) = 1 − (3/20)(1/2) = 37/40.

@@ -8,7 +8,8 @@
 //! and the JSON show them. The files are described in `docs/csv.md`.
 
 use super::text::unit;
-use imitator::checks::{ratio_to_t2, Shown};
+use crate::rows::Shown;
+use imitator::bounds::ratio_to_t2;
 use imitator::engine::Figures;
 use imitator::number::{fmt_exact, Prob, Rational};
 use imitator::verify::Verified;
@@ -109,7 +110,7 @@ pub fn files(runs: &[Verified]) -> Vec<(String, String)> {
         "status".into(),
     ]);
     for r in runs {
-        for row in r.verdict.rows(unit(r.figures.engine)) {
+        for row in crate::rows::rows(&r.verdict, unit(r.figures.engine)) {
             let value = |x: &Shown| match x {
                 Shown::Exact(v) => (fmt_exact(v), decimal(v)),
                 Shown::Infinite => ("inf".into(), "inf".into()),

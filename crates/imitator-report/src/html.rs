@@ -7,7 +7,8 @@
 
 use super::plot::{render_svg, xml_escape, Plot, PlotError};
 use super::text::{exact_and_approx, unit, verify_report};
-use imitator::checks::{far_above_one, Row, RowKind, Shown, Status};
+use crate::rows::{Row, RowKind, Shown};
+use imitator::checks::{far_above_one, Status};
 use imitator::number::fmt_exact;
 use imitator::scenario::Scenario;
 use imitator::verify::Verified;
@@ -85,7 +86,7 @@ fn verdict_table(runs: &[Verified]) -> String {
     if runs.is_empty() {
         return String::new();
     }
-    let tables: Vec<Vec<Row>> = runs.iter().map(|r| r.verdict.rows(unit(r.figures.engine))).collect();
+    let tables: Vec<Vec<Row>> = runs.iter().map(|r| crate::rows::rows(&r.verdict, unit(r.figures.engine))).collect();
     for (i, row) in tables[0].iter().enumerate() {
         let same_bound = tables.iter().all(|rows| rows[i].bound == row.bound);
         let label = match row.kind {

@@ -5,7 +5,9 @@
 //! page are: each row says which field of its object holds its bound and its
 //! own status, and [`check_object`] lays them out.
 
-use imitator::checks::{ratio_to_t2, Row, RowKind, Shown, Status};
+use crate::rows::{Row, RowKind, Shown};
+use imitator::bounds::ratio_to_t2;
+use imitator::checks::Status;
 use imitator::number::{fmt_exact, Rational};
 use imitator::scenario::Scenario;
 use imitator::verify::Verified;
@@ -53,7 +55,7 @@ pub fn check_object(measured: Vec<(&str, Value)>, rows: &[&Row]) -> Value {
 /// The document, in its key order; extra keys come after the specified ones in each object.
 pub fn verify_document(s: &Scenario, v: &Verified) -> Value {
     let (f, verdict, run) = (&v.figures, &v.verdict, &v.run);
-    let rows = verdict.rows(super::text::unit(f.engine));
+    let rows = crate::rows::rows(verdict, super::text::unit(f.engine));
     let of = |key: &str| rows.iter().filter(|r| r.key == key).collect::<Vec<_>>();
     let worst = match &f.worst_case {
         Some(w) => json!({

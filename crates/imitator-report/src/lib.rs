@@ -26,6 +26,7 @@ pub mod jsonl;
 pub mod lifetime;
 pub mod plot;
 pub mod proofs;
+pub mod rows;
 pub mod run;
 pub mod search;
 pub mod text;

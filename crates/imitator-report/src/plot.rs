@@ -9,7 +9,7 @@
 //! data, and uses filled rectangles, never lines, so the only polylines in a
 //! series' colour are the series itself.
 
-use imitator::checks::{bad_events_bound_approx, t_squared};
+use imitator::bounds::{bad_events_bound_approx, t_squared};
 use imitator::engine::Figures;
 use imitator::number::{fmt_approx, Prob, Rational};
 use imitator::verify::Verified;

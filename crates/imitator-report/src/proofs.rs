@@ -11,7 +11,8 @@
 //!
 //! Adding a row (a deeper run, another engine) is one line in [`RUNS`].
 
-use imitator::checks::{per_step_ratios, t_squared, worst_case_trivial_bound, Verdict};
+use imitator::bounds::{per_step_ratios, t_squared, worst_case_trivial_bound};
+use imitator::checks::Verdict;
 use imitator::engine::histories::fold_paths;
 use imitator::engine::{EngineKind, Figures, RunOptions};
 use imitator::imitator::{Rule, Standard, Variant};

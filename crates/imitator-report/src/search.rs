@@ -1,7 +1,7 @@
 //! `imitator search`: the worst ratios found, as a table or JSON, and each
 //! worst scenario as a TOML file with the command that reproduces it.
 
-use imitator::checks::scaled_constants;
+use imitator::bounds::scaled_constants;
 use imitator::number::{fmt_approx, fmt_exact};
 use imitator::search::{Horizon, Options, Outcome, Quantity, Worst};
 use serde_json::{json, Value};

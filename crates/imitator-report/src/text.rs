@@ -6,7 +6,9 @@
 //! check (a new row) or a new section reaches the report without touching the
 //! others.
 
-use imitator::checks::{far_above_one, ratio_to_t2, Row, Shown};
+use crate::rows::{Row, Shown};
+use imitator::bounds::ratio_to_t2;
+use imitator::checks::far_above_one;
 use imitator::engine::{EngineKind, Figures};
 use imitator::number::{fmt_approx, fmt_exact, fmt_float, fmt_is, Rational};
 use imitator::scenario::Scenario;
@@ -104,7 +106,7 @@ fn checks(_: &Scenario, v: &Verified) -> String {
             "Each check is made at every depth t = 1…{}; \"at t\" is the depth where it comes closest to its bound.",
             v.figures.depth
         ),
-        &v.verdict.rows(unit),
+        &crate::rows::rows(&v.verdict, unit),
     );
     let checked = count(v.verdict.per_step_ratio.nodes_checked as usize, unit);
     out.push_str(&super::explain::wrap(
@@ -158,7 +160,7 @@ pub fn check_table(intro: &str, rows: &[Row]) -> String {
 fn exact_values(_: &Scenario, v: &Verified) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  Exact values (measured, relation, bound):");
-    for r in v.verdict.rows(unit(v.figures.engine)) {
+    for r in crate::rows::rows(&v.verdict, unit(v.figures.engine)) {
         if let (Shown::Exact(_) | Shown::Infinite, Some(rel)) = (&r.measured, r.relation) {
             let at = r.depth.map(|d| format!(" at t = {d}")).unwrap_or_default();
             let _ = writeln!(out, "    {}{at}", r.label);
