@@ -26,7 +26,7 @@ pub enum Num {
 impl Num {
     fn read(v: &Value) -> Result<Num, String> {
         match v {
-            Value::String(t) => parse_rational(t).map(Num::Exact),
+            Value::String(t) => parse_rational(t).map(Num::Exact).map_err(|e| e.to_string()),
             Value::Number(n) => n.as_f64().map(Num::Float).ok_or_else(|| format!("{n} is not a finite number")),
             other => Err(format!("expected a number (a JSON number or a string such as \"1/3\"), found {other}")),
         }

@@ -111,18 +111,12 @@ pub fn ratio(n: i64, d: i64) -> Rational {
 ///
 /// A number longer than [`MAX_NUMBER_LEN`] characters is refused before it is
 /// read (reading takes time in the square of the length).
-pub fn parse_rational(text: &str) -> Result<Rational, String> {
+pub fn parse_rational(text: &str) -> Result<Rational, NumberError> {
     if text.len() > MAX_NUMBER_LEN && text.chars().count() > MAX_NUMBER_LEN {
-        return Err(format!(
-            "`{}` is longer than {MAX_NUMBER_LEN} characters, the most one number may have (limits::MAX_NUMBER_LEN)",
-            excerpt(text)
-        ));
+        return Err(NumberError::TooLong { excerpt: excerpt(text) });
     }
     let s = text.trim();
-    let bad = || {
-        let text = excerpt(text);
-        format!("`{text}` is not a number: write \"p/q\" (e.g. \"1/3\"), an integer (\"2\") or a decimal (\"0.25\")")
-    };
+    let bad = || NumberError::NotANumber { excerpt: excerpt(text) };
     if s.is_empty() {
         return Err(bad());
     }
@@ -130,7 +124,7 @@ pub fn parse_rational(text: &str) -> Result<Rational, String> {
         let p: BigInt = parse_integer(p.trim()).ok_or_else(bad)?;
         let q: BigInt = parse_integer(q.trim()).ok_or_else(bad)?;
         if q.is_zero() {
-            return Err(format!("`{}` divides by zero", excerpt(text)));
+            return Err(NumberError::DividesByZero { excerpt: excerpt(text) });
         }
         return Ok(Rational::new(p, q));
     }
@@ -150,6 +144,31 @@ pub fn parse_rational(text: &str) -> Result<Rational, String> {
         return Ok(if neg { -r } else { r });
     }
     parse_integer(s).map(Rational::from_integer).ok_or_else(bad)
+}
+
+/// Why a text is not an exact number ([`parse_rational`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// Longer than [`MAX_NUMBER_LEN`] characters: refused before it is read.
+    #[error(
+        "`{excerpt}` is longer than {MAX_NUMBER_LEN} characters, the most one number may have (limits::MAX_NUMBER_LEN)"
+    )]
+    TooLong {
+        /// The text's first characters and its length.
+        excerpt: String,
+    },
+    /// Not `p/q`, an integer or a decimal.
+    #[error("`{excerpt}` is not a number: write \"p/q\" (e.g. \"1/3\"), an integer (\"2\") or a decimal (\"0.25\")")]
+    NotANumber {
+        /// The text (cut when long).
+        excerpt: String,
+    },
+    /// `p/0`.
+    #[error("`{excerpt}` divides by zero")]
+    DividesByZero {
+        /// The text (cut when long).
+        excerpt: String,
+    },
 }
 
 fn parse_integer(s: &str) -> Option<BigInt> {
@@ -295,7 +314,7 @@ mod tests {
         let e = parse_rational(&long).unwrap_err();
         assert!(start.elapsed().as_millis() < 100);
         assert_eq!(
-            e,
+            e.to_string(),
             format!(
                 "`1{}… (100001 characters)` is longer than 10000 characters, the most one number may have \
                  (limits::MAX_NUMBER_LEN)",

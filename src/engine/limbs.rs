@@ -196,10 +196,6 @@ impl Arena {
         self.data.len().checked_div(self.stride).unwrap_or(0)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
     #[inline]
     pub fn get(&self, i: usize) -> &[u64] {
         &self.data[i * self.stride..(i + 1) * self.stride]

@@ -6,14 +6,14 @@
 //! histories whose futures are identical and reaches far greater depths, at
 //! the price of `worst_case`, which needs single histories.
 
-pub mod bayes;
+pub(crate) mod bayes;
 pub mod chain;
-pub mod demonstrator;
+pub(crate) mod demonstrator;
 pub mod exhaustive;
 pub mod histories;
-pub mod limbs;
+pub(crate) mod limbs;
 pub mod lumped;
-pub mod scaled;
+pub(crate) mod scaled;
 pub mod settled;
 pub mod space;
 

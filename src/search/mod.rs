@@ -477,8 +477,8 @@ fn absorb(worst: &mut [Option<Worst>], c: &Candidate, e: &Evaluation, origin: Or
     improved
 }
 
-/// Runs the search on the current rayon pool; `tick(done, total)` reports progress.
-pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcome, SearchError> {
+/// Runs the search on the current rayon pool; `watch` hears of each candidate done.
+pub fn search(opts: &Options, watch: &dyn crate::progress::Watch) -> Result<Outcome, SearchError> {
     opts.validate()?;
     let budget = opts.budget;
     let half = (budget / 2).max(1);
@@ -486,7 +486,7 @@ pub fn search(opts: &Options, tick: &(dyn Fn(u64, u64) + Sync)) -> Result<Outcom
     let grid = (opts.family == Family::Grid).then(|| Grid::plan(opts, half));
     let random = grid.as_ref().map_or(half, |g| g.size.min(half));
     let done = AtomicU64::new(0);
-    let step = || tick(done.fetch_add(1, Ordering::Relaxed) + 1, budget);
+    let step = || watch.tick(done.fetch_add(1, Ordering::Relaxed) + 1, budget);
 
     let mut worst: Vec<Option<Worst>> = vec![None; Quantity::ALL.len()];
     let (mut skipped, mut broken) = (0, 0);

@@ -460,7 +460,7 @@ fn lifetime_table(root: &Path) -> Result<String, String> {
     for &(file, width, max_depth) in LIFETIME_RUNS {
         let scenario = Scenario::from_file(root.join(file)).map_err(|e| e.to_string())?;
         let mut opts = imitator::lifetime::Options::new();
-        opts.width = imitator::number::parse_rational(width)?;
+        opts.width = imitator::number::parse_rational(width).map_err(|e| e.to_string())?;
         opts.limits.max_depth = max_depth;
         let rule = Standard::new(Variant::Conservative, 0);
         let l =
