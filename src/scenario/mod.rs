@@ -1,22 +1,36 @@
-//! Scenario files (`docs/scenario.md`): TOML → [`Scenario`], with every validation and
-//! errors that name the file, the key, and the line and column.
+//! Scenarios: a model class, its truth, α, an environment and events, made
+//! only by [`ScenarioBuilder`], which every scenario file goes through too
+//! (`docs/scenario.md`): TOML → [`Scenario`], with every validation and errors
+//! that name the file, the key, and the line and column; and back to TOML.
 //!
 //! Numbers are read exactly (`"1/3"`, `"2"`, `"0.1"`, TOML integers); TOML
 //! floats are refused, because `0.1` as a float is not 1/10.
+//!
+//! The parts: `builder` (the rules every scenario obeys), `read` (a file as
+//! written, checked in its order), `position` (the line, column and key of a
+//! place in the text), [`write`] (TOML text for names and exact numbers).
 
+mod builder;
 mod position;
 mod read;
+pub mod write;
 
 use crate::environment::Environment;
-use crate::event::{Event, EventKind};
+use crate::event::Event;
 use crate::model::Model;
 use crate::number::{fmt_exact, Rational};
+pub use builder::ScenarioBuilder;
 use position::{clean_path, key_at, missing_field, reason_at, Ctx};
 use read::{build, RawScenario};
-use std::fmt;
 use std::path::Path;
+use write::{name_list, quote, Entries};
 
-/// A parsed and validated scenario: a model class, its truth, an environment and events.
+/// A validated scenario: a model class, its truth, an environment and events.
+///
+/// Made only by [`Scenario::builder`] (a file is read through it too), so
+/// every scenario obeys the same rules. Its fields are public to read; a
+/// scenario is not meant to be changed once built, and nothing in this crate
+/// does.
 #[derive(Debug)]
 pub struct Scenario {
     pub name: String,
@@ -32,6 +46,9 @@ pub struct Scenario {
     pub models: Vec<Model>,
     pub environment: Box<dyn Environment>,
     pub events: Vec<Event>,
+    /// Private, so that a scenario cannot be written as a struct literal
+    /// outside this module: [`ScenarioBuilder::build`] is the way in.
+    _sealed: (),
 }
 
 impl Scenario {
@@ -91,93 +108,70 @@ impl Scenario {
         build(raw, &ctx, default_name)
     }
 
-    /// Writes the scenario back as a TOML file that parses to the same scenario.
-    pub fn to_toml(&self) -> String {
+    /// Writes the scenario back as a TOML file that parses to the same
+    /// scenario, each model, the environment and each event as its kind says
+    /// it is written ([`DemonstratorModel::to_toml`](crate::model::DemonstratorModel::to_toml),
+    /// …); [`ScenarioError::NotWritable`] for a kind that has no form in a
+    /// file, rather than a file that reads back as something else.
+    pub fn to_toml(&self) -> Result<String, ScenarioError> {
         use std::fmt::Write;
-        let q = |s: &str| format!("{s:?}");
-        let list = |v: &[Rational]| format!("[{}]", v.iter().map(|r| q(&fmt_exact(r))).collect::<Vec<_>>().join(", "));
-        let names = |v: &[String]| format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "));
+        let not_writable = |part: String| ScenarioError::NotWritable { part };
+        let entries = |out: &mut String, entries: Entries| {
+            for (key, value) in entries {
+                let _ = writeln!(out, "{key} = {value}");
+            }
+        };
+        let (actions, observations) = (&self.actions, &self.observations);
         let mut out = String::new();
-        let _ = writeln!(out, "name = {}", q(&self.name));
-        let _ = writeln!(out, "actions = {}", names(&self.actions));
-        let _ = writeln!(out, "observations = {}", names(&self.observations));
-        let _ = writeln!(out, "alpha = {}", q(&fmt_exact(&self.alpha)));
+        let _ = writeln!(out, "name = {}", quote(&self.name));
+        let _ = writeln!(out, "actions = {}", name_list(actions));
+        let _ = writeln!(out, "observations = {}", name_list(observations));
+        let _ = writeln!(out, "alpha = {}", quote(&fmt_exact(&self.alpha)));
         if let Some(d) = self.depth {
             let _ = writeln!(out, "depth = {d}");
         }
-        let _ = writeln!(out, "truth = {}", q(&self.models[self.truth].name));
+        let _ = writeln!(out, "truth = {}", quote(&self.models[self.truth].name));
         for m in &self.models {
-            let _ = writeln!(out, "\n[[models]]\nname = {}\nprior = {}", q(&m.name), q(&fmt_exact(&m.prior)));
-            let k = &m.kind;
-            match k.reads() {
-                "nothing" => {
-                    let _ = writeln!(out, "iid = {}", list(k.distribution(0)));
-                }
-                reads => {
-                    let (key, labels) = if reads == "the last action" {
-                        ("after_action", &self.actions)
-                    } else {
-                        ("after_observation", &self.observations)
-                    };
-                    let _ = writeln!(out, "start = {}", list(k.distribution(0)));
-                    let body: Vec<String> = labels
-                        .iter()
-                        .enumerate()
-                        .map(|(i, l)| format!("{} = {}", q(l), list(k.distribution(1 + i))))
-                        .collect();
-                    let _ = writeln!(out, "{key} = {{ {} }}", body.join(", "));
-                }
-            }
+            let written =
+                m.kind.to_toml(actions, observations).ok_or_else(|| not_writable(format!("model `{}`", m.name)))?;
+            let _ = writeln!(out, "\n[[models]]\nname = {}\nprior = {}", quote(&m.name), quote(&fmt_exact(&m.prior)));
+            entries(&mut out, written);
         }
-        let env = &self.environment;
-        let dists: Vec<&[Rational]> = (0..self.actions.len()).map(|a| env.distribution(0, a)).collect();
-        if dists.iter().any(|d| *d != dists[0]) {
-            let body: Vec<String> =
-                self.actions.iter().zip(&dists).map(|(a, d)| format!("{} = {}", q(a), list(d))).collect();
-            let _ = writeln!(out, "\n[environment]\nafter_action = {{ {} }}", body.join(", "));
-        } else if self.observations.len() > 1 {
-            let _ = writeln!(out, "\n[environment]\niid = {}", list(dists[0]));
+        let env =
+            self.environment.to_toml(actions, observations).ok_or_else(|| not_writable("the environment".into()))?;
+        if !env.is_empty() {
+            out.push_str("\n[environment]\n");
+            entries(&mut out, env);
         }
         for e in &self.events {
-            let _ = writeln!(out, "\n[[events]]\nname = {}", q(&e.name));
-            match &e.kind {
-                EventKind::AtLeast { action, count } => {
-                    let _ = writeln!(out, "action = {}\nat_least = {count}", q(&self.actions[*action]));
-                }
-                EventKind::AtStep { action, step } => {
-                    let _ = writeln!(out, "action = {}\nat_step = {step}", q(&self.actions[*action]));
-                }
-                EventKind::Prefix { actions } => {
-                    let v: Vec<String> = actions.iter().map(|&a| self.actions[a].clone()).collect();
-                    let _ = writeln!(out, "prefix = {}", names(&v));
-                }
-            }
+            let written = e.kind.to_toml(actions).ok_or_else(|| not_writable(format!("event `{}`", e.name)))?;
+            let _ = writeln!(out, "\n[[events]]\nname = {}", quote(&e.name));
+            entries(&mut out, written);
         }
-        out
+        Ok(out)
     }
 }
 
-/// Why a scenario could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a scenario could not be read, built or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
+    #[error("{file}: cannot read the scenario file: {message}")]
     Io { file: String, message: String },
     /// The file is not a valid scenario: which key, where, and why.
+    #[error("{file}:{line}:{column}: key `{key}`: {message}")]
     Invalid { file: String, key: String, line: usize, column: usize, message: String },
+    /// A scenario made in code breaks a rule ([`ScenarioBuilder::build`]):
+    /// which key (as a scenario file names it) and why, in the words a file
+    /// with the same fault gets.
+    #[error("key `{key}`: {message}")]
+    Rejected { key: String, message: String },
+    /// [`Scenario::to_toml`] met a part (`model `name``, `event `name``, `the
+    /// environment`) whose kind has no form in a scenario file.
+    #[error("{part} cannot be written to a scenario file: its kind does not say how it is written")]
+    NotWritable { part: String },
 }
 
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ScenarioError::Io { file, message } => write!(f, "{file}: cannot read the scenario file: {message}"),
-            ScenarioError::Invalid { file, key, line, column, message } => {
-                write!(f, "{file}:{line}:{column}: key `{key}`: {message}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,7 +206,7 @@ after_action = { a = ["1/4", "3/4"], b = ["0", "1"] }
     #[test]
     fn round_trips_through_to_toml() {
         let s = Scenario::parse(TWO, "two.toml", "two").unwrap();
-        let again = Scenario::parse(&s.to_toml(), "again.toml", "x").unwrap();
+        let again = Scenario::parse(&s.to_toml().unwrap(), "again.toml", "x").unwrap();
         assert_eq!(again.to_toml(), s.to_toml());
     }
 }

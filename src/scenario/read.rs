@@ -1,17 +1,20 @@
 //! Reading a scenario file: the TOML as written (`Raw*`, every value with
 //! its span), then every check in the file's order, each fault at the span of
-//! its key.
+//! its key: the file's own (which keys go together, names that must resolve)
+//! and the rules every scenario obeys, which are the builder's
+//! ([`super::builder`]). The scenario itself is then made by the builder.
 
+use super::builder::{self as rules, Fault};
 use super::position::Ctx;
 use super::{Scenario, ScenarioError};
 use crate::environment::{AfterActionEnvironment, Environment, IidEnvironment};
-use crate::event::{Event, EventKind};
-use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
-use crate::number::{fmt_exact, in_unit_interval, parse_rational, Rational};
-use num_traits::{One, Signed, Zero};
+use crate::event::{AtLeast, AtStep, Event, Prefix};
+use crate::model::{DemonstratorModel, Iid, LastStep, Markov};
+use crate::number::{parse_rational, Rational};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 use toml::Spanned;
 
 /// A number as written in a scenario: a string read exactly, or a TOML integer.
@@ -97,45 +100,24 @@ struct RawEvent {
     prefix: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
+/// A rule's fault at `span` (or, for a list of names, at the offending name's span).
+fn at<'a>(ctx: &'a Ctx<'a>, span: Range<usize>) -> impl Fn(Fault) -> ScenarioError + 'a {
+    move |f| ctx.err(&f.key, span.clone(), f.message)
+}
+
 fn names(list: &Spanned<Vec<Spanned<String>>>, key: &str, ctx: &Ctx) -> Result<Vec<String>, ScenarioError> {
-    if list.get_ref().is_empty() {
-        return Err(ctx.err(key, list.span(), "must list at least one name"));
-    }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (i, n) in list.get_ref().iter().enumerate() {
-        if n.get_ref().is_empty() {
-            return Err(ctx.err(&format!("{key}[{i}]"), n.span(), "a name must not be empty"));
-        }
-        if !seen.insert(n.get_ref().clone()) {
-            return Err(ctx.err(&format!("{key}[{i}]"), n.span(), format!("duplicate name `{}`", n.get_ref())));
-        }
-        out.push(n.get_ref().clone());
-    }
+    let out: Vec<String> = list.get_ref().iter().map(|n| n.get_ref().clone()).collect();
+    rules::names(&out, key).map_err(|f| {
+        let span = f.item.map_or(list.span(), |i| list.get_ref()[i].span());
+        ctx.err(&f.key, span, f.message)
+    })?;
     Ok(out)
 }
 
 /// Checks one distribution: its length, each entry in [0, 1], the sum exactly 1.
 fn distribution(d: &Dist, len: usize, what: &str, key: &str, ctx: &Ctx) -> Result<Vec<Rational>, ScenarioError> {
     let v: Vec<Rational> = d.get_ref().iter().map(|n| n.0.clone()).collect();
-    if v.len() != len {
-        return Err(ctx.err(
-            key,
-            d.span(),
-            format!(
-                "has {} entries but there are {len} {what}: give one probability per {}",
-                v.len(),
-                what.trim_end_matches('s')
-            ),
-        ));
-    }
-    if let Some((i, r)) = v.iter().enumerate().find(|(_, r)| !in_unit_interval(r)) {
-        return Err(ctx.err(key, d.span(), format!("entry {i} is {}, outside [0, 1]", fmt_exact(r))));
-    }
-    let sum: Rational = v.iter().fold(Rational::zero(), |s, r| s + r);
-    if !sum.is_one() {
-        return Err(ctx.err(key, d.span(), format!("sums to {}, not exactly 1", fmt_exact(&sum))));
-    }
+    rules::distribution(&v, len, what, key).map_err(at(ctx, d.span()))?;
     Ok(v)
 }
 
@@ -164,6 +146,9 @@ fn by_name(
         .collect()
 }
 
+/// The scenario a file describes: every check with its span, in the file's
+/// order, then the builder, which applies the same rules again (they hold)
+/// and normalizes the priors.
 pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, ScenarioError> {
     let actions = names(&raw.actions, "actions", ctx)?;
     let observations = match &raw.observations {
@@ -171,45 +156,24 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
         None => vec!["-".to_string()],
     };
     let alpha = raw.alpha.get_ref().0.clone();
-    if !(alpha.is_positive() && alpha < Rational::one()) {
-        return Err(ctx.err(
-            "alpha",
-            raw.alpha.span(),
-            format!("is {}, but must satisfy 0 < alpha < 1", fmt_exact(&alpha)),
-        ));
-    }
+    rules::alpha(&alpha).map_err(at(ctx, raw.alpha.span()))?;
     let depth = match &raw.depth {
-        Some(d) if *d.get_ref() < 1 => {
-            return Err(ctx.err("depth", d.span(), format!("is {}, but must be at least 1", d.get_ref())))
+        Some(d) => {
+            rules::depth(i128::from(*d.get_ref())).map_err(at(ctx, d.span()))?;
+            Some(*d.get_ref() as usize)
         }
-        Some(d) => Some(*d.get_ref() as usize),
         None => None,
     };
-    if raw.models.get_ref().is_empty() {
-        return Err(ctx.err("models", raw.models.span(), "declare at least one [[models]]"));
-    }
+    rules::some_model(raw.models.get_ref().len()).map_err(at(ctx, raw.models.span()))?;
     let na = actions.len();
     let mut seen = HashSet::new();
     let mut models = Vec::new();
-    let mut prior_sum = Rational::zero();
     for (i, m) in raw.models.get_ref().iter().enumerate() {
         let key = |k: &str| format!("models[{i}].{k}");
         let name = m.name.get_ref().clone();
-        if name.is_empty() {
-            return Err(ctx.err(&key("name"), m.name.span(), "a name must not be empty"));
-        }
-        if !seen.insert(name.clone()) {
-            return Err(ctx.err(&key("name"), m.name.span(), format!("duplicate model name `{name}`")));
-        }
+        rules::model_name(i, &name, &mut seen).map_err(at(ctx, m.name.span()))?;
         let prior = m.prior.get_ref().0.clone();
-        if !prior.is_positive() {
-            return Err(ctx.err(
-                &key("prior"),
-                m.prior.span(),
-                format!("is {}, but a prior must be > 0", fmt_exact(&prior)),
-            ));
-        }
-        prior_sum += &prior;
+        rules::prior(i, &prior).map_err(at(ctx, m.prior.span()))?;
         let kind: Box<dyn DemonstratorModel> = match (&m.iid, &m.start, &m.after_action, &m.after_observation) {
             (Some(d), None, None, None) => Box::new(Iid { probs: distribution(d, na, "actions", &key("iid"), ctx)? }),
             (None, Some(s), Some(t), None) => Box::new(Markov {
@@ -230,23 +194,14 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
                 ))
             }
         };
-        models.push(Model { name, prior, kind });
+        models.push((name, prior, kind));
     }
-    for m in &mut models {
-        m.prior = &m.prior / &prior_sum;
-    }
-    let truth = models.iter().position(|m| m.name == *raw.truth.get_ref()).ok_or_else(|| {
-        let known: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
-        ctx.err(
-            "truth",
-            raw.truth.span(),
-            format!("`{}` is not a model; the models are {known:?}", raw.truth.get_ref()),
-        )
-    })?;
+    let known: Vec<&str> = models.iter().map(|m| m.0.as_str()).collect();
+    rules::truth(raw.truth.get_ref(), &known).map_err(at(ctx, raw.truth.span()))?;
     let no = observations.len();
-    let environment: Box<dyn Environment> = match &raw.environment {
-        None => Box::new(IidEnvironment::first_observation(no)),
-        Some(env) => match (&env.get_ref().iid, &env.get_ref().after_action) {
+    let environment: Option<Box<dyn Environment>> = match &raw.environment {
+        None => None,
+        Some(env) => Some(match (&env.get_ref().iid, &env.get_ref().after_action) {
             (Some(d), None) => {
                 Box::new(IidEnvironment { probs: distribution(d, no, "observations", "environment.iid", ctx)? })
             }
@@ -254,7 +209,7 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
                 by_action: by_name(t, &actions, no, "observations", "environment.after_action", ctx)?,
             }),
             _ => return Err(ctx.err("environment", env.span(), "must have exactly one of `iid` or `after_action`")),
-        },
+        }),
     };
     let mut events = Vec::new();
     let mut event_names = HashSet::new();
@@ -262,38 +217,36 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
         let key = |k: &str| format!("events[{i}].{k}");
         let ev = e.get_ref();
         let name = ev.name.get_ref().clone();
-        if name.is_empty() {
-            return Err(ctx.err(&key("name"), ev.name.span(), "a name must not be empty"));
-        }
-        if !event_names.insert(name.clone()) {
-            return Err(ctx.err(&key("name"), ev.name.span(), format!("duplicate event name `{name}`")));
-        }
+        rules::event_name(i, &name, &mut event_names).map_err(at(ctx, ev.name.span()))?;
         let action_index = |s: &Spanned<String>, k: &str| {
             actions.iter().position(|a| a == s.get_ref()).ok_or_else(|| {
                 ctx.err(k, s.span(), format!("`{}` is not an action; the actions are {actions:?}", s.get_ref()))
             })
         };
-        let kind = match (&ev.action, &ev.at_least, &ev.at_step, &ev.prefix) {
+        let event = match (&ev.action, &ev.at_least, &ev.at_step, &ev.prefix) {
             (Some(a), Some(n), None, None) => {
                 if *n.get_ref() < 0 {
                     return Err(ctx.err(&key("at_least"), n.span(), "must be a count >= 0"));
                 }
-                EventKind::AtLeast { action: action_index(a, &key("action"))?, count: *n.get_ref() as usize }
+                Event::new(name, AtLeast { action: action_index(a, &key("action"))?, count: *n.get_ref() as usize })
             }
             (Some(a), None, Some(s), None) => {
                 if *s.get_ref() < 1 {
                     return Err(ctx.err(&key("at_step"), s.span(), "must be a step >= 1"));
                 }
-                EventKind::AtStep { action: action_index(a, &key("action"))?, step: *s.get_ref() as usize }
+                Event::new(name, AtStep { action: action_index(a, &key("action"))?, step: *s.get_ref() as usize })
             }
-            (None, None, None, Some(p)) => EventKind::Prefix {
-                actions: p
-                    .get_ref()
-                    .iter()
-                    .enumerate()
-                    .map(|(j, a)| action_index(a, &format!("events[{i}].prefix[{j}]")))
-                    .collect::<Result<_, _>>()?,
-            },
+            (None, None, None, Some(p)) => Event::new(
+                name,
+                Prefix {
+                    actions: p
+                        .get_ref()
+                        .iter()
+                        .enumerate()
+                        .map(|(j, a)| action_index(a, &format!("events[{i}].prefix[{j}]")))
+                        .collect::<Result<_, _>>()?,
+                },
+            ),
             _ => {
                 return Err(ctx.err(
                     &format!("events[{i}]"),
@@ -302,8 +255,30 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
                 ))
             }
         };
-        events.push(Event { name, kind });
+        events.push(event);
     }
     let name = raw.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_else(|| default_name.to_string());
-    Ok(Scenario { name, actions, observations, alpha, depth, truth, models, environment, events })
+    let mut b = Scenario::builder(name)
+        .actions(actions)
+        .observations(observations)
+        .alpha(alpha)
+        .truth(raw.truth.get_ref().clone());
+    if let Some(d) = depth {
+        b = b.depth(d);
+    }
+    for (name, prior, kind) in models {
+        b = b.model(name, prior, kind);
+    }
+    if let Some(env) = environment {
+        b = b.environment(env);
+    }
+    for e in events {
+        b = b.event(e);
+    }
+    // Every rule was checked above, at its span; should the builder still
+    // refuse, its fault is reported at the start of the file rather than lost.
+    b.build().map_err(|e| match e {
+        ScenarioError::Rejected { key, message } => ctx.err(&key, 0..0, message),
+        other => other,
+    })
 }
