@@ -146,11 +146,28 @@ pub(super) fn event_name(i: usize, name: &str, seen: &mut HashSet<String>) -> Re
     Ok(())
 }
 
-/// A context count and a move that stays among the contexts: what the
-/// engines index by, for a kind made in code.
-fn context_in_range(key: &str, what: &str, next: usize, contexts: usize) -> Result<(), Fault> {
+/// A context the engines will index by, within the `contexts` there are.
+fn context_in_range(key: &str, what: impl FnOnce() -> String, next: usize, contexts: usize) -> Result<(), Fault> {
     if next >= contexts {
-        return Err(Fault::new(key, format!("{what} is context {next}, but there are {contexts} contexts")));
+        return Err(Fault::new(key, format!("{} is context {next}, but there are {contexts} contexts", what())));
+    }
+    Ok(())
+}
+
+/// Every move out of context `c` (`next(action, observation)`) stays within the `contexts`.
+fn moves(
+    key: &str,
+    c: usize,
+    contexts: usize,
+    actions: &[String],
+    observations: &[String],
+    next: impl Fn(usize, usize) -> usize,
+) -> Result<(), Fault> {
+    for (a, action) in actions.iter().enumerate() {
+        for (o, observation) in observations.iter().enumerate() {
+            let what = || format!("the context after `{action}`, `{observation}` in context {c}");
+            context_in_range(key, what, next(a, o), contexts)?;
+        }
     }
     Ok(())
 }
@@ -169,16 +186,11 @@ fn model_kind(
     if n == 0 {
         return Err(Fault::new(key, "has no context: a model needs at least one"));
     }
-    context_in_range(&key, "the initial context", kind.initial_context(), n)?;
+    context_in_range(&key, || "the initial context".into(), kind.initial_context(), n)?;
     for c in 0..n {
         let at = format!("models[{i}].{}", kind.context_key(c, actions, observations));
         distribution(kind.distribution(c), actions.len(), "actions", &at)?;
-        for a in 0..actions.len() {
-            for o in 0..observations.len() {
-                let what = format!("the context after `{}`, `{}` in context {c}", actions[a], observations[o]);
-                context_in_range(&key, &what, kind.next_context(c, a, o), n)?;
-            }
-        }
+        moves(&key, c, n, actions, observations, |a, o| kind.next_context(c, a, o))?;
     }
     Ok(())
 }
@@ -190,16 +202,13 @@ fn environment(env: &dyn Environment, actions: &[String], observations: &[String
     if n == 0 {
         return Err(Fault::new("environment", "has no context: an environment needs at least one"));
     }
-    context_in_range("environment", "the initial context", env.initial_context(), n)?;
+    context_in_range("environment", || "the initial context".into(), env.initial_context(), n)?;
     for c in 0..n {
         for a in 0..actions.len() {
             let at = format!("environment.{}", env.distribution_key(c, a, actions));
             distribution(env.distribution(c, a), observations.len(), "observations", &at)?;
-            for o in 0..observations.len() {
-                let what = format!("the context after `{}`, `{}` in context {c}", actions[a], observations[o]);
-                context_in_range("environment", &what, env.next_context(c, a, o), n)?;
-            }
         }
+        moves("environment", c, n, actions, observations, |a, o| env.next_context(c, a, o))?;
     }
     Ok(())
 }
