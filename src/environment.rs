@@ -5,6 +5,7 @@
 //! implements [`Environment`] and plugs in without touching anything else.
 
 use crate::number::Rational;
+use crate::scenario::write::{exact_list, table, Entries};
 use num_traits::{One, Zero};
 use std::fmt::Debug;
 
@@ -18,6 +19,33 @@ pub trait Environment: Send + Sync + Debug {
     fn next_context(&self, ctx: usize, action: usize, observation: usize) -> usize;
     /// `ρ(· | h, action)`: one entry per observation, summing to 1.
     fn distribution(&self, ctx: usize, action: usize) -> &[Rational];
+    /// Where the distribution after `action` in context `ctx` is written in
+    /// the `[environment]` table (`iid`, `after_action.b`), for errors that
+    /// point at it. By default `contexts[ctx].ACTION`.
+    fn distribution_key(&self, ctx: usize, action: usize, actions: &[String]) -> String {
+        format!("contexts[{ctx}].{}", actions[action])
+    }
+    /// The keys and values the environment is written as in the
+    /// `[environment]` table of a scenario file, given the action and
+    /// observation names (none when it is the default, always the first
+    /// observation, which a file leaves out); or `None` when the kind has no
+    /// form in a file. The default is `None`: a kind that does not say how it
+    /// is written is refused by
+    /// [`Scenario::to_toml`](crate::scenario::Scenario::to_toml), never
+    /// written as another environment.
+    fn to_toml(&self, _actions: &[String], _observations: &[String]) -> Option<Entries> {
+        None
+    }
+}
+
+/// How an environment that gives `row` after every action is written: `iid`,
+/// or nothing for a single observation (the default).
+fn iid_entries(row: &[Rational], observations: &[String]) -> Entries {
+    if observations.len() > 1 {
+        vec![("iid", exact_list(row))]
+    } else {
+        Vec::new()
+    }
 }
 
 /// The same distribution over observations after every action.
@@ -48,6 +76,12 @@ impl Environment for IidEnvironment {
     fn distribution(&self, _: usize, _: usize) -> &[Rational] {
         &self.probs
     }
+    fn distribution_key(&self, _: usize, _: usize, _: &[String]) -> String {
+        "iid".into()
+    }
+    fn to_toml(&self, _: &[String], observations: &[String]) -> Option<Entries> {
+        Some(iid_entries(&self.probs, observations))
+    }
 }
 
 /// The observation's distribution depends on the action just taken.
@@ -69,5 +103,16 @@ impl Environment for AfterActionEnvironment {
     }
     fn distribution(&self, _: usize, action: usize) -> &[Rational] {
         &self.by_action[action]
+    }
+    fn distribution_key(&self, _: usize, action: usize, actions: &[String]) -> String {
+        format!("after_action.{}", actions[action])
+    }
+    /// Written as `iid` when every action gives the same distribution.
+    fn to_toml(&self, actions: &[String], observations: &[String]) -> Option<Entries> {
+        if self.by_action.iter().all(|d| *d == self.by_action[0]) {
+            Some(iid_entries(&self.by_action[0], observations))
+        } else {
+            Some(vec![("after_action", table(actions, &self.by_action))])
+        }
     }
 }

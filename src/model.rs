@@ -11,6 +11,7 @@
 //! imitator or the engines.
 
 use crate::number::Rational;
+use crate::scenario::write::{exact_list, table, Entries};
 use std::fmt::Debug;
 
 /// A model of the demonstrator: a policy over actions given the world history,
@@ -24,10 +25,24 @@ pub trait DemonstratorModel: Send + Sync + Debug {
     fn next_context(&self, ctx: usize, action: usize, observation: usize) -> usize;
     /// The distribution over actions in context `ctx` (one entry per action, sums to 1).
     fn distribution(&self, ctx: usize) -> &[Rational];
-    /// Which part of the history the model reads, for people.
-    fn reads(&self) -> &'static str;
     /// A human-readable name for a context, given the action and observation names.
     fn describe_context(&self, ctx: usize, actions: &[String], observations: &[String]) -> String;
+    /// Where context `ctx`'s distribution is written in the model's table
+    /// (`iid`, `start`, `after_action.b`), for errors that point at it. By
+    /// default `contexts[ctx]`.
+    fn context_key(&self, ctx: usize, _actions: &[String], _observations: &[String]) -> String {
+        format!("contexts[{ctx}]")
+    }
+    /// The keys and values the model is written as in a scenario file, after
+    /// its `name` and `prior` (`iid = [...]`; `start = [...]` with
+    /// `after_action = { ... }`), given the action and observation names; or
+    /// `None` when the kind has no form in a file. The default is `None`: a
+    /// kind that does not say how it is written is refused by
+    /// [`Scenario::to_toml`](crate::scenario::Scenario::to_toml), never
+    /// written as another model.
+    fn to_toml(&self, _actions: &[String], _observations: &[String]) -> Option<Entries> {
+        None
+    }
 }
 
 /// The same distribution at every step.
@@ -49,11 +64,14 @@ impl DemonstratorModel for Iid {
     fn distribution(&self, _: usize) -> &[Rational] {
         &self.probs
     }
-    fn reads(&self) -> &'static str {
-        "nothing"
-    }
     fn describe_context(&self, _: usize, _: &[String], _: &[String]) -> String {
         "-".into()
+    }
+    fn context_key(&self, _: usize, _: &[String], _: &[String]) -> String {
+        "iid".into()
+    }
+    fn to_toml(&self, _: &[String], _: &[String]) -> Option<Entries> {
+        Some(vec![("iid", exact_list(&self.probs))])
     }
 }
 
@@ -93,12 +111,6 @@ impl DemonstratorModel for Markov {
             &self.after[ctx - 1]
         }
     }
-    fn reads(&self) -> &'static str {
-        match self.reads {
-            LastStep::Action => "the last action",
-            LastStep::Observation => "the last observation",
-        }
-    }
     fn describe_context(&self, ctx: usize, actions: &[String], observations: &[String]) -> String {
         let names = match self.reads {
             LastStep::Action => actions,
@@ -108,6 +120,28 @@ impl DemonstratorModel for Markov {
             "start".into()
         } else {
             format!("after {}", names[ctx - 1])
+        }
+    }
+    fn context_key(&self, ctx: usize, actions: &[String], observations: &[String]) -> String {
+        let (key, names) = self.table(actions, observations);
+        if ctx == 0 {
+            "start".into()
+        } else {
+            format!("{key}.{}", names[ctx - 1])
+        }
+    }
+    fn to_toml(&self, actions: &[String], observations: &[String]) -> Option<Entries> {
+        let (key, names) = self.table(actions, observations);
+        Some(vec![("start", exact_list(&self.start)), (key, table(names, &self.after))])
+    }
+}
+
+impl Markov {
+    /// The key of the table of `after` and the names it is keyed by.
+    fn table<'n>(&self, actions: &'n [String], observations: &'n [String]) -> (&'static str, &'n [String]) {
+        match self.reads {
+            LastStep::Action => ("after_action", actions),
+            LastStep::Observation => ("after_observation", observations),
         }
     }
 }

@@ -665,11 +665,11 @@ pub fn event_labels(events: &[crate::event::Event]) -> Vec<EventLabel> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, EventKind};
+    use crate::event::{AtStep, Event};
     use crate::imitator::{Standard, Variant};
 
     fn ev(name: &str) -> Event {
-        Event { name: name.into(), kind: EventKind::AtStep { action: 0, step: 1 } }
+        Event::new(name, AtStep { action: 0, step: 1 })
     }
 
     #[test]

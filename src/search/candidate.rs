@@ -2,8 +2,7 @@
 //! number is a rational with a small denominator.
 
 use super::{fixed_alpha, Family, Options};
-use crate::environment::IidEnvironment;
-use crate::model::{DemonstratorModel, Iid, LastStep, Markov, Model};
+use crate::model::{DemonstratorModel, Iid, LastStep, Markov};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
@@ -160,27 +159,20 @@ impl Candidate {
         self.priors.values().swap_remove(self.truth)
     }
 
-    /// The scenario: actions `a1…aK`, models `m1…mM`, one observation, no events, `depth = T`.
+    /// The scenario: actions `a1…aK`, models `m1…mM`, one observation, no events, `depth = T`,
+    /// made by the scenario builder like any other (a candidate's splits are
+    /// distributions by construction, so the builder's rules hold).
     pub fn scenario(&self, name: &str, depth: usize) -> Scenario {
         let actions = self.models[0].actions();
-        let priors = self.priors.values();
-        Scenario {
-            name: name.to_string(),
-            actions: (1..=actions).map(|a| format!("a{a}")).collect(),
-            observations: vec!["-".to_string()],
-            alpha: self.alpha(),
-            depth: Some(depth),
-            truth: self.truth,
-            models: self
-                .models
-                .iter()
-                .zip(priors)
-                .enumerate()
-                .map(|(i, (m, prior))| Model { name: format!("m{}", i + 1), prior, kind: m.build() })
-                .collect(),
-            environment: Box::new(IidEnvironment::first_observation(1)),
-            events: Vec::new(),
+        let mut b = Scenario::builder(name)
+            .actions((1..=actions).map(|a| format!("a{a}")))
+            .alpha(self.alpha())
+            .depth(depth)
+            .truth(format!("m{}", self.truth + 1));
+        for (i, (m, prior)) in self.models.iter().zip(self.priors.values()).enumerate() {
+            b = b.model(format!("m{}", i + 1), prior, m.build());
         }
+        b.build().unwrap_or_else(|e| panic!("a search candidate breaks a scenario rule: {e}"))
     }
 }
 

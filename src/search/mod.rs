@@ -377,7 +377,11 @@ pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
             if v.figures.partial.is_some() {
                 return None;
             }
-            assert!(v.verdict.mass_conserved, "the engine lost mass on a search candidate: {}", s.to_toml());
+            assert!(
+                v.verdict.mass_conserved,
+                "the engine lost mass on a search candidate: {}",
+                s.to_toml().unwrap_or_else(|e| e.to_string())
+            );
             Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
         }
         Horizon::Infinite { width } => {

@@ -118,7 +118,7 @@ fn event_e_ratio_never_exceeds_the_proved_bound() {
         assert!(
             *r <= Rational::one() / (Rational::one() + alpha),
             "{family}: {r} on\n{}",
-            w.scenario(&out.options).to_toml()
+            w.scenario(&out.options).to_toml().unwrap()
         );
         assert!(out.worst[1].as_ref().unwrap().ratio().ratio < Rational::one(), "{family}: the cubic bound");
         // The paper's imitator never breaks a checked bound.

@@ -19,4 +19,5 @@ mod product_claim;
 mod proof_tables;
 mod properties;
 mod reference;
+mod scenario_builder;
 mod wrong_imitators;

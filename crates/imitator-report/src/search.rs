@@ -79,7 +79,9 @@ pub fn worst_files(dir: &Path, o: &Outcome) -> Vec<Option<(PathBuf, String)>> {
                 r.depth,
                 reproduce(&path, &o.options)
             );
-            Some((path, header + &w.scenario(&o.options).to_toml()))
+            let toml =
+                w.scenario(&o.options).to_toml().expect("a candidate's kinds are the file's own, which are written");
+            Some((path, header + &toml))
         })
         .collect()
 }

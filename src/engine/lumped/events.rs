@@ -3,7 +3,7 @@
 //! each event by its own lumped walk.
 
 use super::super::demonstrator::DemSteps;
-use crate::event::{Event, EventKind};
+use crate::event::Event;
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::{BigInt, BigUint};
@@ -22,17 +22,7 @@ pub(crate) struct Trackers<'a> {
 
 impl<'a> Trackers<'a> {
     pub(crate) fn new(events: &'a [Event], depth: usize) -> Self {
-        let last_step = events
-            .iter()
-            .map(|e| match &e.kind {
-                EventKind::AtStep { step, .. } => *step,
-                EventKind::Prefix { actions } => actions.len(),
-                EventKind::AtLeast { .. } => 0,
-            })
-            .max()
-            .unwrap_or(0)
-            .min(depth)
-            + 1;
+        let last_step = events.iter().map(|e| e.kind.timed_until()).max().unwrap_or(0).min(depth) + 1;
         let mut t = Trackers { events, combos: Vec::new(), index: HashMap::new(), next: HashMap::new(), last_step };
         let start: Vec<u32> = events.iter().map(|e| e.start()).collect();
         t.intern(start);
