@@ -213,23 +213,7 @@ mod tests {
 
     #[test]
     fn keys_are_equal_exactly_when_posteriors_are() {
-        let toml = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/3", "2/3"]
-[[models]]
-name = "y"
-prior = "1/4"
-iid = ["2/3", "1/3"]
-[[models]]
-name = "z"
-prior = "1/4"
-iid = ["1", "0"]
-"#;
+        let toml = include_str!("../../tests/fixtures/iid-three-one-deterministic.toml");
         let s = Scenario::parse(toml, "t.toml", "t").expect("valid");
         let k = BayesKeys::new(&s);
         let priors: Vec<Rational> = s.models.iter().map(|m| m.prior.clone()).collect();

@@ -682,27 +682,7 @@ mod tests {
         );
     }
 
-    const COINS: &str = r#"
-actions = ["heads", "tails"]
-alpha = "1/10"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "1/3"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "heads-biased"
-prior = "1/3"
-iid = ["3/4", "1/4"]
-[[models]]
-name = "tails-biased"
-prior = "1/3"
-iid = ["1/4", "3/4"]
-[[events]]
-name = "tails first"
-action = "tails"
-at_step = 1
-"#;
+    const COINS: &str = include_str!("../../tests/fixtures/three-coins-tails-first.toml");
 
     fn options(depth: usize) -> Options {
         Options {

@@ -135,40 +135,10 @@ mod tests {
     use crate::imitator::{Standard, Variant};
     use crate::number::ratio;
 
-    const THREE_COINS: &str = r#"
-actions = ["heads", "tails"]
-alpha = "1/10"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "1/3"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "heads-biased"
-prior = "1/3"
-iid = ["3/4", "1/4"]
-[[models]]
-name = "tails-biased"
-prior = "1/3"
-iid = ["1/4", "3/4"]
-"#;
+    const THREE_COINS: &str = include_str!("../../tests/fixtures/three-coins-no-events.toml");
 
     /// The truth reads the last action; a rival agrees after `a` and disagrees after `b`.
-    const MARKOV: &str = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-[[models]]
-name = "x"
-prior = "1/2"
-start = ["1", "0"]
-after_action = { a = ["1/2", "1/2"], b = ["1/2", "1/2"] }
-[[models]]
-name = "y"
-prior = "1/2"
-start = ["1", "0"]
-after_action = { a = ["1/2", "1/2"], b = ["1", "0"] }
-"#;
+    const MARKOV: &str = include_str!("../../tests/fixtures/markov-agree-until-b.toml");
 
     #[test]
     fn a_state_with_one_collected_iid_model_is_settled() {

@@ -663,19 +663,7 @@ mod tests {
     use crate::imitator::{Policy, Standard, Variant};
 
     /// Two models that agree, so a warm-up query leaves the posterior as it was.
-    const AGREE: &str = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/3", "2/3"]
-[[models]]
-name = "y"
-prior = "1/2"
-iid = ["1/3", "2/3"]
-"#;
+    const AGREE: &str = include_str!("../../tests/fixtures/agree-thirds.toml");
 
     /// `map` with a warm-up of 2 whose phase is only "in the warm-up or not":
     /// steps 1 and 2 share a phase but are followed by different ones.

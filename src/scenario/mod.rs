@@ -180,20 +180,7 @@ mod tests {
     use super::*;
     use crate::number::ratio;
 
-    const TWO: &str = r#"
-actions = ["a", "b"]
-alpha = "0.1"
-truth = "x"
-[[models]]
-name = "x"
-prior = 1
-iid = ["1/2", "1/2"]
-[[models]]
-name = "y"
-prior = "3"
-start = ["1", "0"]
-after_action = { a = ["1/4", "3/4"], b = ["0", "1"] }
-"#;
+    const TWO: &str = include_str!("../../tests/fixtures/iid-and-markov-unnormalized.toml");
 
     #[test]
     fn parses_and_normalizes_priors() {

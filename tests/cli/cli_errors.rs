@@ -79,7 +79,9 @@ fn insert(n: usize, text: &str) -> String {
 }
 
 /// Both commands refuse the file: status 2, nothing on stdout, and stderr names
-/// the file, the line (exactly), a column, and the key. Returns the message.
+/// the file, the line (exactly), a column, and the key; the whole message is
+/// the snapshot `bad_input_NAME` (the file's path shown as `[FILE]`). Returns
+/// the message.
 fn assert_bad_input(name: &str, text: &str, key: &str, line: usize) -> String {
     let file = TempScenario::new(name, text);
     let mut message = String::new();
@@ -98,6 +100,7 @@ fn assert_bad_input(name: &str, text: &str, key: &str, line: usize) -> String {
         assert!(after.starts_with(&format!(": key `{key}`")), "{args:?}: key `{key}` expected in {stderr}");
         message = stderr;
     }
+    assert_output_snapshot!(format!("bad_input_{name}"), message.replace(file.path(), "[FILE]"));
     message
 }
 
@@ -306,7 +309,10 @@ fn verify_exits_0_on_every_shipped_example() {
         let f = f.to_str().unwrap();
         let out = imitator(&["verify", f]);
         assert_eq!(out.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&out.stdout));
-        assert!(!out.stdout.is_empty(), "{f}: the text report");
+        // The text report, whole.
+        let stem = Path::new(f).file_stem().unwrap().to_str().unwrap();
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert_output_snapshot!(format!("verify_text_{stem}"), text.replace(workspace!(), "[WORKSPACE]"));
         let (code, doc) = verify_json(f, &[]);
         assert_eq!(code, Some(0), "{f}");
         assert_eq!(doc["holds"], Value::Bool(true), "{f}");

@@ -209,19 +209,7 @@ fn the_chain_carries_the_verifiers_figures_on_every_example() {
 #[test]
 fn a_label_no_state_carries_is_absent() {
     // Two models that agree: never a query, the truth always collected.
-    let text = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "y"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-"#;
+    let text = fixture!("agree-fair");
     let s = Scenario::parse(text, "agree.toml", "agree").expect("valid");
     let c = chain::build(&s, &Standard::new(Variant::Conservative, 0), options(3)).expect("builds");
     let names: Vec<&str> = c.labels().iter().map(|l| l.name.as_str()).collect();

@@ -9,8 +9,40 @@ macro_rules! workspace {
     };
 }
 
+/// A scenario of `tests/fixtures/`, by name, as a `&'static str` (read when the
+/// tests are compiled; a changed fixture rebuilds them).
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(workspace!(), "/tests/fixtures/", $name, ".toml"))
+    };
+}
+
 #[path = "../common/mod.rs"]
 mod common;
+
+/// Snapshots of whole outputs (`insta`, stored in `tests/cli/snapshots/`).
+/// What differs from run to run or machine to machine is redacted first:
+/// timings, rates, thread counts and memory. Temporary paths are replaced by
+/// the caller (`text.replace(path, "[FILE]")`) before the snapshot. Review a
+/// changed snapshot with `cargo insta review`, or rerun with
+/// `INSTA_UPDATE=always` and read the `.snap` diff; with `CI` set a changed or
+/// missing snapshot fails and nothing is written.
+macro_rules! assert_output_snapshot {
+    ($($args:tt)*) => {
+        crate::snapshot_settings().bind(|| insta::assert_snapshot!($($args)*))
+    };
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    // `verify`'s closing line: "N nodes in 12 ms on 2 thread(s): 3,456 per second; …".
+    s.add_filter(
+        r" in \d+ ms on \d+ thread\(s\): [^ ]+ per second",
+        " in [ms] ms on [threads] thread(s): [rate] per second",
+    );
+    s.add_filter(r"peak layer memory ≈ [0-9.]+ MiB", "peak layer memory ≈ [memory] MiB");
+    s
+}
 
 mod cli_errors;
 mod edges;

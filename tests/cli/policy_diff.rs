@@ -236,6 +236,8 @@ fn a_theta_changed_in_its_last_digit_is_caught_at_that_history() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("first difference: line 100, history walk/sun ?drive/rain ?drive/sun"), "{text}");
     assert!(text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["theta", "7/10", "7/11", "7/110"]));
+    let shown = text.replace(f.to_str().unwrap(), "[LINES]").replace(file.to_str().unwrap(), "[SCENARIO]");
+    assert_output_snapshot!("diff_text_markov_weather_theta_changed", shown);
 
     // As a JSON number: 1e-9 off is caught, 1e-13 off is within the default 1e-12.
     v[at]["theta"] = json!(0.7 + 1e-9);

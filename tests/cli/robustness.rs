@@ -106,64 +106,7 @@ fn about_scenario(file: &str, stderr: &str) -> bool {
 }
 
 /// Small scenarios to mutate: cheap to verify at their own depth.
-const BASES: [&str; 3] = [
-    r#"actions = ["a", "b"]
-alpha = "1/10"
-depth = 2
-truth = "x"
-
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-
-[[models]]
-name = "y"
-prior = "1/2"
-start = ["1", "0"]
-after_action = { a = ["1/4", "3/4"], b = ["0", "1"] }
-
-[[events]]
-name = "b first"
-action = "b"
-at_step = 1
-"#,
-    r#"actions = ["a"]
-alpha = "1/2"
-depth = 3
-truth = "m"
-
-[[models]]
-name = "m"
-prior = "1"
-iid = ["1"]
-"#,
-    r#"name = "weather"
-actions = ["walk", "drive"]
-observations = ["sun", "rain"]
-alpha = "0.2"
-depth = 2
-truth = "w"
-
-[[models]]
-name = "w"
-prior = 2
-start = ["1/2", "1/2"]
-after_observation = { sun = ["4/5", "1/5"], rain = ["1/5", "4/5"] }
-
-[[models]]
-name = "v"
-prior = 1
-iid = ["0.9", "0.1"]
-
-[environment]
-after_action = { walk = ["3/4", "1/4"], drive = ["1/2", "1/2"] }
-
-[[events]]
-name = "two walks"
-prefix = ["walk", "walk"]
-"#,
-];
+const BASES: [&str; 3] = [fixture!("fuzz-markov-pair"), fixture!("fuzz-one-action"), fixture!("fuzz-weather")];
 
 /// Pieces that have broken readers before: limits, floats, control bytes, structure.
 fn token() -> impl Strategy<Value = Vec<u8>> {

@@ -17,27 +17,7 @@ fn r(v: &[(i64, i64)]) -> Vec<Rational> {
 }
 
 /// Three models; `z` is Markov in the previous action.
-const THREE: &str = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-
-[[models]]
-name = "y"
-prior = "1/3"
-iid = ["3/4", "1/4"]
-
-[[models]]
-name = "z"
-prior = "1/6"
-start = ["1/4", "3/4"]
-after_action = { a = ["1/3", "2/3"], b = ["1", "0"] }
-"#;
+const THREE: &str = fixture!("hand-three");
 
 #[test]
 fn posterior_after_two_queries_multiplies_the_queried_probabilities() {
@@ -143,21 +123,7 @@ fn m_and_theta_are_the_minimum_over_the_top_set_and_its_deficit() {
     assert_eq!(min_policy(&[1], &dists), (r(&[(1, 4), (1, 2), (1, 4)]), ratio(0, 1)));
 }
 
-const ELIMINATE: &str = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-
-[[models]]
-name = "x"
-prior = 1
-iid = ["1/2", "1/2"]
-
-[[models]]
-name = "y"
-prior = 3
-iid = ["1", "0"]
-"#;
+const ELIMINATE: &str = fixture!("eliminate");
 
 #[test]
 fn model_eliminated_by_a_zero_probability_is_never_collected_again() {
@@ -186,41 +152,7 @@ fn model_eliminated_by_a_zero_probability_is_never_collected_again() {
 }
 
 /// Two iid models with equal priors (1 and 1 normalize to 1/2 each); the truth is y.
-const TWO_COINS: &str = r#"
-name = "two coins by hand"
-actions = ["a", "b"]
-alpha = "1/2"
-truth = "y"
-
-[[models]]
-name = "x"
-prior = 1
-iid = ["1/2", "1/2"]
-
-[[models]]
-name = "y"
-prior = 1
-iid = ["3/4", "1/4"]
-
-[[events]]
-name = "b at least once"
-action = "b"
-at_least = 1
-
-[[events]]
-name = "b at step 2"
-action = "b"
-at_step = 2
-
-[[events]]
-name = "b then a"
-prefix = ["b", "a"]
-
-[[events]]
-name = "a at step 3"
-action = "a"
-at_step = 3
-"#;
+const TWO_COINS: &str = fixture!("two-coins-by-hand");
 
 // Hand computation for TWO_COINS, α = 1/2, μ = y = (3/4, 1/4), w(μ) = 1/2.
 //

@@ -9,6 +9,14 @@ macro_rules! workspace {
     };
 }
 
+/// A scenario of `tests/fixtures/`, by name, as a `&'static str` (read when the
+/// tests are compiled; a changed fixture rebuilds them).
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(workspace!(), "/tests/fixtures/", $name, ".toml"))
+    };
+}
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -9,19 +9,7 @@ use imitator_report::jsonl::{line, LineWriter};
 use serde_json::json;
 use serde_json::Value;
 
-const COINS: &str = r#"
-actions = ["h", "t"]
-alpha = "1/10"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = 1
-iid = ["1/2", "1/2"]
-[[models]]
-name = "biased"
-prior = 1
-iid = ["3/4", "1/4"]
-"#;
+const COINS: &str = fixture!("two-coins-unnormalized");
 
 fn lines(s: &Scenario, horizon: usize) -> Vec<Value> {
     let rule = Standard::new(Variant::Conservative, 0);

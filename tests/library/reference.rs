@@ -143,19 +143,7 @@ mod random {
 /// step 2 (query) from step 3 (deployed): after a warm-up of 2, θ = 0.
 #[test]
 fn warm_up_steps_with_an_unchanged_posterior_are_told_apart() {
-    let toml = r#"
-actions = ["a", "b"]
-alpha = "1/10"
-truth = "x"
-[[models]]
-name = "x"
-prior = "1/2"
-iid = ["1/3", "2/3"]
-[[models]]
-name = "y"
-prior = "1/2"
-iid = ["1/3", "2/3"]
-"#;
+    let toml = fixture!("agree-thirds");
     let dir = std::env::temp_dir().join(format!("imitator-reference-agree-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("agree.toml");

@@ -181,23 +181,7 @@ fn failing(v: &Verdict) -> Vec<&'static str> {
 
 // (a) ------------------------------------------------------------------------
 
-const TWO_COINS: &str = r#"
-actions = ["heads", "tails"]
-alpha = "1/10"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "biased"
-prior = "1/2"
-iid = ["3/4", "1/4"]
-[[events]]
-name = "tails first"
-action = "tails"
-at_step = 1
-"#;
+const TWO_COINS: &str = fixture!("two-coins-tails-first");
 
 #[test]
 fn a_maximum_over_the_top_set_fails_per_step_events_and_unprecedented() {
@@ -232,19 +216,7 @@ fn a_minimum_not_maximum_unit() {
 // (b) ------------------------------------------------------------------------
 
 /// `post(truth) = 1/3 = α · 2/3` exactly: the boundary of the top-set rule.
-const TIE: &str = r#"
-actions = ["left", "right"]
-alpha = "1/2"
-truth = "small"
-[[models]]
-name = "big"
-prior = "2/3"
-iid = ["3/4", "1/4"]
-[[models]]
-name = "small"
-prior = "1/3"
-iid = ["1/2", "1/2"]
-"#;
+const TIE: &str = fixture!("tie");
 
 #[test]
 fn b_non_strict_top_set_changes_event_e_at_an_exact_tie() {
@@ -279,19 +251,7 @@ fn b_top_set_is_strict_unit() {
 
 /// The truth is a fair coin; the rival always plays `a`. The imitator's own,
 /// unqueried actions are always `a` (m = (1/2, 0)), which favours the rival.
-const OWN_ACTIONS: &str = r#"
-actions = ["a", "b"]
-alpha = "1/4"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "always-a"
-prior = "1/2"
-iid = ["1", "0"]
-"#;
+const OWN_ACTIONS: &str = fixture!("fair-vs-always-a");
 
 #[test]
 fn c_updating_on_own_actions_fails_event_e() {
@@ -358,19 +318,7 @@ fn e_mean_over_top_fails_per_step_and_unprecedented_on_elimination() {
 /// Two deterministic models that disagree at every step, equal priors, α close to 1:
 /// the paper's imitator queries once and eliminates the rival; an imitator that never
 /// learns queries at every step (m = (0, 0), θ = 1).
-const DETERMINISTIC_PAIR: &str = r#"
-actions = ["a", "b"]
-alpha = "99/100"
-truth = "always-a"
-[[models]]
-name = "always-a"
-prior = "1/2"
-iid = ["1", "0"]
-[[models]]
-name = "always-b"
-prior = "1/2"
-iid = ["0", "1"]
-"#;
+const DETERMINISTIC_PAIR: &str = fixture!("deterministic-pair");
 
 #[test]
 fn f_never_updating_fails_the_proved_query_bound_at_depth_9() {
@@ -412,19 +360,7 @@ fn f_never_updating_fails_the_papers_query_bound_at_depth_124() {
 /// Two coins where the paper's floor is positive: α = 1/5, the truth fair with
 /// w = 6/25, the rival (13/20, 7/20). The paper's floor is 1 − α/w = 1/6, the
 /// proved one 1 − α/((1+α)w) = 11/36.
-const FAIR_AND_RIVAL: &str = r#"
-actions = ["heads", "tails"]
-alpha = "1/5"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "6/25"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "rival"
-prior = "19/25"
-iid = ["13/20", "7/20"]
-"#;
+const FAIR_AND_RIVAL: &str = fixture!("fair-and-rival");
 
 #[test]
 fn g_self_inclusive_sum_is_the_correct_rule_with_a_larger_alpha() {

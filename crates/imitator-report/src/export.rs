@@ -218,24 +218,7 @@ mod tests {
     use imitator::imitator::{Standard, Variant};
     use imitator::scenario::Scenario;
 
-    const COINS: &str = r#"
-name = "two \"coins\"\nnext line"
-actions = ["heads", "tails"]
-alpha = "1/10"
-truth = "fair"
-[[models]]
-name = "fair"
-prior = "1/2"
-iid = ["1/2", "1/2"]
-[[models]]
-name = "biased"
-prior = "1/2"
-iid = ["3/4", "1/4"]
-[[events]]
-name = "tails first"
-action = "tails"
-at_step = 1
-"#;
+    const COINS: &str = include_str!("../../../tests/fixtures/two-coins-quoted-name.toml");
 
     fn chain() -> Chain {
         let s = Scenario::parse(COINS, "c.toml", "c").expect("valid");
