@@ -63,6 +63,7 @@ pub mod limits;
 pub mod model;
 pub mod names;
 pub mod number;
+pub mod policy_line;
 pub mod scenario;
 pub mod search;
 pub mod simulate;
