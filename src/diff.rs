@@ -8,37 +8,14 @@
 
 use crate::engine::histories::{walk, Entry, Step};
 use crate::imitator::Rule;
-use crate::number::{fmt_exact, parse_rational, Rational};
+use crate::number::{fmt_exact, Rational};
+use crate::policy_line::{ByName, PolicyLine};
 use crate::scenario::Scenario;
 use num_traits::{Signed, ToPrimitive, Zero};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// A number as another implementation wrote it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Num {
-    /// A string (`"p/q"`, `"n"`, `"0.25"`), read exactly.
-    Exact(Rational),
-    /// A JSON number, compared as `f64`.
-    Float(f64),
-}
-
-impl Num {
-    fn read(v: &Value) -> Result<Num, String> {
-        match v {
-            Value::String(t) => parse_rational(t).map(Num::Exact).map_err(|e| e.to_string()),
-            Value::Number(n) => n.as_f64().map(Num::Float).ok_or_else(|| format!("{n} is not a finite number")),
-            other => Err(format!("expected a number (a JSON number or a string such as \"1/3\"), found {other}")),
-        }
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Num::Exact(r) => fmt_exact(r),
-            Num::Float(x) => Value::from(*x).to_string(),
-        }
-    }
-}
+pub use crate::policy_line::Num;
 
 /// A line of another implementation, resolved against the scenario.
 #[derive(Debug, Clone)]
@@ -57,76 +34,151 @@ pub struct TheirLine {
     pub truth_in_top: Option<bool>,
 }
 
-/// Reads one line of another implementation. `history`, `m` and `theta` are
-/// required; `posterior`, `p_im`, `top` and `truth_in_top` are compared when
-/// present; other keys (such as `ranking`) are ignored. A step's
-/// `observation` may be left out when the scenario has a single observation.
-pub fn parse_line(s: &Scenario, text: &str, line: usize) -> Result<TheirLine, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let obj = v.as_object().ok_or("a line must be a JSON object")?;
-    let field = |k: &str| obj.get(k).ok_or_else(|| format!("missing `{k}`"));
-    let index = |names: &[String], what: &str, v: &Value| -> Result<usize, String> {
-        let name = v.as_str().ok_or_else(|| format!("{what} must be a name (a string), found {v}"))?;
-        names.iter().position(|n| n == name).ok_or_else(|| format!("`{name}` is not one of the {what}s {names:?}"))
-    };
-    let model_names: Vec<String> = s.models.iter().map(|m| m.name.clone()).collect();
-    let steps = field("history")?.as_array().ok_or("`history` must be an array of steps")?;
-    let mut history = Vec::with_capacity(steps.len());
-    for (k, st) in steps.iter().enumerate() {
-        let at = |e: String| format!("history[{k}]: {e}");
-        let o = st.as_object().ok_or_else(|| at("a step must be an object".into()))?;
-        let queried =
-            o.get("query").and_then(Value::as_bool).ok_or_else(|| at("`query` must be true or false".into()))?;
-        let action =
-            index(&s.actions, "action", o.get("action").ok_or_else(|| at("missing `action`".into()))?).map_err(at)?;
-        let observation = match o.get("observation") {
-            Some(x) => index(&s.observations, "observation", x).map_err(at)?,
-            None if s.observations.len() == 1 => 0,
-            None => return Err(at("missing `observation`".into())),
-        };
-        history.push(Step { queried, action, observation });
+/// Why one line cannot be read (see [`parse_line`]); shown as the message
+/// that follows the line's number.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseLineError {
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("a line must be a JSON object")]
+    NotObject,
+    /// A field of the wrong shape, missing, given twice or unknown (in a
+    /// step): `at` names it as the message shows it, `message` says what is wrong.
+    #[error("{at}{message}")]
+    Shape { at: String, message: String },
+    #[error("history[{step}]: `{name}` is not one of the {what}s {names:?}")]
+    UnknownStepName { step: usize, what: &'static str, name: String, names: Vec<String> },
+    #[error("history[{step}]: missing `observation`")]
+    MissingObservation { step: usize },
+    #[error("`{field}`: `{name}` is not one of {names:?}")]
+    UnknownKey { field: &'static str, name: String, names: Vec<String> },
+    #[error("`{field}` has no entry for `{name}`")]
+    NoEntry { field: &'static str, name: String },
+    #[error("`top`: `{name}` is not one of the models {names:?}")]
+    UnknownModel { name: String, names: Vec<String> },
+}
+
+/// serde_json's message without its ` at line L column C`.
+fn bare(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let place = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&place).map(str::to_string).unwrap_or(text)
+}
+
+/// A serde error as the message `diff` has always given for its field.
+fn shape(e: serde_path_to_error::Error<serde_json::Error>) -> ParseLineError {
+    use serde_path_to_error::Segment;
+    let path: Vec<String> = e
+        .path()
+        .iter()
+        .map(|s| match s {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => "?".into(),
+        })
+        .collect();
+    let inner = e.into_inner();
+    if !inner.is_data() {
+        return ParseLineError::NotJson(inner);
     }
-    let by_name = |key: &str, names: &[String]| -> Result<Vec<Num>, String> {
-        let o = field(key)?.as_object().ok_or_else(|| format!("`{key}` must be an object keyed by name"))?;
-        if let Some(k) = o.keys().find(|k| !names.contains(k)) {
-            return Err(format!("`{key}`: `{k}` is not one of {names:?}"));
+    let message = bare(&inner);
+    let wrong_type = message.starts_with("invalid type:");
+    let missing = |m: &str| m.strip_prefix("missing field ").map(|k| format!("missing {k}"));
+    let duplicate = |m: &str| m.strip_prefix("duplicate field ").map(|k| format!("duplicate key {k}"));
+    let (at, message) = match path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => (String::new(), missing(&message).or_else(|| duplicate(&message)).unwrap_or(message)),
+        ["history"] if wrong_type => (String::new(), "`history` must be an array of steps".into()),
+        ["history", k] if wrong_type => (format!("history[{k}]: "), "a step must be an object".into()),
+        ["history", k] if message == "missing field `query`" => {
+            (format!("history[{k}]: "), "`query` must be true or false".into())
         }
+        ["history", k] => {
+            (format!("history[{k}]: "), missing(&message).or_else(|| duplicate(&message)).unwrap_or(message))
+        }
+        ["history", k, field] if message.starts_with("unknown field") => (
+            format!("history[{k}]: "),
+            format!("unknown key `{field}` (a step has `query`, `action` and `observation`)"),
+        ),
+        ["history", k, "query"] => (format!("history[{k}]: "), format!("`query` {message}")),
+        ["history", k, field] => (format!("history[{k}]: "), format!("{field} {message}")),
+        [field @ ("m" | "posterior")] if wrong_type => {
+            (String::new(), format!("`{field}` must be an object keyed by name"))
+        }
+        [field @ ("top" | "ranking")] if wrong_type => {
+            (String::new(), format!("`{field}` must be an array of model names"))
+        }
+        [field @ ("top" | "ranking"), _] => (format!("`{field}`: "), format!("model {message}")),
+        ["truth_in_top"] => (String::new(), format!("`truth_in_top` {message}")),
+        _ => (format!("`{}`: ", path.join(".")), message),
+    };
+    ParseLineError::Shape { at, message }
+}
+
+/// Reads one line of another implementation (a [`PolicyLine`]). `history`,
+/// `m` and `theta` are required; `posterior`, `p_im`, `top` and
+/// `truth_in_top` are compared when present; `ranking` is read but not
+/// compared, other keys are ignored. A step's `observation` may be left out
+/// when the scenario has a single observation. A key given twice is refused.
+pub fn parse_line(s: &Scenario, text: &str, line: usize) -> Result<TheirLine, ParseLineError> {
+    if !text.trim_start().starts_with('{') {
+        // Not an object: say whether it is JSON at all.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(e) => ParseLineError::NotJson(e),
+            Ok(_) => ParseLineError::NotObject,
+        });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw: PolicyLine = serde_path_to_error::deserialize(&mut de).map_err(shape)?;
+    de.end().map_err(ParseLineError::NotJson)?;
+    let model_names: Vec<String> = s.models.iter().map(|m| m.name.clone()).collect();
+    let position = |names: &[String], name: &str| names.iter().position(|n| n == name);
+    let mut history = Vec::with_capacity(raw.history.len());
+    for (step, st) in raw.history.iter().enumerate() {
+        let unknown = |what, names: &[String], name: &str| ParseLineError::UnknownStepName {
+            step,
+            what,
+            name: name.to_string(),
+            names: names.to_vec(),
+        };
+        let action = position(&s.actions, &st.action).ok_or_else(|| unknown("action", &s.actions, &st.action))?;
+        let observation = match &st.observation {
+            Some(o) => position(&s.observations, o).ok_or_else(|| unknown("observation", &s.observations, o))?,
+            None if s.observations.len() == 1 => 0,
+            None => return Err(ParseLineError::MissingObservation { step }),
+        };
+        history.push(Step { queried: st.query, action, observation });
+    }
+    let by_name = |field: &'static str, given: ByName<'_, Num>, names: &[String]| {
+        if let Some((k, _)) = given.0.iter().find(|(k, _)| !names.iter().any(|n| n == k)) {
+            return Err(ParseLineError::UnknownKey { field, name: k.to_string(), names: names.to_vec() });
+        }
+        let mut given = given.0;
         names
             .iter()
-            .map(|n| {
-                let x = o.get(n).ok_or_else(|| format!("`{key}` has no entry for `{n}`"))?;
-                Num::read(x).map_err(|e| format!("`{key}.{n}`: {e}"))
+            .map(|n| match given.iter().position(|(k, _)| k == n) {
+                Some(i) => Ok(given.swap_remove(i).1),
+                None => Err(ParseLineError::NoEntry { field, name: n.clone() }),
             })
-            .collect()
+            .collect::<Result<Vec<Num>, _>>()
     };
-    let m = by_name("m", &s.actions)?;
-    let theta = Num::read(field("theta")?).map_err(|e| format!("`theta`: {e}"))?;
-    let posterior = match obj.get("posterior") {
-        Some(_) => Some(by_name("posterior", &model_names)?),
-        None => None,
-    };
-    let p_im = match obj.get("p_im") {
-        Some(x) => Some(Num::read(x).map_err(|e| format!("`p_im`: {e}"))?),
-        None => None,
-    };
-    let top = match obj.get("top") {
-        Some(x) => {
-            let list = x.as_array().ok_or("`top` must be an array of model names")?;
+    let m = by_name("m", raw.m, &s.actions)?;
+    let posterior = raw.posterior.map(|p| by_name("posterior", p, &model_names)).transpose()?;
+    let top = match raw.top {
+        Some(list) => {
             let mut idx = list
                 .iter()
-                .map(|n| index(&model_names, "model", n))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("`top`: {e}"))?;
+                .map(|n| {
+                    position(&model_names, n)
+                        .ok_or_else(|| ParseLineError::UnknownModel { name: n.to_string(), names: model_names.clone() })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             idx.sort_unstable();
             Some(idx)
         }
         None => None,
     };
-    let truth_in_top = match obj.get("truth_in_top") {
-        Some(x) => Some(x.as_bool().ok_or("`truth_in_top` must be true or false")?),
-        None => None,
-    };
-    Ok(TheirLine { line, history, m, theta, posterior, p_im, top, truth_in_top })
+    Ok(TheirLine { line, history, m, theta: raw.theta, posterior, p_im: raw.p_im, top, truth_in_top: raw.truth_in_top })
 }
 
 /// Why a line of their file cannot be read.
@@ -173,7 +225,7 @@ pub fn read_lines(s: &Scenario, bytes: &[u8], horizon: usize) -> Result<Vec<Thei
         if text.trim().is_empty() {
             continue;
         }
-        let t = parse_line(s, text, line).map_err(at)?;
+        let t = parse_line(s, text, line).map_err(|e| at(e.to_string()))?;
         if t.history.len() >= horizon {
             return Err(at(format!(
                 "the history has {} steps, but the comparison is at depth {horizon}, of histories of 0 to {} steps; \

@@ -65,6 +65,7 @@ pub mod model;
 pub mod names;
 pub mod number;
 pub mod progress;
+pub mod policy_line;
 pub mod scenario;
 pub mod search;
 pub mod simulate;

@@ -191,6 +191,67 @@ pub fn fmt_exact(r: &Rational) -> String {
     }
 }
 
+/// Serde for exact numbers as `"p/q"` strings (`"n"` for an integer), the
+/// way [`fmt_exact`] writes them and [`parse_rational`] reads them: use with
+/// `#[serde(with = "exact")]`, or [`exact::option`] and [`exact::vec`].
+pub mod exact {
+    use super::{fmt_exact, parse_rational, Rational};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&fmt_exact(r))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Rational, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_rational(&text).map_err(D::Error::custom)
+    }
+
+    /// A borrowed exact number that serializes as [`serialize`] does (for
+    /// numbers in lists, maps and generic fields).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Exact<'a>(pub &'a Rational);
+
+    impl Serialize for Exact<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            serialize(self.0, s)
+        }
+    }
+
+    /// `Option<Rational>`: `null` when absent.
+    pub mod option {
+        use super::{Exact, Rational};
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(r: &Option<Rational>, s: S) -> Result<S::Ok, S::Error> {
+            r.as_ref().map(Exact).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rational>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrap(#[serde(with = "super")] Rational);
+            Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+        }
+    }
+
+    /// `Vec<Rational>`: a list of exact strings.
+    pub mod vec {
+        use super::{Exact, Rational};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(v: &[Rational], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(v.iter().map(Exact))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Rational>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrap(#[serde(with = "super")] Rational);
+            Ok(Vec::<Wrap>::deserialize(d)?.into_iter().map(|w| w.0).collect())
+        }
+    }
+}
+
 /// A number for people: `n`, or `p/q ≈ d`; when the exact form is longer than
 /// `max` characters, `≈ d (a k-digit integer)` or `≈ d (a k-character fraction)`.
 ///

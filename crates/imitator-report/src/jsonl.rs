@@ -17,22 +17,29 @@
 //! `docs/policy-line.schema.json`; `docs/policy-lines.md` describes it.
 
 use imitator::engine::histories::{Entry, Step};
+use imitator::number::exact::Exact;
 use imitator::number::fmt_exact;
+use imitator::policy_line::{ByName, LineStep, PolicyLine};
 use imitator::scenario::Scenario;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A history on the wire: each step with its names borrowed from the scenario.
+pub fn history_steps<'s>(s: &'s Scenario, history: &[Step]) -> Vec<LineStep<'s>> {
+    history
+        .iter()
+        .map(|st| LineStep {
+            query: st.queried,
+            action: Cow::Borrowed(s.actions[st.action].as_str()),
+            observation: Some(Cow::Borrowed(s.observations[st.observation].as_str())),
+        })
+        .collect()
+}
 
 /// A history as JSON: `[{"query": bool, "action": name, "observation": name}, …]`.
 pub fn history_json(s: &Scenario, history: &[Step]) -> Value {
-    history
-        .iter()
-        .map(|st| {
-            json!({
-                "query": st.queried,
-                "action": s.actions[st.action],
-                "observation": s.observations[st.observation],
-            })
-        })
-        .collect()
+    serde_json::to_value(history_steps(s, history)).expect("a history serializes")
 }
 
 /// A history for people: `(empty)`, or steps `action/observation` separated by
@@ -50,62 +57,88 @@ pub fn history_text(s: &Scenario, history: &[Step]) -> String {
         .join(" ")
 }
 
+fn model_names<'s>(s: &'s Scenario, v: &[usize]) -> Vec<Cow<'s, str>> {
+    v.iter().map(|&i| Cow::Borrowed(s.models[i].name.as_str())).collect()
+}
+
+/// One line of `imitator policy` as its type, every field given.
+pub fn policy_line<'a>(s: &'a Scenario, e: &Entry<'a>) -> PolicyLine<'a, Exact<'a>> {
+    let st = e.state;
+    let by_name = |names: &'a [String], v: &'a [imitator::number::Rational]| {
+        ByName(names.iter().zip(v).map(|(n, x)| (Cow::Borrowed(n.as_str()), Exact(x))).collect())
+    };
+    let models: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
+    PolicyLine {
+        history: history_steps(s, e.history),
+        posterior: Some(ByName(models.iter().zip(e.posterior).map(|(n, p)| (Cow::Borrowed(*n), Exact(p))).collect())),
+        ranking: Some(model_names(s, &st.ranking)),
+        top: Some(model_names(s, &st.top)),
+        m: by_name(&s.actions, &st.m),
+        theta: Exact(&st.theta),
+        p_im: Some(Exact(e.p_im)),
+        truth_in_top: Some(st.truth_in_top),
+    }
+}
+
 /// One line of `imitator policy` (see the module docs for the format).
 pub fn line(s: &Scenario, e: &Entry) -> Value {
-    let st = e.state;
-    let names = |v: &[usize]| v.iter().map(|&i| Value::from(s.models[i].name.clone())).collect::<Vec<_>>();
-    let posterior: Map<String, Value> =
-        s.models.iter().zip(e.posterior).map(|(m, p)| (m.name.clone(), fmt_exact(p).into())).collect();
-    let m: Map<String, Value> = s.actions.iter().zip(&st.m).map(|(a, x)| (a.clone(), fmt_exact(x).into())).collect();
-    json!({
-        "history": history_json(s, e.history),
-        "posterior": posterior,
-        "ranking": names(&st.ranking),
-        "top": names(&st.top),
-        "m": m,
-        "theta": fmt_exact(&st.theta),
-        "p_im": fmt_exact(e.p_im),
-        "truth_in_top": st.truth_in_top,
-    })
+    serde_json::to_value(policy_line(s, e)).expect("a policy line serializes")
+}
+
+/// The policy of one merged state, its exact numbers formatted once.
+struct Formatted {
+    posterior: Vec<String>,
+    m: Vec<String>,
+    theta: String,
 }
 
 /// Renders lines as text, formatting the policy of each merged state once.
 ///
 /// Gives the same text as `line(s, e).to_string()`, several times faster on
-/// long listings, where many histories share a state.
+/// long listings, where many histories share a state: the line is the same
+/// [`PolicyLine`], its numbers given as the strings `fmt_exact` wrote.
 pub struct LineWriter<'s> {
     s: &'s Scenario,
-    /// By state id: the text from `"posterior"` to `"theta"`, and `truth_in_top`.
-    cache: Vec<Option<(String, bool)>>,
+    /// By state id.
+    cache: Vec<Option<Formatted>>,
+    /// The longest line so far, to size the next one's buffer.
+    width: usize,
 }
 
 impl<'s> LineWriter<'s> {
     pub fn new(s: &'s Scenario) -> Self {
-        LineWriter { s, cache: Vec::new() }
+        LineWriter { s, cache: Vec::new(), width: 64 }
     }
 
     /// One line, without its newline.
     pub fn render(&mut self, e: &Entry) -> String {
         let id = e.id as usize;
         if self.cache.len() <= id {
-            self.cache.resize(id + 1, None);
+            self.cache.resize_with(id + 1, || None);
         }
         let s = self.s;
-        let (middle, truth) = self.cache[id].get_or_insert_with(|| {
-            let mut v =
-                line(s, &Entry { history: &[], id: e.id, state: e.state, posterior: e.posterior, p_im: e.p_im });
-            let o = v.as_object_mut().expect("a line is an object");
-            o.shift_remove("history");
-            o.shift_remove("p_im");
-            let truth = o.shift_remove("truth_in_top").and_then(|b| b.as_bool()).expect("truth_in_top");
-            let text = v.to_string();
-            // `{"posterior":…,"theta":"…"}` → `"posterior":…,"theta":"…"`.
-            (text[1..text.len() - 1].to_string(), truth)
+        let st = e.state;
+        let f = self.cache[id].get_or_insert_with(|| Formatted {
+            posterior: e.posterior.iter().map(fmt_exact).collect(),
+            m: st.m.iter().map(fmt_exact).collect(),
+            theta: fmt_exact(&st.theta),
         });
-        format!(
-            "{{\"history\":{},{middle},\"p_im\":\"{}\",\"truth_in_top\":{truth}}}",
-            history_json(s, e.history),
-            fmt_exact(e.p_im)
-        )
+        let p_im = fmt_exact(e.p_im);
+        let line: PolicyLine<'_, &str> = PolicyLine {
+            history: history_steps(s, e.history),
+            posterior: Some(ByName(
+                s.models.iter().zip(&f.posterior).map(|(m, p)| (Cow::Borrowed(m.name.as_str()), p.as_str())).collect(),
+            )),
+            ranking: Some(model_names(s, &st.ranking)),
+            top: Some(model_names(s, &st.top)),
+            m: ByName(s.actions.iter().zip(&f.m).map(|(a, x)| (Cow::Borrowed(a.as_str()), x.as_str())).collect()),
+            theta: f.theta.as_str(),
+            p_im: Some(p_im.as_str()),
+            truth_in_top: Some(st.truth_in_top),
+        };
+        let mut buf = Vec::with_capacity(self.width);
+        line.serialize(&mut serde_json::Serializer::new(&mut buf)).expect("a policy line serializes");
+        self.width = self.width.max(buf.len());
+        String::from_utf8(buf).expect("JSON is UTF-8")
     }
 }

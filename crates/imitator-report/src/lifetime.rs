@@ -2,41 +2,82 @@
 //! and the text section "Whole lifetime".
 
 use imitator::lifetime::{Interval, Lifetime, Stop};
-use imitator::number::{fmt_approx, fmt_exact, fmt_float, Rational};
+use imitator::number::exact::Exact;
+use imitator::number::{fmt_approx, fmt_float, Rational};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write;
 
-fn ex(r: &Rational) -> Value {
-    Value::String(fmt_exact(r))
+/// `event_e` of the block `infinite`: the interval, the proved floor and the status.
+#[derive(Debug, Serialize)]
+pub struct EventEInterval<'a> {
+    pub lo: Exact<'a>,
+    /// `null` when the interval has no upper end.
+    pub hi: Option<Exact<'a>>,
+    pub proved_bound: Exact<'a>,
+    pub status: &'static str,
+}
+
+/// `query_cubed_sum` of the block `infinite`.
+#[derive(Debug, Serialize)]
+pub struct QueryInterval<'a> {
+    pub lo: Exact<'a>,
+    pub hi: Option<Exact<'a>>,
+    pub bound: Exact<'a>,
+    pub proved_bound_squared: Exact<'a>,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnsettledMass<'a> {
+    pub by_depth: Vec<Exact<'a>>,
+}
+
+/// The JSON block `infinite` of `verify --horizon infinite` (`docs/json.md`).
+#[derive(Debug, Serialize)]
+pub struct InfiniteBlock<'a> {
+    pub depth_reached: usize,
+    pub stopped_because: &'static str,
+    pub width: Exact<'a>,
+    pub event_e: EventEInterval<'a>,
+    pub query_cubed_sum: QueryInterval<'a>,
+    pub unsettled_mass: UnsettledMass<'a>,
+    pub decay_per_step: Option<f64>,
+}
+
+impl<'a> InfiniteBlock<'a> {
+    pub fn new(l: &'a Lifetime) -> Self {
+        let last = l.last();
+        let hi = |i: &'a Interval| i.hi.as_ref().map(Exact);
+        InfiniteBlock {
+            depth_reached: l.depth_reached,
+            stopped_because: l.stopped_because.name(),
+            width: Exact(&l.width),
+            event_e: EventEInterval {
+                lo: Exact(&last.event_e.lo),
+                hi: hi(&last.event_e),
+                proved_bound: Exact(&l.event_e_bound),
+                status: l.event_e_status.name(),
+            },
+            query_cubed_sum: QueryInterval {
+                lo: Exact(&last.query_cubed_sum.lo),
+                hi: hi(&last.query_cubed_sum),
+                bound: Exact(&l.query_bound),
+                proved_bound_squared: Exact(&l.query_bound_squared),
+                status: l.query_status.name(),
+            },
+            unsettled_mass: UnsettledMass { by_depth: l.steps.iter().map(|s| Exact(&s.unsettled_mass)).collect() },
+            decay_per_step: decay_per_step(l),
+        }
+    }
 }
 
 /// The JSON block `infinite` (exact numbers as strings; an infinite upper end is `null`).
 pub fn infinite_block(l: &Lifetime) -> Value {
-    let last = l.last();
-    let hi = |i: &Interval| i.hi.as_ref().map_or(Value::Null, ex);
-    json!({
-        "depth_reached": l.depth_reached,
-        "stopped_because": l.stopped_because.name(),
-        "width": ex(&l.width),
-        "event_e": {
-            "lo": ex(&last.event_e.lo),
-            "hi": hi(&last.event_e),
-            "proved_bound": ex(&l.event_e_bound),
-            "status": l.event_e_status.name(),
-        },
-        "query_cubed_sum": {
-            "lo": ex(&last.query_cubed_sum.lo),
-            "hi": hi(&last.query_cubed_sum),
-            "bound": ex(&l.query_bound),
-            "proved_bound_squared": ex(&l.query_bound_squared),
-            "status": l.query_status.name(),
-        },
-        "unsettled_mass": {"by_depth": l.steps.iter().map(|s| ex(&s.unsettled_mass)).collect::<Vec<_>>()},
-        "decay_per_step": decay_per_step(l).map(|d| json!(d)).unwrap_or(Value::Null),
-    })
+    serde_json::to_value(InfiniteBlock::new(l)).expect("the block serializes")
 }
 
 /// `r` as a decimal with `digits` digits after the point, rounded down
