@@ -573,7 +573,6 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
     let na = actions.len();
     let mut seen = HashSet::new();
     let mut models = Vec::new();
-    let mut prior_sum = Rational::zero();
     for (i, m) in raw.models.get_ref().iter().enumerate() {
         let key = |k: &str| format!("models[{i}].{k}");
         let name = m.name.get_ref().clone();
@@ -591,7 +590,6 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
                 format!("is {}, but a prior must be > 0", fmt_exact(&prior)),
             ));
         }
-        prior_sum += &prior;
         let kind: Box<dyn DemonstratorModel> = match (&m.iid, &m.start, &m.after_action, &m.after_observation) {
             (Some(d), None, None, None) => Box::new(Iid { probs: distribution(d, na, "actions", &key("iid"), ctx)? }),
             (None, Some(s), Some(t), None) => Box::new(Markov {
@@ -614,8 +612,12 @@ fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<Scenario, Sc
         };
         models.push(Model { name, prior, kind });
     }
-    for m in &mut models {
-        m.prior = &m.prior / &prior_sum;
+    // Each prior over their sum (the sum taken once over a common denominator:
+    // adding and dividing rationals one at a time takes a long gcd each).
+    let priors: Vec<Rational> = models.iter().map(|m| m.prior.clone()).collect();
+    let normalized = crate::number::normalize(&priors).expect("priors are positive");
+    for (m, p) in models.iter_mut().zip(normalized) {
+        m.prior = p;
     }
     let truth = models.iter().position(|m| m.name == *raw.truth.get_ref()).ok_or_else(|| {
         let known: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
