@@ -100,7 +100,8 @@ impl Prob for Rational {
         // leading 64 bits of each part (each within 2^-60 of the truth, and the
         // sum within 2^-40 for numbers of fewer than 2^40 bits), with no product.
         if self.is_positive() && other.is_positive() {
-            let gap = log2(self.numer().magnitude()) - log2(self.denom().magnitude())
+            let gap = log2(self.numer().magnitude())
+                - log2(self.denom().magnitude())
                 - (log2(other.numer().magnitude()) - log2(other.denom().magnitude()));
             if gap.abs() > 1e-3 {
                 return Some(if gap > 0.0 { Ordering::Greater } else { Ordering::Less });
@@ -250,12 +251,30 @@ pub fn fmt_exact(r: &Rational) -> String {
 /// Every report uses this one form, each with the length its layout allows;
 /// the JSON always carries the exact value.
 pub fn fmt_readable(r: &Rational, max: usize) -> String {
-    let e = fmt_exact(r);
-    match (r.denom().is_one(), e.len() <= max) {
-        (true, true) => e,
-        (false, true) => format!("{e} ≈ {}", fmt_approx(r)),
-        (true, false) => format!("≈ {} (a {}-digit integer)", fmt_approx(r), e.trim_start_matches('-').len()),
-        (false, false) => format!("≈ {} (a {}-character fraction)", fmt_approx(r), e.len()),
+    // The length first: printing a long number takes time in its square.
+    let sign = r.numer().is_negative() as usize;
+    let digits = decimal_len(r.numer().magnitude());
+    let len = if r.denom().is_one() { sign + digits } else { sign + digits + 1 + decimal_len(r.denom().magnitude()) };
+    match (r.denom().is_one(), len <= max) {
+        (true, true) => fmt_exact(r),
+        (false, true) => format!("{} ≈ {}", fmt_exact(r), fmt_approx(r)),
+        (true, false) => format!("≈ {} (a {digits}-digit integer)", fmt_approx(r)),
+        (false, false) => format!("≈ {} (a {len}-character fraction)", fmt_approx(r)),
+    }
+}
+
+/// How many decimal digits `n` has (1 for 0), without printing it when long.
+fn decimal_len(n: &BigUint) -> usize {
+    let bits = n.bits();
+    if bits < 2048 {
+        return n.to_string().len();
+    }
+    // 2^(bits−1) ≤ n < 2^bits: the count is that of 2^(bits−1), or one more.
+    let low = ((bits - 1) as f64 * std::f64::consts::LOG10_2).floor() as usize + 1;
+    if *n >= num_traits::pow(BigUint::from(10u32), low) {
+        low + 1
+    } else {
+        low
     }
 }
 
@@ -407,8 +426,9 @@ pub fn mul(a: &Rational, b: &Rational) -> Rational {
     let g1 = gcd(a.numer().magnitude(), b.denom().magnitude());
     let g2 = gcd(b.numer().magnitude(), a.denom().magnitude());
     let (g1, g2) = (BigInt::from(g1), BigInt::from(g2));
-    let n = (a.numer() / &g2) * (b.numer() / &g1);
-    let d = (a.denom() / &g1) * (b.denom() / &g2);
+    // g1 divides a's numerator and b's denominator, g2 b's numerator and a's denominator.
+    let n = (a.numer() / &g1) * (b.numer() / &g2);
+    let d = (a.denom() / &g2) * (b.denom() / &g1);
     Rational::new_raw(n, d)
 }
 
@@ -480,6 +500,54 @@ pub fn normalize(ws: &[Rational]) -> Option<Vec<Rational>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn decimal_lengths_of_long_numbers_are_exact() {
+        for k in [600usize, 617, 618, 1000, 3000, 9999] {
+            let ten = num_traits::pow(BigUint::from(10u32), k);
+            for n in [&ten - 1u32, ten.clone(), &ten + 1u32, &ten * 7u32] {
+                assert_eq!(decimal_len(&n), n.to_string().len(), "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn lehmer_gcd_normalize_and_sum_agree_with_num_rational() {
+        use num_integer::Integer;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let big = |rng: &mut rand_chacha::ChaCha8Rng, words: usize| {
+            BigUint::from_slice(&(0..2 * words).map(|_| rng.gen::<u32>()).collect::<Vec<_>>())
+        };
+        for words in [1, 2, 3, 5, 17, 40] {
+            for _ in 0..20 {
+                let n = rng.gen_range(0..words);
+                let common = big(&mut rng, n);
+                let a = big(&mut rng, words) * &common;
+                let n = rng.gen_range(1..=words);
+                let b = big(&mut rng, n) * &common;
+                assert_eq!(gcd(&a, &b), a.gcd(&b), "{a} {b}");
+                assert_eq!(gcd(&b, &a), a.gcd(&b));
+            }
+        }
+        assert_eq!(gcd(&BigUint::zero(), &BigUint::from(6u32)), BigUint::from(6u32));
+        for _ in 0..50 {
+            let ws: Vec<Rational> = (0..rng.gen_range(1..8))
+                .map(|_| ratio(rng.gen_range(0..50), rng.gen_range(1..50)) * ratio(rng.gen_range(1..1000), 1))
+                .collect();
+            let total: Rational = ws.iter().sum();
+            assert_eq!(sum(&ws), total);
+            match normalize(&ws) {
+                None => assert!(total.is_zero()),
+                Some(n) => assert_eq!(n, ws.iter().map(|w| w / &total).collect::<Vec<_>>()),
+            }
+            for w in &ws {
+                assert_eq!(mul(w, &ws[0]), w * &ws[0]);
+                assert_eq!(w.compare(&ws[0]), w.partial_cmp(&ws[0]));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

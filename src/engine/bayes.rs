@@ -68,6 +68,8 @@ pub struct BayesKeys {
     exps: FxHashMap<BigUint, Sparse>,
     /// The work the base took: gcds, weighted by the product of their lengths in words.
     work: u64,
+    /// How many numbers no round split, left to the pairwise refinement.
+    pairwise: usize,
 }
 
 /// The length in 64-bit words, at least 1.
@@ -251,7 +253,7 @@ fn add(a: &[(u32, i32)], b: &[(u32, i32)], sign: i32) -> Sparse {
 /// number coprime to all the others is a base element, one that shares a
 /// proper factor is split in two. What no round splits (numbers that divide
 /// the product of the others) is refined pairwise, within [`MAX_BASE_WORK`].
-fn coprime_base(numbers: Vec<BigUint>) -> Result<(Vec<BigUint>, FxHashMap<BigUint, Sparse>, u64), BaseTooLarge> {
+fn coprime_base(numbers: Vec<BigUint>) -> Result<Base, BaseTooLarge> {
     let mut meter = Meter { work: 0 };
     let mut distinct = numbers;
     distinct.retain(|x| !x.is_zero() && !x.is_one());
@@ -367,7 +369,15 @@ fn coprime_base(numbers: Vec<BigUint>) -> Result<(Vec<BigUint>, FxHashMap<BigUin
         }
         exps.insert(x, e);
     }
-    Ok((base, exps, meter.work))
+    Ok(Base { base, exps, work: meter.work, pairwise: set.len() })
+}
+
+/// What [`coprime_base`] builds.
+struct Base {
+    base: Vec<BigUint>,
+    exps: FxHashMap<BigUint, Sparse>,
+    work: u64,
+    pairwise: usize,
 }
 
 impl BayesKeys {
@@ -386,8 +396,15 @@ impl BayesKeys {
                 m.kind.distribution(c).iter().for_each(&mut add);
             }
         }
-        let (base, exps, work) = coprime_base(numbers)?;
-        Ok(BayesKeys { models: s.models.len(), base, exps, work })
+        let Base { base, exps, work, pairwise } = coprime_base(numbers)?;
+        Ok(BayesKeys { models: s.models.len(), base, exps, work, pairwise })
+    }
+
+    /// How many numbers no round of batch splitting separated, left to the
+    /// refinement by pairs (whose work grows with their square, within
+    /// [`MAX_BASE_WORK`]; the rounds' work grows with the input's length).
+    pub fn pairwise(&self) -> usize {
+        self.pairwise
     }
 
     /// How many elements the base has.

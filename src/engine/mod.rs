@@ -197,6 +197,22 @@ impl RunOptions {
     }
 }
 
+/// Refuses, before any work, a truth weight `w(μ)` whose denominator is longer
+/// than [`crate::limits::MAX_TRUTH_WEIGHT_BITS`]: every bound is exact in it.
+pub(crate) fn check_truth_weight(scenario: &crate::scenario::Scenario) -> Result<(), EngineError> {
+    let bits = scenario.truth_weight().denom().bits();
+    if bits > crate::limits::MAX_TRUTH_WEIGHT_BITS {
+        return Err(EngineError::TooLarge(format!(
+            "the truth's normalized prior w(μ) has a denominator of {bits} bits (about {} digits), more than {} \
+             (limits::MAX_TRUTH_WEIGHT_BITS): every bound is exact in w(μ) and takes time in the square of its \
+             length; give priors with a smaller common denominator",
+            (bits as f64 * std::f64::consts::LOG10_2).ceil() as u64,
+            crate::limits::MAX_TRUTH_WEIGHT_BITS
+        )));
+    }
+    Ok(())
+}
+
 /// Runs the chosen engine to `depth` with `rule` and the default limits;
 /// `tick(done, total)` reports progress.
 ///
@@ -222,16 +238,6 @@ pub fn run_with(
 ) -> Result<Figures, EngineError> {
     crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth), "--depth")
         .map_err(EngineError::TooLarge)?;
-    let bits = scenario.truth_weight().denom().bits();
-    if bits > crate::limits::MAX_TRUTH_WEIGHT_BITS {
-        return Err(EngineError::TooLarge(format!(
-            "the truth's normalized prior w(μ) has a denominator of {bits} bits (about {} digits), more than {} \
-             (limits::MAX_TRUTH_WEIGHT_BITS): every bound is exact in w(μ) and takes time in the square of its \
-             length; give priors with a smaller common denominator",
-            (bits as f64 * std::f64::consts::LOG10_2).ceil() as u64,
-            crate::limits::MAX_TRUTH_WEIGHT_BITS
-        )));
-    }
     match kind {
         EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, tick),
         EngineKind::Lumped => lumped::run(

@@ -636,6 +636,7 @@ pub fn run_observed(
     let start = Instant::now();
     let depth = opts.depth;
     crate::limits::check_depth(depth, &format!("depth {depth}"), "--depth").map_err(EngineError::TooLarge)?;
+    super::check_truth_weight(scenario)?;
     let truth = scenario.truth;
     let actions = scenario.actions.len();
     let mut space = StateSpace::new(scenario, rule);
