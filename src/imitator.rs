@@ -146,14 +146,7 @@ pub fn alpha_tests<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Ve
 /// The top set: walk the ranking and collect models while they pass the α
 /// rule; stop at the first that does not. Rank 1 is always collected.
 pub fn top_set<P: Prob>(posterior: &[P], ranking: &[usize], alpha: &P) -> Vec<usize> {
-    let mut top = Vec::new();
-    for (n, &i) in ranking.iter().enumerate() {
-        if !passes(posterior, ranking, alpha, n) {
-            break;
-        }
-        top.push(i);
-    }
-    top
+    ranking[..P::passing_prefix(posterior, ranking, alpha)].to_vec()
 }
 
 /// `m(a) = min_{ν ∈ top} ν(a)` and `θ = 1 − Σ_a m(a)`.
@@ -173,8 +166,8 @@ pub fn min_policy<P: Prob>(top: &[usize], dists: &[&[P]]) -> (Vec<P>, P) {
 
 /// Bayes' rule before normalization: `post(ν)·ν(a)` for each model, and their sum.
 pub fn bayes_products<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -> (Vec<P>, P) {
-    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.clone() * d[action].clone()).collect();
-    let total = w.iter().fold(P::zero(), |s, x| s + x.clone());
+    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.times(&d[action])).collect();
+    let total = P::sum_all(&w);
     (w, total)
 }
 
@@ -183,11 +176,8 @@ pub fn bayes_products<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -
 /// Returns the posterior unchanged if every model gave `a` probability zero
 /// (which the truth's own actions never do).
 pub fn update_posterior<P: Prob>(posterior: &[P], action: usize, dists: &[&[P]]) -> Vec<P> {
-    let (w, total) = bayes_products(posterior, action, dists);
-    if total.is_zero() {
-        return posterior.to_vec();
-    }
-    w.into_iter().map(|x| x / total.clone()).collect()
+    let w: Vec<P> = posterior.iter().zip(dists).map(|(p, d)| p.times(&d[action])).collect();
+    P::normalize_all(&w).unwrap_or_else(|| posterior.to_vec())
 }
 
 /// What a rule sees when it decides at a history.

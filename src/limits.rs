@@ -41,6 +41,23 @@ pub const MAX_HISTORY_STEPS: u64 = 1 << 27;
 /// of its length.
 pub const MAX_NUMBER_LEN: usize = 10_000;
 
+/// The most work, in word gcds (a gcd of an `m`-word and an `n`-word number
+/// counts `m·n`), that building the coprime base of a scenario's numbers may
+/// take (`engine::bayes`). Almost every base is built in rounds whose time
+/// grows with the size of the numbers about as a product does; only numbers
+/// that each divide the product of the others (such as `6`, `10` and `15`)
+/// are left to a refinement by pairs, which takes a gcd per pair. Over this
+/// limit the state space does without the base and compares posteriors by
+/// their exact values, which gives the same figures more slowly.
+pub const MAX_BASE_WORK: u64 = 50_000_000;
+
+/// The longest denominator, in bits, of the truth's normalized prior `w(μ)`
+/// that `verify` takes (about 21,000 digits). Every bound is computed exactly
+/// from `w(μ)`, and reducing fractions of that length takes time in the square
+/// of it: at 20,000 digits about 2 s, at 30,000 about 6 s. Priors with a
+/// smaller common denominator (`1/3` rather than `1/10^9990 + 1`) lift it.
+pub const MAX_TRUTH_WEIGHT_BITS: u64 = 70_000;
+
 /// The most worker threads (`--threads`).
 pub const MAX_THREADS: usize = 256;
 
@@ -109,6 +126,8 @@ pub enum Limit {
     ChainStates,
     /// The combinations of event states the lumped engine tracks.
     Events,
+    /// The length of the truth's normalized prior ([`MAX_TRUTH_WEIGHT_BITS`]).
+    TruthWeight,
 }
 
 /// A request past one of the library's limits, refused before the work it

@@ -6,7 +6,8 @@
 //! simulation only). Nothing that the verifier reports ever passes through `f64`.
 
 use crate::limits::{excerpt, MAX_NUMBER_LEN};
-use num_bigint::BigInt;
+use num_bigint::{BigInt, BigUint};
+use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
@@ -54,6 +55,30 @@ pub trait Prob:
         // values are incomparable (a NaN in a float run).
         !matches!(self.partial_cmp(&(factor.clone() * sum)), Some(Ordering::Less | Ordering::Equal))
     }
+    /// `self · other` (exact rationals reduce with [`gcd`], not num-bigint's).
+    fn times(&self, other: &Self) -> Self {
+        self.clone() * other.clone()
+    }
+    /// `Σ xs`.
+    fn sum_all(xs: &[Self]) -> Self {
+        xs.iter().fold(Self::zero(), |s, x| s + x.clone())
+    }
+    /// Each of `xs` over their sum `Σ xs`; `None` when the sum is 0.
+    fn normalize_all(xs: &[Self]) -> Option<Vec<Self>> {
+        let total = Self::sum_all(xs);
+        (!total.is_zero()).then(|| xs.iter().map(|x| x.clone() / total.clone()).collect())
+    }
+    /// How many of `values`, taken in the order `order`, pass one after the
+    /// other the test `values[order[n]] > factor · Σ_{k<n} values[order[k]]`
+    /// ([`Prob::exceeds`]; the first always passes): the α rule's top set.
+    fn passing_prefix(values: &[Self], order: &[usize], factor: &Self) -> usize {
+        (1..order.len())
+            .find(|&n| {
+                let above: Vec<&Self> = order[..n].iter().map(|&j| &values[j]).collect();
+                !values[order[n]].exceeds(factor, &above)
+            })
+            .unwrap_or(order.len())
+    }
 }
 
 impl Prob for Rational {
@@ -71,6 +96,17 @@ impl Prob for Rational {
         if self.denom() == other.denom() {
             return Some(self.numer().cmp(other.numer()));
         }
+        // Positive values far apart are ordered by their logarithms from the
+        // leading 64 bits of each part (each within 2^-60 of the truth, and the
+        // sum within 2^-40 for numbers of fewer than 2^40 bits), with no product.
+        if self.is_positive() && other.is_positive() {
+            let gap = log2(self.numer().magnitude())
+                - log2(self.denom().magnitude())
+                - (log2(other.numer().magnitude()) - log2(other.denom().magnitude()));
+            if gap.abs() > 1e-3 {
+                return Some(if gap > 0.0 { Ordering::Greater } else { Ordering::Less });
+            }
+        }
         Some((self.numer() * other.denom()).cmp(&(other.numer() * self.denom())))
     }
     fn exceeds(&self, factor: &Self, terms: &[&Self]) -> bool {
@@ -84,6 +120,43 @@ impl Prob for Rational {
             }
         }
         self.numer() * factor.denom() * d > factor.numer() * n * self.denom()
+    }
+    fn times(&self, other: &Self) -> Self {
+        mul(self, other)
+    }
+    // Over a common denominator, with one long gcd (see [`sum`]).
+    fn sum_all(xs: &[Self]) -> Self {
+        if xs.iter().any(|x| x.is_negative()) {
+            return xs.iter().fold(Self::zero(), |s, x| s + x);
+        }
+        sum(xs)
+    }
+    fn normalize_all(xs: &[Self]) -> Option<Vec<Self>> {
+        if xs.iter().any(|x| x.is_negative()) {
+            let total: Self = xs.iter().sum();
+            return (!total.is_zero()).then(|| xs.iter().map(|x| x / &total).collect());
+        }
+        normalize(xs)
+    }
+    // One running sum over the least common denominator, not the terms again
+    // at every rank over the product of their denominators.
+    fn passing_prefix(values: &[Self], order: &[usize], factor: &Self) -> usize {
+        let (mut n, mut d) = (BigInt::zero(), BigInt::one());
+        for (k, &i) in order.iter().enumerate() {
+            let v = &values[i];
+            if k > 0 && v.numer() * factor.denom() * &d <= factor.numer() * &n * v.denom() {
+                return k;
+            }
+            if v.denom() == &d {
+                n += v.numer();
+            } else {
+                let g = BigInt::from(gcd(d.magnitude(), v.denom().magnitude()));
+                let up = v.denom() / &g;
+                n = n * &up + v.numer() * (&d / &g);
+                d *= up;
+            }
+        }
+        order.len()
     }
 }
 
@@ -258,12 +331,30 @@ pub mod exact {
 /// Every report uses this one form, each with the length its layout allows;
 /// the JSON always carries the exact value.
 pub fn fmt_readable(r: &Rational, max: usize) -> String {
-    let e = fmt_exact(r);
-    match (r.denom().is_one(), e.len() <= max) {
-        (true, true) => e,
-        (false, true) => format!("{e} ≈ {}", fmt_approx(r)),
-        (true, false) => format!("≈ {} (a {}-digit integer)", fmt_approx(r), e.trim_start_matches('-').len()),
-        (false, false) => format!("≈ {} (a {}-character fraction)", fmt_approx(r), e.len()),
+    // The length first: printing a long number takes time in its square.
+    let sign = r.numer().is_negative() as usize;
+    let digits = decimal_len(r.numer().magnitude());
+    let len = if r.denom().is_one() { sign + digits } else { sign + digits + 1 + decimal_len(r.denom().magnitude()) };
+    match (r.denom().is_one(), len <= max) {
+        (true, true) => fmt_exact(r),
+        (false, true) => format!("{} ≈ {}", fmt_exact(r), fmt_approx(r)),
+        (true, false) => format!("≈ {} (a {digits}-digit integer)", fmt_approx(r)),
+        (false, false) => format!("≈ {} (a {len}-character fraction)", fmt_approx(r)),
+    }
+}
+
+/// How many decimal digits `n` has (1 for 0), without printing it when long.
+fn decimal_len(n: &BigUint) -> usize {
+    let bits = n.bits();
+    if bits < 2048 {
+        return n.to_string().len();
+    }
+    // 2^(bits−1) ≤ n < 2^bits: the count is that of 2^(bits−1), or one more.
+    let low = ((bits - 1) as f64 * std::f64::consts::LOG10_2).floor() as usize + 1;
+    if *n >= num_traits::pow(BigUint::from(10u32), low) {
+        low + 1
+    } else {
+        low
     }
 }
 
@@ -343,8 +434,200 @@ pub fn in_unit_interval(r: &Rational) -> bool {
     !r.is_negative() && *r <= Rational::one()
 }
 
+/// `log2(x)` for `x > 0`, from its leading 64 bits: within `2^-60` of the
+/// truth for numbers of any length, plus the rounding of one `f64` sum.
+fn log2(x: &BigUint) -> f64 {
+    let bits = x.bits();
+    let shift = bits.saturating_sub(64);
+    let top = (x >> shift).to_u64().expect("64 bits");
+    shift as f64 + (top as f64).log2()
+}
+
+/// `gcd(a, b)` of two naturals, in time quadratic in their length in words
+/// (Lehmer's algorithm: 64 bits of quotients per pass over the numbers).
+/// num-bigint's own `gcd` is Stein's binary algorithm, one pass per bit,
+/// which on numbers of thousands of digits costs 64 times as much, and as
+/// much again when one number is much longer than the other.
+pub fn gcd(a: &BigUint, b: &BigUint) -> BigUint {
+    let (mut u, mut v) = if a >= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+    loop {
+        if v.is_zero() {
+            return u;
+        }
+        if let Some(small) = v.to_u64() {
+            let r = (&u % small).to_u64().expect("a remainder below a u64");
+            return BigUint::from(small.gcd(&r));
+        }
+        if u.bits() > v.bits() + 32 {
+            // Far apart: one division gets them close.
+            let r = &u % &v;
+            u = std::mem::replace(&mut v, r);
+            continue;
+        }
+        // Knuth's Algorithm L on the leading 63 bits of u (and v shifted alike).
+        let shift = u.bits() - 63;
+        let mut uh = (&u >> shift).to_i128().expect("63 bits");
+        let mut vh = (&v >> shift).to_i128().expect("63 bits");
+        let (mut ca, mut cb, mut cc, mut cd) = (1i128, 0i128, 0i128, 1i128);
+        loop {
+            if vh + cc <= 0 || vh + cd <= 0 || uh + ca < 0 || uh + cb < 0 {
+                break;
+            }
+            let q = (uh + ca) / (vh + cc);
+            if q != (uh + cb) / (vh + cd) {
+                break;
+            }
+            (ca, cc) = (cc, ca - q * cc);
+            (cb, cd) = (cd, cb - q * cd);
+            (uh, vh) = (vh, uh - q * vh);
+        }
+        if cb == 0 {
+            let r = &u % &v;
+            u = std::mem::replace(&mut v, r);
+        } else {
+            let (bu, bv) = (BigInt::from(u), BigInt::from(v));
+            let nu = &bu * ca + &bv * cb;
+            let nv = &bu * cc + &bv * cd;
+            u = nu.into_parts().1;
+            v = nv.into_parts().1;
+            if u < v {
+                std::mem::swap(&mut u, &mut v);
+            }
+        }
+    }
+}
+
+/// `x / y` for rationals known to divide evenly is not needed; this is the
+/// product `a·b` in lowest terms, by the two cross gcds (each with [`gcd`]).
+pub fn mul(a: &Rational, b: &Rational) -> Rational {
+    if a.is_zero() || b.is_zero() {
+        return Rational::zero();
+    }
+    let g1 = gcd(a.numer().magnitude(), b.denom().magnitude());
+    let g2 = gcd(b.numer().magnitude(), a.denom().magnitude());
+    let (g1, g2) = (BigInt::from(g1), BigInt::from(g2));
+    // g1 divides a's numerator and b's denominator, g2 b's numerator and a's denominator.
+    let n = (a.numer() / &g1) * (b.numer() / &g2);
+    let d = (a.denom() / &g2) * (b.denom() / &g1);
+    Rational::new_raw(n, d)
+}
+
+/// Non-negative rationals over their least common denominator `D`: each
+/// numerator `a_i·D/b_i`, and `D`. No gcd of two long numbers.
+fn over_common_denominator(ws: &[Rational]) -> (Vec<BigUint>, BigUint) {
+    let mut d = BigUint::one();
+    for w in ws {
+        let b = w.denom().magnitude();
+        if b.is_one() || d == *b {
+            continue;
+        }
+        let g = gcd(&d, b);
+        d *= b / g;
+    }
+    let nums = ws
+        .iter()
+        .map(|w| if w.is_zero() { BigUint::zero() } else { w.numer().magnitude() * (&d / w.denom().magnitude()) })
+        .collect();
+    (nums, d)
+}
+
+/// The sum of non-negative rationals, exactly, in lowest terms: over their
+/// least common denominator, with one gcd at the end (adding them one at a
+/// time takes a gcd per addition on ever longer numbers).
+pub fn sum(ws: &[Rational]) -> Rational {
+    debug_assert!(ws.iter().all(|w| !w.is_negative()));
+    let (nums, d) = over_common_denominator(ws);
+    let total: BigUint = nums.iter().sum();
+    let g = gcd(&total, &d);
+    Rational::new_raw(BigInt::from(total / &g), BigInt::from(d / g))
+}
+
+/// Non-negative weights divided by their sum, exactly, in lowest terms; `None`
+/// when they are all 0. Equal to `w / Σ w` term by term, in time about the
+/// size of the result: one long gcd (`gcd(T, D)` of the sum's numerator and
+/// the common denominator), then per weight only gcds with that one and with
+/// the weight's own numerator.
+pub fn normalize(ws: &[Rational]) -> Option<Vec<Rational>> {
+    debug_assert!(ws.iter().all(|w| !w.is_negative()));
+    let (nums, d) = over_common_denominator(ws);
+    let t: BigUint = nums.iter().sum();
+    if t.is_zero() {
+        return None;
+    }
+    // w_i / Σ w = a_i·B_i / T with B_i = D / b_i. gcd(B_i, T) = gcd(B_i, h)
+    // since B_i divides D; after dividing it out, the rest of B_i is coprime
+    // to what is left of T, so only a_i's gcd with it remains.
+    let h = gcd(&t, &d);
+    Some(
+        ws.iter()
+            .zip(nums)
+            .map(|(w, n)| {
+                if w.is_zero() {
+                    return Rational::zero();
+                }
+                let a = w.numer().magnitude();
+                let b_i = &d / w.denom().magnitude();
+                debug_assert_eq!(&b_i * a, n);
+                let g1 = if h.is_one() { BigUint::one() } else { gcd(&h, &(&b_i % &h)) };
+                let (b_i, t1) = if g1.is_one() { (b_i, t.clone()) } else { (b_i / &g1, &t / &g1) };
+                let g2 = gcd(a, &(&t1 % a));
+                let (a, t2) = if g2.is_one() { (a.clone(), t1) } else { (a / &g2, t1 / &g2) };
+                Rational::new_raw(BigInt::from(a * b_i), BigInt::from(t2))
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn decimal_lengths_of_long_numbers_are_exact() {
+        for k in [600usize, 617, 618, 1000, 3000, 9999] {
+            let ten = num_traits::pow(BigUint::from(10u32), k);
+            for n in [&ten - 1u32, ten.clone(), &ten + 1u32, &ten * 7u32] {
+                assert_eq!(decimal_len(&n), n.to_string().len(), "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn lehmer_gcd_normalize_and_sum_agree_with_num_rational() {
+        use num_integer::Integer;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let big = |rng: &mut rand_chacha::ChaCha8Rng, words: usize| {
+            BigUint::from_slice(&(0..2 * words).map(|_| rng.gen::<u32>()).collect::<Vec<_>>())
+        };
+        for words in [1, 2, 3, 5, 17, 40] {
+            for _ in 0..20 {
+                let n = rng.gen_range(0..words);
+                let common = big(&mut rng, n);
+                let a = big(&mut rng, words) * &common;
+                let n = rng.gen_range(1..=words);
+                let b = big(&mut rng, n) * &common;
+                assert_eq!(gcd(&a, &b), a.gcd(&b), "{a} {b}");
+                assert_eq!(gcd(&b, &a), a.gcd(&b));
+            }
+        }
+        assert_eq!(gcd(&BigUint::zero(), &BigUint::from(6u32)), BigUint::from(6u32));
+        for _ in 0..50 {
+            let ws: Vec<Rational> = (0..rng.gen_range(1..8))
+                .map(|_| ratio(rng.gen_range(0..50), rng.gen_range(1..50)) * ratio(rng.gen_range(1..1000), 1))
+                .collect();
+            let total: Rational = ws.iter().sum();
+            assert_eq!(sum(&ws), total);
+            match normalize(&ws) {
+                None => assert!(total.is_zero()),
+                Some(n) => assert_eq!(n, ws.iter().map(|w| w / &total).collect::<Vec<_>>()),
+            }
+            for w in &ws {
+                assert_eq!(mul(w, &ws[0]), w * &ws[0]);
+                assert_eq!(w.compare(&ws[0]), w.partial_cmp(&ws[0]));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -217,6 +217,7 @@ pub fn run(
     depth: usize,
     watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
+    super::check_truth_weight(scenario)?;
     let radix = scenario.actions.len() * scenario.observations.len();
     // The walk recurses once per step, and with one world history the limit below never
     // stops it; this check also keeps `depth as u32` below exact.

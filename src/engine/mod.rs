@@ -6,7 +6,7 @@
 //! histories whose futures are identical and reaches far greater depths, at
 //! the price of `worst_case`, which needs single histories.
 
-pub(crate) mod bayes;
+pub mod bayes;
 pub mod chain;
 pub(crate) mod demonstrator;
 pub mod exhaustive;
@@ -185,6 +185,26 @@ impl RunOptions {
     pub fn new(depth: usize) -> Self {
         RunOptions { depth, limits: Limits::default() }
     }
+}
+
+/// Refuses, before any work, a truth weight `w(μ)` whose denominator is longer
+/// than [`crate::limits::MAX_TRUTH_WEIGHT_BITS`]: every bound is exact in it.
+pub(crate) fn check_truth_weight(scenario: &crate::scenario::Scenario) -> Result<(), EngineError> {
+    let bits = scenario.truth_weight().denom().bits();
+    if bits > crate::limits::MAX_TRUTH_WEIGHT_BITS {
+        return Err(LimitError::new(
+            Limit::TruthWeight,
+            format!(
+                "the truth's normalized prior w(μ) has a denominator of {bits} bits (about {} digits), more than {} \
+                 (limits::MAX_TRUTH_WEIGHT_BITS): every bound is exact in w(μ) and takes time in the square of its \
+                 length; give priors with a smaller common denominator",
+                (bits as f64 * std::f64::consts::LOG10_2).ceil() as u64,
+                crate::limits::MAX_TRUTH_WEIGHT_BITS
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Runs the chosen engine to `depth` with `rule` and the default limits;

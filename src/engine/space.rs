@@ -212,7 +212,8 @@ impl<'s> StateSpace<'s> {
             posteriors: Interner::new(),
             contexts: Interner::new(),
             values: Interner::new(),
-            bayes: rule.learns_by_bayes().then(|| BayesKeys::new(scenario)),
+            // Over limits::MAX_BASE_WORK, posteriors are interned by value: the same states, more slowly.
+            bayes: rule.learns_by_bayes().then(|| BayesKeys::new(scenario).ok()).flatten(),
             keys: Vec::new(),
             by_key: FxHashMap::default(),
             factors: Vec::new(),

@@ -330,12 +330,10 @@ impl ScenarioBuilder {
         }
         some_model(self.models.len())?;
         let mut seen = HashSet::new();
-        let mut prior_sum = Rational::zero();
         for (i, (name, prior, kind)) in self.models.iter().enumerate() {
             model_name(i, name, &mut seen)?;
             self::prior(i, prior)?;
             model_kind(i, kind.as_ref(), &self.actions, &observations)?;
-            prior_sum += prior;
         }
         let known: Vec<&str> = self.models.iter().map(|m| m.0.as_str()).collect();
         let truth_name = self.truth.ok_or_else(|| Fault::new("truth", "missing field `truth`"))?;
@@ -348,10 +346,16 @@ impl ScenarioBuilder {
             event_name(i, &e.name, &mut event_names)?;
             e.kind.check(self.actions.len()).map_err(|(k, message)| Fault::new(format!("events[{i}].{k}"), message))?;
         }
+        // Each prior over their sum, the sum taken once over a common
+        // denominator: adding and dividing rationals one at a time takes a long
+        // gcd each, and a wide class of long priors would take minutes.
+        let priors: Vec<Rational> = self.models.iter().map(|m| m.1.clone()).collect();
+        let normalized = crate::number::normalize(&priors).expect("priors are positive");
         let models = self
             .models
             .into_iter()
-            .map(|(name, prior, kind)| Model { name, prior: prior / &prior_sum, kind })
+            .zip(normalized)
+            .map(|((name, _, kind), prior)| Model { name, prior, kind })
             .collect();
         Ok(Scenario {
             name: self.name,

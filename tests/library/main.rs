@@ -29,4 +29,5 @@ mod proof_tables;
 mod properties;
 mod reference;
 mod scenario_builder;
+mod wide;
 mod wrong_imitators;

@@ -628,6 +628,7 @@ pub fn run_observed(
     let start = Instant::now();
     let depth = opts.depth;
     crate::limits::check_depth(depth, &format!("depth {depth}"))?;
+    super::check_truth_weight(scenario)?;
     let truth = scenario.truth;
     let actions = scenario.actions.len();
     let mut space = StateSpace::new(scenario, rule);

@@ -16,8 +16,9 @@ pub fn advice(limit: Limit) -> Option<&'static str> {
         Limit::Memory => "raise --max-memory or lower --depth",
         Limit::Time => "raise --time-limit or lower --depth",
         Limit::ChainStates => "lower --depth or --max-states",
-        // The library's message already says what to do (declare fewer events).
-        Limit::Events => return None,
+        // The library's message already says what to do (declare fewer
+        // events, give priors with a smaller common denominator).
+        Limit::Events | Limit::TruthWeight => return None,
     })
 }
 
