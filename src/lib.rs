@@ -42,7 +42,7 @@
 //! decimal approximations for people, and in plots.
 //!
 //! ```
-//! use imitator::{engine::{EngineKind, RunOptions}, imitator::{Standard, Variant}, scenario::Scenario};
+//! use imitator::{EngineKind, RunOptions, Scenario, Standard, Variant};
 //!
 //! let s = Scenario::from_file("examples/three-coins.toml").unwrap();
 //! let rule = Standard::new(Variant::Conservative, 0);
@@ -51,6 +51,12 @@
 //! // The first step asks with probability 1/2: E[θ_1] = 1/2.
 //! assert_eq!(v.figures.expected_queries[0], imitator::number::ratio(1, 2));
 //! ```
+//!
+//! Any [`Rule`] goes through [`verify`] and [`lifetime::run`], and any
+//! [`DemonstratorModel`], [`Environment`] or [`EventKind`] through
+//! [`Scenario::builder`]: `examples/custom_model.rs` shows a model kind and a
+//! rule written outside the crate, verified, run over the whole lifetime and
+//! exported.
 
 pub mod bounds;
 pub mod checks;
@@ -64,11 +70,24 @@ pub mod limits;
 pub mod model;
 pub mod names;
 pub mod number;
-pub mod progress;
 pub mod policy_line;
+pub mod progress;
 pub mod scenario;
 pub mod search;
 pub mod simulate;
 pub mod verify;
 
-pub use verify::verify;
+// The working set, at the crate root: what a user who verifies a rule, or
+// writes a model, an event or a rule of their own, needs.
+pub use checks::{check, Status, Verdict};
+pub use engine::{EngineError, EngineKind, Figures, RunOptions};
+pub use environment::Environment;
+pub use event::{Event, EventKind};
+pub use imitator::{Policy, PolicyInput, Rule, RuleInfo, Standard, Variant};
+pub use lifetime::Lifetime;
+pub use limits::{Limit, LimitError, Limits, Stop};
+pub use model::DemonstratorModel;
+pub use number::{Prob, Rational};
+pub use progress::Watch;
+pub use scenario::{Scenario, ScenarioError};
+pub use verify::{verify, Verified};

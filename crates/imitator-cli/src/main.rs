@@ -1,5 +1,12 @@
 //! The `imitator` command line: parse, call the library, print, exit.
 //!
+//! This crate is the only one with command-line vocabulary: clap for the
+//! arguments, indicatif for progress, whole-or-nothing files (`atomic`), the
+//! allocator, and the flags named in messages (`cli::advice` maps each limit
+//! of the library to the flag that changes it). The computation is the core
+//! library's (`imitator`), and every output the report crate's
+//! (`imitator-report`).
+//!
 //! Exit status: 0 when every check holds (or the command succeeded), 1 when a
 //! check fails, 2 on bad input, usage or I/O. A closed standard output ends
 //! the output quietly and keeps the status (see `cli::out`).

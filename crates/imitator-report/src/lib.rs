@@ -12,9 +12,14 @@
 //! | [`search`] | `search` | table, JSON, TOML files |
 //! | [`proofs`] | (the tables of `proofs/`) | Markdown |
 //!
-//! The commands in `src/cli/` parse their arguments, call the library and
-//! hand the result to one of these. Checks reach every output through
-//! [`imitator::checks::Verdict::rows`].
+//! The binary (`crates/imitator-cli`) parses its arguments, calls the library
+//! and hands the result to one of these. The library computes and judges; this
+//! crate decides how it is shown, once: checks reach every output through
+//! [`rows::rows`], whose labels are the formulas of [`imitator::bounds`].
+//!
+//! It depends on the core library and on plotters (for the SVG plots), and
+//! nothing depends on it but the binary: a Rust user of the core compiles none
+//! of it.
 
 pub mod csv;
 pub mod diff;
