@@ -17,8 +17,11 @@ use num_traits::{One, Zero};
 /// One quantity against its bound: `ratio = measured / bound`, at `depth`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoundRatio {
+    /// The figure measured.
     pub measured: Rational,
+    /// The bound it is compared with.
     pub bound: Rational,
+    /// `measured / bound`: above 1, the figure passes the bound.
     pub ratio: Rational,
     /// The depth `t` (1-based) where it is measured.
     pub depth: usize,
@@ -77,11 +80,15 @@ pub fn bound_ratios(scenario: &Scenario, figures: &Figures) -> BoundRatios {
 /// A quantity measured at every depth against one bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepthCheck {
+    /// The figure at depths `1..=T`.
     pub by_depth: Vec<Rational>,
+    /// The bound, the same at every depth.
     pub bound: Rational,
+    /// Whether every depth respects the bound.
     pub holds: bool,
     /// The depth (1-based) closest to the bound, and its slack there (≥ 0 iff it holds there).
     pub tightest_depth: usize,
+    /// The slack at the tightest depth.
     pub slack: Rational,
 }
 
@@ -95,7 +102,9 @@ impl DepthCheck {
 /// Whether a bound is a floor (`≥`) or a ceiling (`≤`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
+    /// A floor: the figure must be at least the bound.
     AtLeast,
+    /// A ceiling: the figure must be at most the bound.
     AtMost,
 }
 
@@ -126,8 +135,11 @@ fn depth_check(by_depth: &[Rational], bound: Rational, side: Relation) -> DepthC
 /// `E[1/post_{t+1}(μ)] ≤ 1/w(μ)` at every depth; a value of `None` is `+∞`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InverseCheck {
+    /// `E[1/post_{t+1}(μ)]` at depths `1..=T` (`None`: infinite).
     pub by_depth: Vec<Option<Rational>>,
+    /// `1/w(μ)`.
     pub bound: Rational,
+    /// Whether every depth respects the bound.
     pub holds: bool,
     /// The depth (1-based) closest to the bound (the first infinite one, if any).
     pub tightest_depth: usize,
@@ -158,8 +170,11 @@ fn inverse_check(by_depth: &[Option<Rational>], bound: Rational) -> InverseCheck
 /// The per-step ratio check: no node with the truth collected breaks it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerStepCheck {
+    /// Nodes (or merged states) with the truth collected, where the bound was checked.
     pub nodes_checked: u64,
+    /// Those at which some action breaks it.
     pub violations: u64,
+    /// Whether none breaks it.
     pub holds: bool,
 }
 
@@ -171,6 +186,7 @@ pub struct PerStepCheck {
 /// imitator. What the bad-events theorem speaks of is `ratio_im_and_e`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventCheck {
+    /// The event's three probabilities.
     pub figures: EventFigures,
     /// `P_im(B ∧ E_T) / P_dem(B)` (`None` when `P_dem(B) = 0`).
     pub ratio_im_and_e: Option<Rational>,
@@ -178,6 +194,7 @@ pub struct EventCheck {
     pub ratio_im: Option<Rational>,
     /// The bookkeeping bound `P_im(B ∧ E_T) + 1 − P_im(E_T)`.
     pub bound: Rational,
+    /// Whether the bookkeeping identity holds.
     pub holds: bool,
 }
 
@@ -190,14 +207,18 @@ pub fn far_above_one(ratio: &Rational) -> bool {
 /// `P_im` of the histories the demonstrator never produces, against `1 − P_im(E_T)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnprecedentedCheck {
+    /// `P_im` of the world histories with `P_dem = 0`.
     pub p_im: Rational,
+    /// `1 − P_im(E_T)`.
     pub bound: Rational,
+    /// Whether `p_im ≤ bound`.
     pub holds: bool,
 }
 
 /// Every check of `docs/checks.md` on one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// `w(μ)`, the truth's normalized prior, which every bound is stated in.
     pub truth_weight: Rational,
     /// `P(E_t)` against the paper's floor `1 − α/w(μ)` (implied by the proved one).
     pub event_e: DepthCheck,
@@ -207,9 +228,13 @@ pub struct Verdict {
     pub query_cubed_sum: DepthCheck,
     /// `(E[Σθ³])²` against the proved `4·#A⁴·(M−1)·(1−w(μ))/(α·w(μ))`.
     pub query_cubed_proved: DepthCheck,
+    /// `E[1/post_{t+1}(μ)]` against `1/w(μ)`.
     pub inverse_truth_posterior: InverseCheck,
+    /// The per-step bound at every history with the truth collected.
     pub per_step_ratio: PerStepCheck,
+    /// Each declared event, with its bookkeeping identity.
     pub events: Vec<EventCheck>,
+    /// What the imitator does that the demonstrator never would, against `1 − P(E_T)`.
     pub unprecedented: UnprecedentedCheck,
     /// The probabilities of all nodes summed to exactly 1 at every depth.
     pub mass_conserved: bool,
@@ -227,6 +252,7 @@ impl Verdict {
         (Rational::one() - &self.event_e.bound, Rational::one() - &self.event_e_proved.bound)
     }
 
+    /// Whether the figures break a bound on `P(E)` or `E[Σθ³]`, the paper's or the proved one (what the constants search counts as broken).
     pub fn breaks_a_bound(&self) -> bool {
         [&self.event_e, &self.event_e_proved, &self.query_cubed_sum, &self.query_cubed_proved].iter().any(|c| !c.holds)
     }
@@ -329,13 +355,16 @@ pub fn lifetime_query_status(
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// The bound holds.
     Holds,
+    /// The bound is broken.
     Fails,
     /// Neither proved nor refuted (the infinite horizon, while an interval straddles the bound).
     Undecided,
 }
 
 impl Status {
+    /// `Holds` or `Fails`.
     pub fn of(holds: bool) -> Self {
         if holds {
             Status::Holds

@@ -22,15 +22,19 @@ pub use crate::policy_line::Num;
 pub struct TheirLine {
     /// 1-based line number in their file.
     pub line: usize,
+    /// The history the line is at.
     pub history: Vec<Step>,
     /// `m(a)` in action order.
     pub m: Vec<Num>,
+    /// `θ`, the probability of asking.
     pub theta: Num,
     /// The posterior in model order, if they give it.
     pub posterior: Option<Vec<Num>>,
+    /// The history's probability under the imitator, if they give it.
     pub p_im: Option<Num>,
     /// The top set as model indices, sorted, if they give it.
     pub top: Option<Vec<usize>>,
+    /// Whether the truth is in the top set, if they say.
     pub truth_in_top: Option<bool>,
 }
 
@@ -38,24 +42,65 @@ pub struct TheirLine {
 /// that follows the line's number.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseLineError {
+    /// The line is not JSON at all.
     #[error("not JSON: {0}")]
     NotJson(serde_json::Error),
+    /// The line is JSON, but not an object.
     #[error("a line must be a JSON object")]
     NotObject,
     /// A field of the wrong shape, missing, given twice or unknown (in a
     /// step): `at` names it as the message shows it, `message` says what is wrong.
     #[error("{at}{message}")]
-    Shape { at: String, message: String },
+    Shape {
+        /// Where (`theta: `, `history[2]: `), as the message shows it.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A step names an action or observation the scenario does not have.
     #[error("history[{step}]: `{name}` is not one of the {what}s {names:?}")]
-    UnknownStepName { step: usize, what: &'static str, name: String, names: Vec<String> },
+    UnknownStepName {
+        /// The step's index in the history.
+        step: usize,
+        /// `action` or `observation`.
+        what: &'static str,
+        /// The name they wrote.
+        name: String,
+        /// The scenario's names.
+        names: Vec<String>,
+    },
+    /// A step of a scenario with observations gives none.
     #[error("history[{step}]: missing `observation`")]
-    MissingObservation { step: usize },
+    MissingObservation {
+        /// The step's index in the history.
+        step: usize,
+    },
+    /// `m` or `posterior` has a key that is no action or model.
     #[error("`{field}`: `{name}` is not one of {names:?}")]
-    UnknownKey { field: &'static str, name: String, names: Vec<String> },
+    UnknownKey {
+        /// `m` or `posterior`.
+        field: &'static str,
+        /// The key they wrote.
+        name: String,
+        /// The names it should be one of.
+        names: Vec<String>,
+    },
+    /// `m` or `posterior` lacks an action or model.
     #[error("`{field}` has no entry for `{name}`")]
-    NoEntry { field: &'static str, name: String },
+    NoEntry {
+        /// `m` or `posterior`.
+        field: &'static str,
+        /// The action or model missing.
+        name: String,
+    },
+    /// `top` names a model the scenario does not have.
     #[error("`top`: `{name}` is not one of the models {names:?}")]
-    UnknownModel { name: String, names: Vec<String> },
+    UnknownModel {
+        /// The name they wrote.
+        name: String,
+        /// The scenario's models.
+        names: Vec<String>,
+    },
 }
 
 /// serde_json's message without its ` at line L column C`.
@@ -188,6 +233,7 @@ pub struct LineError {
     pub line: usize,
     /// 1-based, in characters, where it is known.
     pub column: Option<usize>,
+    /// What is wrong with the line.
     pub message: String,
 }
 
@@ -300,7 +346,9 @@ impl Deviation {
 pub struct FieldDiff {
     /// `theta`, `m.<action>`, `posterior.<model>`, `p_im`, `top` or `truth_in_top`.
     pub field: String,
+    /// Our exact value, as the policy line writes it.
     pub ours: String,
+    /// Their value, as they wrote it.
     pub theirs: String,
     /// `None` for fields that are not numbers (`top`, `truth_in_top`), or a NaN.
     pub deviation: Option<Deviation>,
@@ -309,7 +357,9 @@ pub struct FieldDiff {
 /// The first history where they differ beyond the tolerance.
 #[derive(Debug, Clone)]
 pub struct Difference {
+    /// The line of their file.
     pub line: usize,
+    /// The history it is at.
     pub history: Vec<Step>,
     /// Every field of that history that differs beyond the tolerance.
     pub fields: Vec<FieldDiff>,
@@ -318,9 +368,13 @@ pub struct Difference {
 /// The largest deviation of any number they wrote, within the tolerance or not.
 #[derive(Debug, Clone)]
 pub struct Largest {
+    /// How far it is from ours.
     pub deviation: Deviation,
+    /// Which field (`theta`, `m.<action>`, …).
     pub field: String,
+    /// The line of their file.
     pub line: usize,
+    /// The history it is at.
     pub history: Vec<Step>,
 }
 
@@ -335,6 +389,7 @@ pub struct DiffReport {
     pub differing: usize,
     /// The first, in the order of the listing.
     pub first: Option<Difference>,
+    /// The largest deviation of any number they wrote.
     pub largest: Option<Largest>,
     /// Histories they list that have probability zero under the imitator, in
     /// the order of the listing: `(line, history)`.

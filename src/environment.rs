@@ -51,6 +51,7 @@ fn iid_entries(row: &[Rational], observations: &[String]) -> Entries {
 /// The same distribution over observations after every action.
 #[derive(Debug, Clone)]
 pub struct IidEnvironment {
+    /// The distribution over observations, the same at every step.
     pub probs: Vec<Rational>,
 }
 

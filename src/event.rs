@@ -74,7 +74,9 @@ pub trait EventKind: Send + Sync + Debug {
 /// A named event of a scenario.
 #[derive(Debug, Clone)]
 pub struct Event {
+    /// The event's name, unique in the scenario.
     pub name: String,
+    /// What the event asks of a history.
     pub kind: Arc<dyn EventKind>,
 }
 
@@ -121,7 +123,9 @@ fn action_range(action: usize, actions: usize) -> String {
 /// `action` is taken at least `count` times in `T` steps (`count = 0` holds always).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtLeast {
+    /// The action counted.
     pub action: usize,
+    /// How many times, at least.
     pub count: usize,
 }
 
@@ -159,7 +163,9 @@ impl EventKind for AtLeast {
 /// `action` is taken at step `step` (1-based); empty when `step > T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtStep {
+    /// The action.
     pub action: usize,
+    /// The step, 1-based.
     pub step: usize,
 }
 
@@ -204,6 +210,7 @@ impl EventKind for AtStep {
 /// The first actions are exactly `actions`; empty when longer than `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix {
+    /// The first actions, in order.
     pub actions: Vec<usize>,
 }
 

@@ -188,6 +188,7 @@ pub struct PolicyInput<'a, P> {
     pub posterior: &'a [P],
     /// Each model's distribution over actions at this history.
     pub dists: &'a [&'a [P]],
+    /// The α of the top-set rule.
     pub alpha: &'a P,
 }
 
@@ -271,12 +272,14 @@ pub struct RuleInfo {
 /// The paper's imitator and the baselines of `docs/semantics.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standard {
+    /// Which imitator.
     pub variant: Variant,
     /// `K`: the steps that `map` and `mixture` query before they deploy.
     pub warmup: usize,
 }
 
 impl Standard {
+    /// The imitator `variant` with warm-up `warmup` (used by `map` and `mixture` only).
     pub fn new(variant: Variant, warmup: usize) -> Self {
         Standard { variant, warmup }
     }
@@ -363,6 +366,7 @@ pub struct Tables<P> {
 }
 
 impl<P: Prob> Tables<P> {
+    /// The scenario's distributions in `P`, converted once.
     pub fn new(s: &Scenario) -> Self {
         let conv = |v: &[crate::number::Rational]| v.iter().map(P::from_rational).collect::<Vec<P>>();
         let models =
@@ -381,8 +385,11 @@ pub struct StepRecord<P> {
     pub step: usize,
     /// The policy the imitator used.
     pub policy: Policy<P>,
+    /// Whether the imitator asked the demonstrator.
     pub queried: bool,
+    /// The action taken.
     pub action: usize,
+    /// The observation the environment gave.
     pub observation: usize,
     /// Whether the truth was in the top set at this step.
     pub truth_in_top: bool,

@@ -48,6 +48,7 @@ pub trait DemonstratorModel: Send + Sync + Debug {
 /// The same distribution at every step.
 #[derive(Debug, Clone)]
 pub struct Iid {
+    /// The distribution over actions, the same at every step.
     pub probs: Vec<Rational>,
 }
 
@@ -78,7 +79,9 @@ impl DemonstratorModel for Iid {
 /// What a Markov model reads of the last step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LastStep {
+    /// The last action.
     Action,
+    /// The last observation.
     Observation,
 }
 
@@ -86,8 +89,11 @@ pub enum LastStep {
 /// `after[i]` after action (or observation) `i`.
 #[derive(Debug, Clone)]
 pub struct Markov {
+    /// What of the last step the model reads.
     pub reads: LastStep,
+    /// The distribution at step 1, before any step.
     pub start: Vec<Rational>,
+    /// The distribution after each value of the last step (action or observation), in declaration order.
     pub after: Vec<Vec<Rational>>,
 }
 
@@ -149,8 +155,10 @@ impl Markov {
 /// One member of the model class: a name, a normalized prior weight and the model.
 #[derive(Debug)]
 pub struct Model {
+    /// The model's name, unique in the class.
     pub name: String,
     /// Prior weight, normalized so that the class's priors sum to 1.
     pub prior: Rational,
+    /// What the model does: a finite-state machine over the world steps.
     pub kind: Box<dyn DemonstratorModel>,
 }

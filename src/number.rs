@@ -272,10 +272,12 @@ pub mod exact {
     use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    /// Writes `p/q` (or `n`).
     pub fn serialize<S: Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&fmt_exact(r))
     }
 
+    /// Reads what [`crate::number::parse_rational`] reads.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Rational, D::Error> {
         let text = String::deserialize(d)?;
         parse_rational(&text).map_err(D::Error::custom)
@@ -297,10 +299,12 @@ pub mod exact {
         use super::{Exact, Rational};
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+        /// Writes `p/q`, or `null` for `None`.
         pub fn serialize<S: Serializer>(r: &Option<Rational>, s: S) -> Result<S::Ok, S::Error> {
             r.as_ref().map(Exact).serialize(s)
         }
 
+        /// Reads a number or `null`.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rational>, D::Error> {
             #[derive(Deserialize)]
             struct Wrap(#[serde(with = "super")] Rational);
@@ -313,10 +317,12 @@ pub mod exact {
         use super::{Exact, Rational};
         use serde::{Deserialize, Deserializer, Serializer};
 
+        /// Writes a list of `p/q`.
         pub fn serialize<S: Serializer>(v: &[Rational], s: S) -> Result<S::Ok, S::Error> {
             s.collect_seq(v.iter().map(Exact))
         }
 
+        /// Reads a list of exact numbers.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Rational>, D::Error> {
             #[derive(Deserialize)]
             struct Wrap(#[serde(with = "super")] Rational);

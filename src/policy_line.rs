@@ -67,8 +67,10 @@ impl<'de> Deserialize<'de> for Num {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineStep<'a> {
+    /// Whether the imitator asked the demonstrator at this step.
     #[serde(deserialize_with = "flag")]
     pub query: bool,
+    /// The action taken, by name.
     #[serde(deserialize_with = "name")]
     pub action: Cow<'a, str>,
     /// Always written; may be left out when the scenario has a single observation.
@@ -120,6 +122,7 @@ impl<'de, 'a, N: Deserialize<'de>> Deserialize<'de> for ByName<'a, N> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(serialize = "N: Serialize", deserialize = "N: Deserialize<'de>"))]
 pub struct PolicyLine<'a, N = Num> {
+    /// The history the policy is at, oldest step first (empty at the root).
     pub history: Vec<LineStep<'a>>,
     /// The normalized posterior at the history, by model name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,6 +140,7 @@ pub struct PolicyLine<'a, N = Num> {
     /// The probability of the whole history under the imitator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_im: Option<N>,
+    /// Whether the truth is in the top set at the history.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_flag")]
     pub truth_in_top: Option<bool>,
 }

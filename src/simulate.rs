@@ -20,15 +20,19 @@ pub enum Trace {
 /// What one episode did.
 #[derive(Debug, Clone)]
 pub struct Episode<P> {
+    /// How many steps were played.
     pub steps: usize,
+    /// The seed of its random draws (ChaCha8): the same seed plays the same episode.
     pub seed: u64,
     /// How much of the episode was kept.
     pub kept: Trace,
     /// Every step, unless the trace is [`Trace::Off`].
     pub trace: Vec<StepRecord<P>>,
+    /// How many steps asked the demonstrator.
     pub queries: usize,
     /// Whether the truth stayed in the top set at every step (the event `E`).
     pub truth_always_top: bool,
+    /// The posterior after the last step.
     pub final_posterior: Vec<P>,
 }
 

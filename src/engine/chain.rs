@@ -80,8 +80,11 @@ pub struct Options {
 /// A state reward of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reward {
+    /// `θ` at the state.
     Theta,
+    /// `θ³` at the state.
     Theta3,
+    /// `1/post(μ)`, the truth's reciprocal posterior.
     InvPostTruth,
 }
 
@@ -115,9 +118,11 @@ impl Reward {
 /// A label and the states that carry it, in increasing order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// The label's name in the exported files.
     pub name: String,
     /// What it means, for a header.
     pub meaning: String,
+    /// The states that carry it, in increasing order.
     pub states: Vec<u32>,
 }
 
@@ -138,6 +143,7 @@ pub struct Chain {
     pub scenario: String,
     /// The imitator, as [`Rule::name`] says it.
     pub rule: String,
+    /// The horizon `T` of the chain.
     pub depth: usize,
     /// `first[d]`: the number of the first state of depth `d`; `first[T+1]` is the number of states.
     first: Vec<u32>,

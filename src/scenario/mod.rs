@@ -36,8 +36,11 @@ use write::{name_list, quote, Entries};
 // literal, and search's candidates must go through the builder too.
 #[allow(clippy::manual_non_exhaustive)]
 pub struct Scenario {
+    /// The scenario's name (the file's `name`, or its file name).
     pub name: String,
+    /// The action names, in declaration order.
     pub actions: Vec<String>,
+    /// The observation names (one, `-`, when the file declares none).
     pub observations: Vec<String>,
     /// The α of the top-set rule, `0 < α < 1`.
     pub alpha: Rational,
@@ -47,7 +50,9 @@ pub struct Scenario {
     pub truth: usize,
     /// The model class in declaration order (the order breaks ranking ties).
     pub models: Vec<Model>,
+    /// How observations follow actions.
     pub environment: Box<dyn Environment>,
+    /// The declared events.
     pub events: Vec<Event>,
     /// Private, so that a scenario cannot be written as a struct literal
     /// outside this module: [`ScenarioBuilder::build`] is the way in.
@@ -160,19 +165,43 @@ impl Scenario {
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("{file}: cannot read the scenario file: {message}")]
-    Io { file: String, message: String },
+    Io {
+        /// The file's path.
+        file: String,
+        /// The system's reason.
+        message: String,
+    },
     /// The file is not a valid scenario: which key, where, and why.
     #[error("{file}:{line}:{column}: key `{key}`: {message}")]
-    Invalid { file: String, key: String, line: usize, column: usize, message: String },
+    Invalid {
+        /// The file's path.
+        file: String,
+        /// The key at fault (`models[1].prior`).
+        key: String,
+        /// Where, 1-based.
+        line: usize,
+        /// Where, 1-based, in characters.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A scenario made in code breaks a rule ([`ScenarioBuilder::build`]):
     /// which key (as a scenario file names it) and why, in the words a file
     /// with the same fault gets.
     #[error("key `{key}`: {message}")]
-    Rejected { key: String, message: String },
+    Rejected {
+        /// The key at fault, as a file names it.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// [`Scenario::to_toml`] met a part (`model `name``, `event `name``, `the
     /// environment`) whose kind has no form in a scenario file.
     #[error("{part} cannot be written to a scenario file: its kind does not say how it is written")]
-    NotWritable { part: String },
+    NotWritable {
+        /// The part, as the message names it.
+        part: String,
+    },
 }
 
 #[cfg(test)]

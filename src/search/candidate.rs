@@ -21,7 +21,9 @@ pub(crate) fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
 /// Kept in lowest terms (the gcd of `den` and every count is 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
+    /// The common denominator.
     pub den: u64,
+    /// The numerators, one per outcome, summing to `den`.
     pub counts: Vec<u64>,
 }
 
@@ -103,10 +105,13 @@ impl Split {
 /// One demonstrator model of a candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSpec {
+    /// The same distribution at every step.
     Iid(Split),
     /// `start` at step 1, then `after[a]` after action `a`.
     AfterAction {
+        /// The distribution at step 1.
         start: Split,
+        /// The distribution after each action.
         after: Vec<Split>,
     },
 }
@@ -144,12 +149,14 @@ pub struct Candidate {
     pub alpha: Split,
     /// The priors (all positive), summing to 1.
     pub priors: Split,
+    /// The models, the truth first.
     pub models: Vec<ModelSpec>,
     /// Index of the truth in `models`.
     pub truth: usize,
 }
 
 impl Candidate {
+    /// `α` as an exact rational.
     pub fn alpha(&self) -> Rational {
         self.alpha.values().swap_remove(0)
     }

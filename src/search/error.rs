@@ -9,12 +9,19 @@ use std::fmt;
 /// One option of a search ([`super::Options`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
+    /// [`super::Options::actions`].
     Actions,
+    /// [`super::Options::models`].
     Models,
+    /// [`super::Options::depth`].
     Depth,
+    /// [`super::Options::budget`].
     Budget,
+    /// [`super::Options::max_den`].
     MaxDen,
+    /// [`super::Options::alpha`].
     Alpha,
+    /// The width of a lifetime search ([`super::Horizon::Infinite`]).
     Width,
 }
 
@@ -37,9 +44,25 @@ impl Setting {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchError {
     /// An option below its least value.
-    TooSmall { setting: Setting, least: u64 },
+    TooSmall {
+        /// Which option.
+        setting: Setting,
+        /// Its least value.
+        least: u64,
+    },
     /// An option above the limit (a constant of `limits`) that guards it.
-    TooLarge { setting: Setting, value: u64, most: u64, limit: &'static str, what: &'static str },
+    TooLarge {
+        /// Which option.
+        setting: Setting,
+        /// The value given.
+        value: u64,
+        /// The most it may be.
+        most: u64,
+        /// The constant of `limits` that sets `most`.
+        limit: &'static str,
+        /// What the limit guards, for the message.
+        what: &'static str,
+    },
     /// The depth is beyond `limits::MAX_DEPTH`.
     Depth(usize),
     /// α is not a rational strictly between 0 and 1 with a denominator below `2^63`.
