@@ -3,9 +3,14 @@
 //! `cargo run --release --example proof_tables` runs the conservative imitator
 //! on each shipped example, judges it with the checks, and rewrites the text
 //! between the `<!-- table:KEY:begin -->` / `<!-- table:KEY:end -->` markers.
-//! `tests/proof_tables.rs` fails when the committed tables are stale.
+//! `tests/library/proof_tables.rs` fails when the committed tables are stale.
+//! The generator itself is `proofs/tables.rs`.
 
-use imitator_report::proofs::regenerate;
+#[path = "../proofs/tables.rs"]
+#[allow(dead_code)]
+mod tables;
+
+use tables::regenerate;
 use std::path::Path;
 
 fn main() {

@@ -1,7 +1,11 @@
 //! The tables in `proofs/` are generated, never typed: they must equal a fresh
 //! regeneration (`cargo run --release --example proof_tables`).
 
-use imitator_report::proofs::{regenerate, COMMAND};
+#[path = "../../proofs/tables.rs"]
+#[allow(dead_code)]
+mod tables;
+
+use tables::{regenerate, COMMAND};
 use std::path::Path;
 
 #[test]

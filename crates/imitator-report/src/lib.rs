@@ -10,7 +10,6 @@
 //! | [`jsonl`] | `policy` | JSON Lines |
 //! | [`diff`] | `diff` | text, JSON |
 //! | [`search`] | `search` | table, JSON, TOML files |
-//! | [`proofs`] | (the tables of `proofs/`) | Markdown |
 //!
 //! The binary (`crates/imitator-cli`) parses its arguments, calls the library
 //! and hands the result to one of these. The library computes and judges; this
@@ -30,7 +29,6 @@ pub mod json;
 pub mod jsonl;
 pub mod lifetime;
 pub mod plot;
-pub mod proofs;
 pub mod rows;
 pub mod run;
 pub mod search;

@@ -2,14 +2,17 @@
 //! never typed by hand.
 //!
 //! Each claim file in `proofs/` holds one or more tables between markers
-//! `<!-- table:KEY:begin -->` and `<!-- table:KEY:end -->`. [`regenerate`]
-//! runs every entry of [`RUNS`] (the conservative imitator on a shipped
-//! example), judges it with [`imitator::checks::check`], and returns each file
+//! `<!-- table:KEY:begin -->` and `<!-- table:KEY:end -->`. `regenerate`
+//! runs every entry of `RUNS` (the conservative imitator on a shipped
+//! example), judges it with `imitator::checks::check`, and returns each file
 //! with the text between its markers replaced. `cargo run --release --example
-//! proof_tables` writes the files; `tests/proof_tables.rs` fails when the
-//! committed tables differ from a fresh regeneration.
+//! proof_tables` writes the files; `tests/library/proof_tables.rs` fails when
+//! the committed tables differ from a fresh regeneration.
 //!
-//! Adding a row (a deeper run, another engine) is one line in [`RUNS`].
+//! It lives beside the claims it measures, not in any library: the example
+//! and the test include it as a module of their own.
+//!
+//! Adding a row (a deeper run, another engine) is one line in `RUNS`.
 
 use imitator::bounds::{per_step_ratios, t_squared, worst_case_trivial_bound};
 use imitator::checks::Verdict;
@@ -396,7 +399,7 @@ pub fn render(key: &str, runs: &[Measured]) -> String {
             for m in runs {
                 let prods = &m.figures.expected_product;
                 // Long runs are sampled: 25 depths, the first and the last included.
-                for t in crate::text::sample_depths(prods.len(), 25) {
+                for t in imitator_report::text::sample_depths(prods.len(), 25) {
                     let i = t - 1;
                     let p = &prods[i];
                     let t2 = t_squared(t);
@@ -454,7 +457,7 @@ pub fn regenerate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
 
 /// The table of [`LIFETIME_RUNS`]: each interval rounded outward to 9 decimals, its exact width, and the bounds.
 fn lifetime_table(root: &Path) -> Result<String, String> {
-    use crate::lifetime::{decay_per_step, decimal};
+    use imitator_report::lifetime::{decay_per_step, decimal};
     use imitator::imitator::{Standard, Variant};
     let mut rows = Vec::new();
     for &(file, width, max_depth) in LIFETIME_RUNS {
