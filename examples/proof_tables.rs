@@ -10,8 +10,8 @@
 #[allow(dead_code)]
 mod tables;
 
-use tables::regenerate;
 use std::path::Path;
+use tables::regenerate;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

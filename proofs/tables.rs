@@ -457,8 +457,8 @@ pub fn regenerate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
 
 /// The table of [`LIFETIME_RUNS`]: each interval rounded outward to 9 decimals, its exact width, and the bounds.
 fn lifetime_table(root: &Path) -> Result<String, String> {
-    use imitator_report::lifetime::{decay_per_step, decimal};
     use imitator::imitator::{Standard, Variant};
+    use imitator_report::lifetime::{decay_per_step, decimal};
     let mut rows = Vec::new();
     for &(file, width, max_depth) in LIFETIME_RUNS {
         let scenario = Scenario::from_file(root.join(file)).map_err(|e| e.to_string())?;

@@ -30,4 +30,5 @@ mod properties;
 mod reference;
 mod scenario_builder;
 mod wide;
+mod workspace;
 mod wrong_imitators;

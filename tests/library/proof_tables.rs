@@ -5,8 +5,8 @@
 #[allow(dead_code)]
 mod tables;
 
-use tables::{regenerate, COMMAND};
 use std::path::Path;
+use tables::{regenerate, COMMAND};
 
 #[test]
 fn committed_tables_equal_a_fresh_regeneration() {
