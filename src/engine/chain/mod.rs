@@ -324,6 +324,7 @@ pub fn event_labels(events: &[crate::event::Event]) -> Vec<EventLabel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_traits::{One, Zero};
     use crate::event::{AtStep, Event};
     use crate::imitator::{Standard, Variant};
 
@@ -341,7 +342,7 @@ mod tests {
         );
     }
 
-    const COINS: &str = include_str!("../../tests/fixtures/three-coins-tails-first.toml");
+    const COINS: &str = include_str!("../../../tests/fixtures/three-coins-tails-first.toml");
 
     fn options(depth: usize) -> Options {
         Options {
