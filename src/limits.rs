@@ -23,10 +23,21 @@ pub const MAX_EXHAUSTIVE_DEPTH: usize = 1_000;
 /// The most world histories `(#A·#O)^T` the exhaustive engine holds.
 pub const MAX_WORLDS: usize = 1 << 25;
 
+/// The most nodes the exhaustive engine visits: full histories, query flags
+/// included, of lengths `0..=T`, counted on the state space before the walk.
+/// [`MAX_WORLDS`] bounds the world histories only, and with queries the walk
+/// visits far more (about `4^T` on three coins, where `2^T` are worlds). At
+/// about 50 million nodes a second on one core, the largest walk takes about
+/// a minute and a half. `--engine lumped` goes deeper.
+pub const MAX_EXHAUSTIVE_NODES: u64 = 1 << 32;
+
 /// The default of `verify --max-states`: the most merged states one depth of the lumped engine may hold.
 pub const DEFAULT_MAX_STATES: usize = 5_000_000;
 
-/// The most memory (estimated, in bytes) one layer of the lumped engine may take.
+/// The default memory limit ([`Limits::max_memory`], `--max-memory`), in
+/// bytes, of every engine: what the state space, the lumped engine's layers
+/// and the exhaustive engine's walk may hold together, by their estimates,
+/// each checked before it allocates. It leaves room on a machine of 16 GB.
 pub const MAX_LAYER_MEMORY: u64 = 8 << 30;
 
 /// The most full histories `policy` lists and `diff` compares (lengths `0..T` together).
@@ -85,8 +96,9 @@ pub fn check_depth(depth: usize, what: &str) -> Result<(), LimitError> {
 pub struct Limits {
     /// The most merged states one depth of the lumped engine may hold.
     pub max_states: usize,
-    /// The most memory (estimated, in bytes) a step may hold: the layer, the
-    /// next one, the step's records and the state space.
+    /// The most memory (estimated, in bytes) a run may hold: the state space
+    /// and, on the lumped engine, a step's two layers and records; on the
+    /// exhaustive engine, its walk's graph, sums and world histories.
     pub max_memory: u64,
     /// The longest a run may take; `None`: no limit.
     pub time_limit: Option<std::time::Duration>,
@@ -111,8 +123,9 @@ pub enum Limit {
     Depth,
     /// The deepest a lifetime run may go ([`Limits::max_depth`]).
     MaxDepth,
-    /// What the exhaustive engine holds: its world histories ([`MAX_WORLDS`])
-    /// and its depth ([`MAX_EXHAUSTIVE_DEPTH`]).
+    /// What the exhaustive engine holds and visits: its world histories
+    /// ([`MAX_WORLDS`]), its nodes ([`MAX_EXHAUSTIVE_NODES`]) and its depth
+    /// ([`MAX_EXHAUSTIVE_DEPTH`]).
     Exhaustive,
     /// [`Limits::max_states`].
     States,

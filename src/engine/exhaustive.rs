@@ -17,7 +17,7 @@ use super::scaled::{common_denominator, fits_u128, fits_u128_product, scale, uns
 use super::space::StateSpace;
 use super::{spread, EngineError, EngineKind, EventFigures, Figures, Stats, WorstCase};
 use crate::imitator::Rule;
-use crate::limits::{Limit, LimitError, MAX_EXHAUSTIVE_DEPTH};
+use crate::limits::{Limit, LimitError, MAX_EXHAUSTIVE_DEPTH, MAX_EXHAUSTIVE_NODES};
 use crate::number::Rational;
 use crate::progress::Watch;
 use crate::scenario::Scenario;
@@ -60,13 +60,36 @@ struct Cell<I> {
 struct Acc<I> {
     cells: Vec<Vec<Cell<I>>>,
     leaves: u64,
+    /// Nodes visited since the last report to the watch.
+    pending: u64,
+}
+
+/// How many nodes the walk visits between two reports of its progress.
+const TICK: u64 = 1 << 16;
+
+/// The walk's progress, in nodes, shared by its threads.
+struct Ticks<'w> {
+    done: std::sync::atomic::AtomicU64,
+    total: u64,
+    watch: &'w dyn Watch,
+}
+
+impl Ticks<'_> {
+    /// Reports the nodes `acc` visited since its last report.
+    fn report<I>(&self, acc: &mut Acc<I>) {
+        if acc.pending > 0 {
+            let done = self.done.fetch_add(acc.pending, std::sync::atomic::Ordering::Relaxed) + acc.pending;
+            acc.pending = 0;
+            self.watch.tick(done.min(self.total), self.total);
+        }
+    }
 }
 
 impl<I: ScaledInt> Acc<I> {
     fn new(shape: &[usize]) -> Self {
         let z = I::zeroed;
         let cell = Cell { count: 0, mass: z(), mass_e: z(), rmass: z(), s1: z(), s2: z(), s3: z() };
-        Acc { cells: shape.iter().map(|&n| vec![cell.clone(); n]).collect(), leaves: 0 }
+        Acc { cells: shape.iter().map(|&n| vec![cell.clone(); n]).collect(), leaves: 0, pending: 0 }
     }
 
     fn merge(&mut self, other: Acc<I>) {
@@ -85,13 +108,11 @@ impl<I: ScaledInt> Acc<I> {
     }
 }
 
-/// What one parallel task returns: its world prefix, its sums, and its slice of `P_im(h)` and `P_im(h ∧ E)`.
-type Part<I> = (usize, Acc<I>, Vec<I>, Vec<I>);
-
 struct Walk<'g, I> {
     graph: &'g [Vec<Node<I>>],
     depth: usize,
     radix: usize,
+    ticks: &'g Ticks<'g>,
 }
 
 struct Frontier<I> {
@@ -145,6 +166,10 @@ impl<I: ScaledInt> Walk<'_, I> {
         im: &mut [I],
         im_e: &mut [I],
     ) {
+        acc.pending += 1;
+        if acc.pending >= TICK {
+            self.ticks.report(acc);
+        }
         if d == self.depth {
             acc.leaves += 1;
             acc.cells[d][pos as usize].mass.add_to(n);
@@ -208,13 +233,45 @@ impl<I: ScaledInt> Walk<'_, I> {
     }
 }
 
-/// Runs the exhaustive engine to depth `depth` with the rule `rule`.
+/// Runs the exhaustive engine to depth `depth` with the rule `rule`, within
+/// the default memory limit ([`crate::limits::MAX_LAYER_MEMORY`]).
 ///
-/// `watch` hears once per finished task of (done, total).
+/// `watch` hears of the state space's depths as they are built, then of the
+/// nodes walked, as (done, total).
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
     depth: usize,
+    watch: &dyn Watch,
+) -> Result<Figures, EngineError> {
+    run_within(scenario, rule, depth, crate::limits::MAX_LAYER_MEMORY, watch)
+}
+
+/// The bytes of one integer of the walk: a `u128`, or a big integer of `bits` bits.
+fn int_bytes(word: bool, bits: u64) -> u64 {
+    if word {
+        16
+    } else {
+        24 + 8 * bits.div_ceil(64).max(1)
+    }
+}
+
+/// An estimate of the bytes the world histories take: `P_im(h)`,
+/// `P_im(h ∧ E)` and `P_dem(h)` for each, and the worst case's sorted list.
+fn worlds_bytes(worlds: u128, int: u64) -> u128 {
+    worlds.saturating_mul(3 * int as u128 + 8 + 2 * int.max(40) as u128)
+}
+
+/// [`run`] within a memory limit of `max_memory` bytes: the world histories,
+/// the state space (as it grows) and the walk (its graph and sums) are each
+/// estimated before they are allocated, and a run past the limit is refused
+/// with [`Limit::Memory`]. A walk of more than
+/// [`crate::limits::MAX_EXHAUSTIVE_NODES`] nodes is refused before it starts.
+pub fn run_within(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    depth: usize,
+    max_memory: u64,
     watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
     super::check_truth_weight(scenario)?;
@@ -231,7 +288,13 @@ pub fn run(
         )
         .into());
     }
-    let worlds = (radix as u128).checked_pow(depth as u32).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
+    let all_worlds = (radix as u128).checked_pow(depth as u32).unwrap_or(u128::MAX);
+    // The world histories alone, at their smallest: before anything is allocated.
+    let least = worlds_bytes(all_worlds, 16);
+    if least > max_memory as u128 {
+        return Err(memory_error(&format!("its {radix}^{depth} world histories alone"), least, max_memory).into());
+    }
+    let worlds = Some(all_worlds).filter(|&w| w <= MAX_WORLDS as u128).ok_or_else(|| {
         EngineError::from(LimitError::new(
             Limit::Exhaustive,
             format!(
@@ -241,7 +304,31 @@ pub fn run(
         ))
     })? as usize;
     let mut space = StateSpace::new(scenario, rule);
-    let layers = space.layers(depth);
+    space.set_memory_limit(max_memory.saturating_sub(least as u64));
+    let layers = space.try_layers(depth, watch).map_err(|e| {
+        LimitError::new(
+            Limit::Memory,
+            format!(
+                "the exhaustive engine stopped building its state space: {} (the memory limit of {} MiB, less {} MiB \
+                 kept for the world histories)",
+                e.message,
+                max_memory >> 20,
+                (least as u64).div_ceil(1 << 20)
+            ),
+        )
+    })?;
+    let nodes = node_count(&space, &layers);
+    if nodes > MAX_EXHAUSTIVE_NODES {
+        return Err(LimitError::new(
+            Limit::Exhaustive,
+            format!(
+                "the exhaustive engine would visit {} nodes (full histories with their query flags) to depth \
+                 {depth}, more than {MAX_EXHAUSTIVE_NODES} (limits::MAX_EXHAUSTIVE_NODES)",
+                if nodes == u64::MAX { "more than 2^64".to_string() } else { nodes.to_string() }
+            ),
+        )
+        .into());
+    }
     let transitions =
         || layers[..depth].iter().flatten().flat_map(|&id| space.state(id).transitions.iter().map(move |t| (id, t)));
     let d_p = common_denominator(transitions().map(|(_, t)| space.value(t.prob)));
@@ -253,12 +340,67 @@ pub fn run(
     let word = fits_u128(&[&d_p, &dem_steps.denominator], 1, depth)
         && fits_u128(&[&d_r], 2, depth)
         && fits_u128_product(&[(&d_p, depth), (&s_max, 3)]);
-    let ctx = Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, d_p, d_r, d_theta, dem_steps };
+    // The walk's graph, its sums (one set per thread, and the merged one) and the worlds, before they are built.
+    let bits = (depth as u64)
+        .saturating_mul(d_p.bits().max(2 * d_r.bits()).max(dem_steps.denominator.bits()))
+        .saturating_add(3 * s_max.bits());
+    let int = int_bytes(word, bits);
+    let step_int = int_bytes(word, d_p.bits().max(d_r.bits()).max(d_theta.bits()));
+    let states: u64 = layers.iter().map(|l| l.len() as u64).sum();
+    let edges = transitions().count() as u64;
+    let graph = states * (88 + step_int) + edges * (16 + 2 * step_int);
+    let sums = states * (8 + 6 * int) * (2 * rayon::current_num_threads() as u64 + 2);
+    let walk =
+        (graph as u128 + sums as u128 + worlds_bytes(worlds as u128, int)).saturating_add(space.memory_bytes() as u128);
+    if walk > max_memory as u128 {
+        return Err(memory_error(
+            &format!("its walk ({states} states, {edges} steps, {worlds} world histories) and state space"),
+            walk,
+            max_memory,
+        )
+        .into());
+    }
+    let ctx =
+        Ctx { scenario, space: &space, layers: &layers, depth, radix, worlds, nodes, d_p, d_r, d_theta, dem_steps };
     if word {
         ctx.walk::<u128>(watch)
     } else {
         ctx.walk::<BigUint>(watch)
     }
+}
+
+/// A refusal by the memory limit: `what` would take about `bytes`.
+fn memory_error(what: &str, bytes: u128, max_memory: u64) -> LimitError {
+    LimitError::new(
+        Limit::Memory,
+        format!(
+            "the exhaustive engine would hold about {} MiB for {what}, past the memory limit of {} MiB",
+            bytes.div_ceil(1 << 20),
+            max_memory >> 20
+        ),
+    )
+}
+
+/// How many nodes the walk visits to the depth of `layers` (the full
+/// histories of lengths `0..=T`, query flags included, with positive
+/// probability), counted by paths through the state space; `u64::MAX` when
+/// past it.
+fn node_count(space: &StateSpace, layers: &[Vec<u32>]) -> u64 {
+    let mut paths: rustc_hash::FxHashMap<u32, u64> = [(0u32, 1u64)].into_iter().collect();
+    let mut total = 1u64;
+    for layer in &layers[..layers.len() - 1] {
+        let mut next: rustc_hash::FxHashMap<u32, u64> = Default::default();
+        for &id in layer {
+            let Some(&n) = paths.get(&id) else { continue };
+            for t in &space.state(id).transitions {
+                let c = next.entry(t.child).or_insert(0);
+                *c = c.saturating_add(n);
+            }
+        }
+        total = next.values().fold(total, |t, &n| t.saturating_add(n));
+        paths = next;
+    }
+    total
 }
 
 struct Ctx<'a> {
@@ -268,6 +410,8 @@ struct Ctx<'a> {
     depth: usize,
     radix: usize,
     worlds: usize,
+    /// The nodes the walk visits ([`node_count`]): the total its progress reports.
+    nodes: u64,
     d_p: BigUint,
     d_r: BigUint,
     /// The common denominator of every `θ` of the walk.
@@ -312,7 +456,8 @@ impl Ctx<'_> {
         let graph = self.graph::<I>();
         // Depths 0..T: the last only gathers each final state's mass.
         let shape: Vec<usize> = self.layers[..=depth].iter().map(|l| l.len()).collect();
-        let walk = Walk { graph: &graph, depth, radix: self.radix };
+        let progress = Ticks { done: std::sync::atomic::AtomicU64::new(0), total: self.nodes, watch };
+        let walk = Walk { graph: &graph, depth, radix: self.radix, ticks: &progress };
         // Cut where there are enough world prefixes to keep every thread busy.
         let want = 64 * rayon::current_num_threads().max(1);
         let mut k = 0;
@@ -323,34 +468,38 @@ impl Ctx<'_> {
         let mut acc = Acc::new(&shape);
         let mut frontier = Vec::new();
         walk.top(k, 0, 0, &one, &one, &I::zeroed(), true, 0, &mut acc, &mut frontier);
-        let mut groups: BTreeMap<usize, Vec<Frontier<I>>> = BTreeMap::new();
-        for f in frontier {
-            groups.entry(f.world).or_default().push(f);
-        }
         let slice = self.radix.pow((depth - k) as u32);
-        let total = groups.len() as u64;
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let parts: Vec<Part<I>> = groups
-            .into_par_iter()
-            .map(|(prefix, roots)| {
-                let mut acc = Acc::new(&shape);
-                let mut im = vec![I::zeroed(); slice];
-                let mut im_e = vec![I::zeroed(); slice];
-                for f in roots {
-                    walk.visit(k, f.pos, &f.n, &f.r, &f.s, f.e, 0, &mut acc, &mut im, &mut im_e);
-                }
-                watch.tick(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
-                (prefix, acc, im, im_e)
-            })
-            .collect();
+        // Each world prefix owns its slice of `P_im(h)` and `P_im(h ∧ E)`; the
+        // sums are gathered per thread and merged (exact in any order).
+        let mut by_prefix: Vec<Vec<Frontier<I>>> = (0..self.worlds / slice).map(|_| Vec::new()).collect();
+        for f in frontier {
+            by_prefix[f.world].push(f);
+        }
         let mut im = vec![I::zeroed(); self.worlds];
         let mut im_e = vec![I::zeroed(); self.worlds];
-        for (prefix, part, pim, pim_e) in parts {
-            acc.merge(part);
-            let at = prefix * slice;
-            im[at..at + slice].clone_from_slice(&pim);
-            im_e[at..at + slice].clone_from_slice(&pim_e);
-        }
+        let walked = im
+            .par_chunks_mut(slice)
+            .zip(im_e.par_chunks_mut(slice))
+            .zip(by_prefix.par_iter())
+            .filter(|(_, roots)| !roots.is_empty())
+            .fold(
+                || Acc::new(&shape),
+                |mut acc, ((pim, pim_e), roots)| {
+                    for f in roots {
+                        walk.visit(k, f.pos, &f.n, &f.r, &f.s, f.e, 0, &mut acc, pim, pim_e);
+                        progress.report(&mut acc);
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || Acc::new(&shape),
+                |mut a, b| {
+                    a.merge(b);
+                    a
+                },
+            );
+        acc.merge(walked);
         let dem: Vec<I> = world_probabilities(self.scenario, &self.dem_steps, depth, self.worlds);
         Ok(self.figures(acc, &im, &im_e, &dem))
     }

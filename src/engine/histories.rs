@@ -117,8 +117,24 @@ pub struct Size {
 /// depth at a time, without visiting them), and refuses, as soon as the count
 /// passes it, more than [`MAX_HISTORIES`] histories or [`MAX_HISTORY_STEPS`]
 /// steps in all, naming the limit.
+///
+/// The state space it builds is the one [`walk`] builds, and it may hold at
+/// most [`crate::limits::MAX_LAYER_MEMORY`] bytes (by its estimate, checked
+/// before it grows, [`StateSpace::try_expand_all`]); past that the count is
+/// refused with [`Limit::Memory`]. [`size_within`] takes another limit.
 pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<Size, LimitError> {
+    size_within(s, rule, horizon, crate::limits::MAX_LAYER_MEMORY)
+}
+
+/// [`size`] with a memory limit of `max_memory` bytes for the state space.
+pub fn size_within(
+    s: &Scenario,
+    rule: &dyn Rule<Rational>,
+    horizon: usize,
+    max_memory: u64,
+) -> Result<Size, LimitError> {
     let mut space = StateSpace::new(s, rule);
+    space.set_memory_limit(max_memory);
     let mut layer: Vec<(u32, u64)> = vec![(0, 1)];
     let mut size = Size { histories: 0, steps: 0 };
     for len in 0..horizon {
@@ -145,7 +161,9 @@ pub fn size(s: &Scenario, rule: &dyn Rule<Rational>, horizon: usize) -> Result<S
             break;
         }
         let ids: Vec<u32> = layer.iter().map(|x| x.0).collect();
-        space.expand_all(&ids, len);
+        space.try_expand_all(&ids, len).map_err(|e| {
+            LimitError::new(Limit::Memory, format!("depth {horizon} is too deep to list: {}", e.message))
+        })?;
         let mut next: FxHashMap<u32, u64> = FxHashMap::default();
         for &(id, n) in &layer {
             for t in &space.state(id).transitions {

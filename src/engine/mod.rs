@@ -74,7 +74,8 @@ pub struct Stats {
     pub nodes: u64,
     /// Lumped: merged states at each depth `0..T`; exhaustive: distinct policy states.
     pub states_per_depth: Vec<u64>,
-    /// Lumped: the largest memory estimate of one layer, in bytes.
+    /// The largest memory estimate of the run, in bytes: lumped, of one step
+    /// (its layers and the state space); exhaustive, of the walk and the state space.
     pub peak_memory_bytes: Option<u64>,
     /// Whether the integers of the walk were machine words (`u128`) or big integers.
     pub word_arithmetic: bool,
@@ -232,7 +233,7 @@ pub fn run_with(
 ) -> Result<Figures, EngineError> {
     crate::limits::check_depth(opts.depth, &format!("depth {}", opts.depth))?;
     match kind {
-        EngineKind::Exhaustive => exhaustive::run(scenario, rule, opts.depth, watch),
+        EngineKind::Exhaustive => exhaustive::run_within(scenario, rule, opts.depth, opts.limits.max_memory, watch),
         EngineKind::Lumped => lumped::run(scenario, rule, opts, watch),
     }
 }

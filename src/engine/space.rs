@@ -15,6 +15,7 @@
 
 use super::bayes::{BayesKeys, Factor, Key};
 use crate::imitator::{PolicyInput, Rule};
+use crate::limits::{Limit, LimitError};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_traits::{One, Zero};
@@ -199,6 +200,8 @@ pub struct StateSpace<'s> {
     next_contexts: FxHashMap<(u32, u32, u32), u32>,
     /// An estimate of the bytes held.
     bytes: u64,
+    /// The most bytes [`StateSpace::try_expand_all`] lets the space hold (`u64::MAX`: no limit).
+    max_bytes: u64,
 }
 
 impl<'s> StateSpace<'s> {
@@ -221,6 +224,7 @@ impl<'s> StateSpace<'s> {
             step_lists: Vec::new(),
             next_contexts: FxHashMap::default(),
             bytes: 0,
+            max_bytes: u64::MAX,
         };
         let mut contexts: Vec<u32> = scenario.models.iter().map(|m| m.kind.initial_context() as u32).collect();
         contexts.push(scenario.environment.initial_context() as u32);
@@ -494,6 +498,88 @@ impl<'s> StateSpace<'s> {
         self.expand_all(&[id], depth);
     }
 
+    /// Bounds the memory the space may hold, by its own estimate
+    /// ([`StateSpace::memory_bytes`]): [`StateSpace::try_expand_all`] refuses,
+    /// before it allocates, an expansion that could take the space past `bytes`.
+    pub fn set_memory_limit(&mut self, bytes: u64) {
+        self.max_bytes = bytes;
+    }
+
+    /// An upper estimate of the bytes that expanding state `id` may add: every
+    /// step out of it leads to a new state whose numbers are up to twice as
+    /// long as its own, with the step's records and what is held while the
+    /// steps are built.
+    fn expansion_bound(&self, id: u32) -> u64 {
+        let s = self.scenario;
+        let st = &self.states[id as usize];
+        let (actions, models) = (s.actions.len() as u64, s.models.len() as u64);
+        let steps = 2 * actions * s.observations.len() as u64;
+        let posterior: u64 = self.posterior(st.key.posterior).iter().map(rational_bytes).sum();
+        let numbers: u64 = st.m.iter().map(rational_bytes).sum::<u64>() + rational_bytes(&st.theta);
+        let fixed = (std::mem::size_of::<Transition>() + std::mem::size_of::<Raw>() + std::mem::size_of::<State>())
+            as u64
+            + 4 * 48
+            + 64
+            + 16 * models
+            + 32 * actions
+            + 8;
+        let per_step = fixed + 2 * (48 + posterior + 4 * models + 32) + 2 * (numbers + 32 * (actions + 1)) + 4 * 128;
+        steps.saturating_mul(per_step)
+    }
+
+    /// [`StateSpace::expand_all`] within the memory limit
+    /// ([`StateSpace::set_memory_limit`]): the states are expanded in groups,
+    /// each small enough that even its upper estimate
+    /// ([`StateSpace::expansion_bound`]) fits in half of what is left of
+    /// seven eighths of the limit, so the space never goes past the limit. When not even one more state fits,
+    /// returns a [`LimitError`] with [`Limit::Memory`] before allocating; the
+    /// states expanded until then stay expanded. Under a limit the space never
+    /// reaches, this is `expand_all`, with the same numbering.
+    pub fn try_expand_all(&mut self, ids: &[u32], depth: usize) -> Result<(), LimitError> {
+        let mut todo: Vec<u32> =
+            ids.iter().copied().filter(|&id| self.states[id as usize].next_phase.is_none()).collect();
+        todo.sort_unstable();
+        todo.dedup();
+        let mut start = 0;
+        while start < todo.len() {
+            let held = self.memory_bytes();
+            // An eighth of the limit is kept for what the estimate does not see (the allocator's own).
+            let left = (self.max_bytes - self.max_bytes / 8).saturating_sub(held);
+            let mut end = start;
+            let mut bound = 0u64;
+            while end < todo.len() {
+                let b = self.expansion_bound(todo[end]);
+                if end > start && bound.saturating_add(b) > left / 2 {
+                    break;
+                }
+                bound = bound.saturating_add(b);
+                end += 1;
+            }
+            if bound > left {
+                return Err(LimitError::new(
+                    Limit::Memory,
+                    format!(
+                        "the state space would take up to about {} MiB more than the {} MiB it holds to expand its \
+                         states at depth {depth}, past its memory limit of {} MiB",
+                        bound.div_ceil(1 << 20),
+                        held >> 20,
+                        self.max_bytes >> 20
+                    ),
+                ));
+            }
+            // Whole when it fits: the numbering of the states is then that of one call.
+            if start == 0 && end == todo.len() {
+                self.expand_all(ids, depth);
+                return Ok(());
+            }
+            self.expand_all(&todo[start..end], depth);
+            start = end;
+        }
+        // Checks the phases of the states expanded before, as `expand_all` does.
+        self.expand_all(ids, depth);
+        Ok(())
+    }
+
     /// Expands every state of `ids` (all at depth `depth`) that is not yet expanded.
     ///
     /// The posterior updates and the new states' policies, the costly part,
@@ -630,16 +716,31 @@ impl<'s> StateSpace<'s> {
     /// The states reachable at each depth `0..=depth`, each layer sorted; layers
     /// before `depth` are expanded.
     pub fn layers(&mut self, depth: usize) -> Vec<Vec<u32>> {
+        let limit = std::mem::replace(&mut self.max_bytes, u64::MAX);
+        let layers = self.try_layers(depth, crate::progress::SILENT).expect("no memory limit");
+        self.max_bytes = limit;
+        layers
+    }
+
+    /// [`StateSpace::layers`] within the memory limit
+    /// ([`StateSpace::set_memory_limit`], [`StateSpace::try_expand_all`]);
+    /// `watch` hears of each depth expanded, as `(depth, depth of the run)`.
+    pub fn try_layers(
+        &mut self,
+        depth: usize,
+        watch: &dyn crate::progress::Watch,
+    ) -> Result<Vec<Vec<u32>>, LimitError> {
         let mut layers = vec![vec![0u32]];
         for d in 0..depth {
-            self.expand_all(&layers[d].clone(), d);
+            self.try_expand_all(&layers[d].clone(), d)?;
+            watch.tick(d as u64 + 1, depth as u64);
             let mut next: Vec<u32> =
                 layers[d].iter().flat_map(|&id| self.states[id as usize].transitions.iter().map(|t| t.child)).collect();
             next.sort_unstable();
             next.dedup();
             layers.push(next);
         }
-        layers
+        Ok(layers)
     }
 
     /// `1 + θ` at a state: the factor of `Π(1+θ)` that its step contributes.

@@ -49,6 +49,7 @@ mod edges;
 mod export;
 mod io;
 mod lifetime;
+mod limits_memory;
 mod lumped_hooks;
 mod policy_diff;
 mod report;

@@ -158,7 +158,7 @@ iid = ["2/{qr}", "{qr2}/{qr}"]
 
 /// A random wide class: `models` iid models over `actions` actions, each
 /// distribution of fractions over one random denominator of up to 13 digits.
-fn wide_class(models: usize, actions: usize, seed: u64) -> String {
+pub(crate) fn wide_class(models: usize, actions: usize, seed: u64) -> String {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let names: Vec<String> = (0..actions).map(|a| format!("\"a{a}\"")).collect();
     let mut toml = format!("actions = [{}]\nalpha = \"1/1000000\"\ntruth = \"m0\"\n", names.join(", "));

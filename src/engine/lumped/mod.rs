@@ -678,7 +678,15 @@ pub fn run_observed(
         nodes += layer.entries() as u64;
         acc.states_per_depth.push(layer.entries() as u64);
         let ids: Vec<u32> = layer.shards.iter().flat_map(|s| s.states.iter().copied()).collect();
-        space.expand_all(&ids, d);
+        // The state space may hold what the layer leaves of the memory limit, checked before it grows.
+        space.set_memory_limit(opts.limits.max_memory.saturating_sub(layer.bytes()));
+        if let Err(e) = space.try_expand_all(&ids, d) {
+            acc.truncate(d);
+            nodes -= layer.entries() as u64;
+            stop = Some((Stop::Memory, format!("the lumped engine stopped after depth {d}: {}", e.message)));
+            break;
+        }
+        peak = peak.max(layer.bytes() + space.memory_bytes());
         let used = used_values(&layer, &space);
         // θ: the moments' denominator Q and the largest θ bound the widths.
         for &id in &used.thetas {

@@ -1,7 +1,7 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
 use imitator::diff::{diff, read_lines, Tolerance};
-use imitator::engine::histories::size;
+use imitator::engine::histories::size_within;
 use imitator::limits::{excerpt, MAX_NUMBER_LEN};
 use imitator::number::{parse_rational, Rational};
 use imitator_report as report;
@@ -52,6 +52,10 @@ pub struct Args {
     pub depth: Option<usize>,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
+    /// Refuse (exit 2), before it is built, a state space that would hold more than this many MiB (an
+    /// estimate).
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
+    pub max_memory: u64,
     /// Print exactly one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -80,7 +84,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let bytes = std::fs::read(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
     let theirs = read_lines(&s, &bytes, horizon).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
     let rule = a.imitator.rule();
-    size(&s, &rule, horizon)?;
+    size_within(&s, &rule, horizon, super::limits(1, a.max_memory, None)?.max_memory)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);
     let text =
         if a.json { format!("{}\n", report::diff::document(&s, rule, &r)) } else { report::diff::text(&s, rule, &r) };

@@ -1,6 +1,6 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
-use imitator::engine::histories::{size, walk};
+use imitator::engine::histories::{size_within, walk};
 use imitator_report::jsonl::LineWriter;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -47,6 +47,10 @@ pub struct Args {
     pub depth: Option<usize>,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
+    /// Refuse (exit 2), before it is built, a state space that would hold more than this many MiB (an
+    /// estimate).
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
+    pub max_memory: u64,
     /// Write the lines to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -56,7 +60,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
-    size(&s, &rule, depth)?;
+    size_within(&s, &rule, depth, super::limits(1, a.max_memory, None)?.max_memory)?;
     let mut lines = LineWriter::new(&s);
     let mut write = |w: &mut dyn Write| {
         walk(&s, &rule, depth, |e| {

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 /// Write DIR/index.html: one self-contained page (plots inline) on the paper's imitator beside map and mixture.
 ///
-/// Every figure is exact; numbers become floating point only to be drawn.
+/// Every figure is exact; numbers become floating point only to be drawn. Each run keeps the default limits of
+/// verify (8192 MiB of memory, 5,000,000 merged states), checked before the allocations they guard: over one,
+/// exit 2 naming it.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).

@@ -13,6 +13,8 @@ use imitator_report::search::{document, table, worst_files};
 /// P(E_T)) / (α/w(μ)); (b) E[Σθ³]_T / (|A|α⁻³(24/w(μ)+12)); (c) max_t E[Π(1+θ)]_t / t²; (d) the
 /// same at t = T. Half the budget draws random candidates (the grid family: a grid), the rest
 /// perturbs the best ones. The result is the same for a seed and budget on any number of threads.
+/// Each candidate may hold 1024 MiB (an estimate checked before each allocation it guards); a
+/// candidate past it, or past 200,000 merged states, is skipped and counted.
 ///
 /// With --horizon infinite each candidate runs over its whole lifetime (docs/lifetime.md) until both
 /// intervals are narrower than --width or it reaches --max-depth, and (a) and (b) are ranked by the

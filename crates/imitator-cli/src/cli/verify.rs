@@ -13,7 +13,9 @@ use std::path::PathBuf;
 ///
 /// Exit status: 0 every check holds, 1 a check fails, 2 bad input, or a limit
 /// (--max-states, --max-memory, --time-limit) stopped the lumped engine: then
-/// the report covers the depths it completed and says so.
+/// the report covers the depths it completed and says so. The exhaustive
+/// engine refuses, before its walk, a walk of more than 2^32 nodes
+/// (limits::MAX_EXHAUSTIVE_NODES) or past --max-memory.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).
@@ -48,8 +50,10 @@ pub struct Args {
     /// Lumped engine: stop (reporting the depths done, exit 2) before one depth would hold more merged states than this.
     #[arg(long, default_value_t = 5_000_000)]
     pub max_states: usize,
-    /// Lumped engine: stop the same way before a step would hold more memory than this many MiB (an estimate
-    /// of the two layers, the step's records and the state space).
+    /// Both engines: the most memory, in MiB, by an estimate checked before each allocation it guards. The
+    /// lumped engine stops the same way before a step would hold more (its two layers, the step's records and
+    /// the state space); the exhaustive engine refuses (exit 2) a run whose world histories, state space or walk
+    /// would.
     #[arg(long, default_value_t = 8192, value_name = "MIB")]
     pub max_memory: u64,
     /// Lumped engine: stop the same way once the run has taken this many seconds.
