@@ -51,6 +51,7 @@ mod io;
 mod lifetime;
 mod lumped_hooks;
 mod policy_diff;
+mod promises;
 mod report;
 mod robustness;
 mod search;

@@ -251,11 +251,6 @@ impl Folder {
         Ok(Folder { shown: target.to_path_buf(), target: abs, tmp, replaceable, existed, committed: false })
     }
 
-    /// The target made absolute.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Writes the file `name` of the folder.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let shown = self.shown.join(name);
@@ -724,6 +719,57 @@ mod tests {
                 out.display()
             )
         );
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn folders_committed_together_appear_together_or_not_at_all() {
+        let d = scratch("together");
+        let (r, c) = (d.join("r"), d.join("c"));
+        let html = |n: &str| n == "index.html";
+        let csv = |n: &str| n.ends_with(".csv");
+        let mut a = Folder::create(&r, html).unwrap();
+        a.write("index.html", b"old").unwrap();
+        let mut b = Folder::create(&c, csv).unwrap();
+        b.write("e.csv", b"old").unwrap();
+        commit_together(vec![a, b]).unwrap();
+        // The second folder cannot take its place (something not ours appeared in it):
+        // the first is put back, and nothing else is left.
+        let mut a = Folder::create(&r, html).unwrap();
+        a.write("index.html", b"new").unwrap();
+        let mut b = Folder::create(&c, csv).unwrap();
+        b.write("e.csv", b"new").unwrap();
+        fs::write(c.join("notes.txt"), b"mine").unwrap();
+        let e = commit_together(vec![a, b]).unwrap_err();
+        assert!(e.to_string().contains("it holds `notes.txt`"), "{e}");
+        assert_eq!(fs::read(r.join("index.html")).unwrap(), b"old");
+        assert_eq!(fs::read(c.join("e.csv")).unwrap(), b"old");
+        assert_eq!(entries(&d), ["c", "r"]);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_folder_created_by_another_run_meanwhile_is_exchanged_or_refused_clearly() {
+        let d = scratch("meanwhile");
+        let out = d.join("rep");
+        let ours = |n: &str| n == "index.html";
+        let mut f = Folder::create(&out, ours).unwrap();
+        f.write("index.html", b"mine").unwrap();
+        // Another run got there first with its own output: this one replaces it, whole.
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("index.html"), b"theirs").unwrap();
+        f.commit().unwrap();
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"mine");
+        assert_eq!(entries(&d), ["rep"]);
+        // Another program put something else there: refused, saying so, and kept.
+        fs::remove_dir_all(&out).unwrap();
+        let f = Folder::create(&out, ours).unwrap();
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("notes.txt"), b"x").unwrap();
+        let e = f.commit().unwrap_err();
+        assert!(e.to_string().contains("another program created it while this command ran"), "{e}");
+        assert_eq!(entries(&out), ["notes.txt"]);
+        assert_eq!(entries(&d), ["rep"]);
         let _ = fs::remove_dir_all(&d);
     }
 }

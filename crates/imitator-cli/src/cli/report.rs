@@ -60,15 +60,12 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let lifetime_opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
     // Both folders are started before the computation: a folder that is not ours, or one that cannot be
     // created, is refused before any work.
+    if let Some(c) = &a.csv {
+        let same = std::path::absolute(c).ok().zip(std::path::absolute(&a.out).ok()).is_some_and(|(c, o)| c == o);
+        anyhow::ensure!(!same, "{}: --out and --csv must be different folders", a.out.display());
+    }
     let mut folder = atomic::Folder::create(&a.out, ours)?;
     let mut csv = super::csv_folder(a.csv.as_deref())?;
-    if let Some(c) = &csv {
-        anyhow::ensure!(
-            c.target() != folder.target(),
-            "{}: --out and --csv must be different folders",
-            a.out.display()
-        );
-    }
     super::warn_empty_events(&s, &a.file, depth);
     let mut runs = Vec::new();
     for variant in [Variant::Conservative, Variant::Map, Variant::Mixture] {
