@@ -235,6 +235,9 @@ pub struct LineError {
     pub column: Option<usize>,
     /// What is wrong with the line.
     pub message: String,
+    /// For a history too long for the comparison: the depth that would
+    /// compare it, when there is one (a front end says how to ask for it).
+    pub deeper: Option<usize>,
 }
 
 impl std::fmt::Display for LineError {
@@ -252,11 +255,66 @@ impl std::fmt::Display for LineError {
 /// `\r` before it is dropped), every line must be UTF-8, name a history of
 /// fewer than `horizon` steps, and no history may come twice.
 pub fn read_lines(s: &Scenario, bytes: &[u8], horizon: usize) -> Result<Vec<TheirLine>, LineError> {
-    let mut theirs = Vec::new();
-    let mut seen: HashMap<Vec<Step>, usize> = HashMap::new();
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = i + 1;
-        let at = |message: String| LineError { line, column: None, message };
+    read_lines_from(s, bytes, horizon)
+}
+
+/// [`read_lines`] from a reader, line by line: a line longer than
+/// [`crate::limits::MAX_POLICY_LINE_BYTES`] is refused once that much of it
+/// has been read, and a file of more than [`crate::limits::MAX_HISTORIES`]
+/// lines once the next one comes, so that no input (an endless stream such
+/// as `/dev/zero`) is held whole.
+pub fn read_lines_from(
+    s: &Scenario,
+    mut reader: impl std::io::BufRead,
+    horizon: usize,
+) -> Result<Vec<TheirLine>, LineError> {
+    use crate::limits::{MAX_HISTORIES, MAX_POLICY_LINE_BYTES};
+    use std::io::{BufRead, Read};
+    let mut lines = Lines { s, horizon, theirs: Vec::new(), seen: HashMap::new() };
+    let mut raw = Vec::new();
+    for line in 1.. {
+        raw.clear();
+        let at = |message: String| LineError { line, column: None, message, deeper: None };
+        let n = (&mut reader)
+            .take(MAX_POLICY_LINE_BYTES + 1)
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| at(format!("cannot read: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let ended = raw.last() == Some(&b'\n');
+        if ended {
+            raw.pop();
+        }
+        if raw.len() as u64 > MAX_POLICY_LINE_BYTES || (!ended && n as u64 > MAX_POLICY_LINE_BYTES) {
+            return Err(at(format!(
+                "the line is longer than {MAX_POLICY_LINE_BYTES} bytes, the longest policy line imitator reads \
+                 (limits::MAX_POLICY_LINE_BYTES)"
+            )));
+        }
+        if lines.theirs.len() as u64 >= MAX_HISTORIES && !raw.trim_ascii().is_empty() {
+            return Err(at(format!(
+                "more than {MAX_HISTORIES} lines, the most histories imitator compares (limits::MAX_HISTORIES)"
+            )));
+        }
+        lines.add(line, &raw)?;
+    }
+    Ok(lines.theirs)
+}
+
+/// The lines read so far, and the histories they name.
+struct Lines<'a> {
+    s: &'a Scenario,
+    horizon: usize,
+    theirs: Vec<TheirLine>,
+    seen: HashMap<Vec<Step>, usize>,
+}
+
+impl Lines<'_> {
+    /// Reads line number `line` (without its `\n`).
+    fn add(&mut self, line: usize, raw: &[u8]) -> Result<(), LineError> {
+        let horizon = self.horizon;
+        let at = |message: String| LineError { line, column: None, message, deeper: None };
         let text = std::str::from_utf8(raw).map_err(|e| {
             let valid = &raw[..e.valid_up_to()];
             let column = std::str::from_utf8(valid).map_or(0, |v| v.chars().count()) + 1;
@@ -265,28 +323,39 @@ pub fn read_lines(s: &Scenario, bytes: &[u8], horizon: usize) -> Result<Vec<Thei
                 line,
                 column: Some(column),
                 message: format!("not UTF-8: an invalid byte sequence starts with 0x{byte:02x} here"),
+                deeper: None,
             }
         })?;
         let text = text.strip_suffix('\r').unwrap_or(text);
         if text.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        let t = parse_line(s, text, line).map_err(|e| at(e.to_string()))?;
+        let t = parse_line(self.s, text, line).map_err(|e| at(e.to_string()))?;
         if t.history.len() >= horizon {
-            return Err(at(format!(
-                "the history has {} steps, but the comparison is at depth {horizon}, of histories of 0 to {} steps; \
-                 give --depth {} to compare it",
-                t.history.len(),
+            let steps = t.history.len();
+            let deeper = (steps < crate::limits::MAX_DEPTH).then_some(steps + 1);
+            let why = match deeper {
+                Some(_) => String::new(),
+                None => format!(
+                    "; no comparison goes that deep: {} steps is the longest history at the deepest horizon, {} \
+                     (limits::MAX_DEPTH)",
+                    crate::limits::MAX_DEPTH - 1,
+                    crate::limits::MAX_DEPTH
+                ),
+            };
+            let message = format!(
+                "the history has {steps} steps, but the comparison is at depth {horizon}, of histories of 0 to {} \
+                 steps{why}",
                 horizon - 1,
-                t.history.len() + 1
-            )));
+            );
+            return Err(LineError { line, column: None, message, deeper });
         }
-        if let Some(prev) = seen.insert(t.history.clone(), line) {
+        if let Some(prev) = self.seen.insert(t.history.clone(), line) {
             return Err(at(format!("the same history as line {prev}")));
         }
-        theirs.push(t);
+        self.theirs.push(t);
+        Ok(())
     }
-    Ok(theirs)
 }
 
 /// How far apart two numbers may be (absolute) and still agree.

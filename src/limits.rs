@@ -78,6 +78,27 @@ pub const MAX_SEARCH_SIZE: usize = 64;
 /// The largest denominator of a random rational in `search` (`--max-den`).
 pub const MAX_SEARCH_DEN: u64 = 1 << 32;
 
+/// The most candidates one `search` verifies (`--budget`). Each candidate is
+/// a verified run of at least a millisecond: a million is already hours of
+/// work. The candidates are verified and ranked in batches, so the memory a
+/// search holds does not grow with the budget.
+pub const MAX_SEARCH_BUDGET: u64 = 1_000_000;
+
+/// The longest scenario file, in bytes, that is read. A scenario is a few
+/// kilobytes; the largest valid ones (thousands of models, numbers of
+/// 10,000 characters) are a few hundred. The file is read no further than
+/// this, so an endless input (`/dev/zero`) is refused after 16 MiB.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The longest line, in bytes, of another implementation's policy lines
+/// (`diff`). A line of `policy` is a few hundred bytes per step of its
+/// history; the file is read line by line, and a line is read no further
+/// than this.
+pub const MAX_POLICY_LINE_BYTES: u64 = 64 << 20;
+
+/// The longest `--time-limit`, in seconds (about 31 years): longer is no limit at all.
+pub const MAX_TIME_LIMIT_SECS: f64 = 1e9;
+
 /// Checks a horizon against [`MAX_DEPTH`]; `what` says where it came from
 /// ("depth 1000000", or a front end's own words for the setting).
 pub fn check_depth(depth: usize, what: &str) -> Result<(), LimitError> {

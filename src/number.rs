@@ -400,9 +400,17 @@ pub fn fmt_approx(r: &Rational) -> String {
 
 /// A value beyond the range of `f64`: three significant digits and its power of ten.
 fn fmt_magnitude(r: &Rational) -> String {
+    let (m, e) = scientific(r);
+    let sign = if r.is_negative() { "-" } else { "" };
+    format!("{sign}{:.2}e{e}", Prob::to_f64(&m))
+}
+
+/// `|r| = m · 10^e` with `1 ≤ m < 10`, for `r ≠ 0`, exactly: the exponent is
+/// found from the digit counts (with big integers, whatever the size of `r`)
+/// and corrected by one step.
+fn scientific(r: &Rational) -> (Rational, i64) {
     let (n, d) = (r.numer().abs(), r.denom().clone());
-    // 10^e ≤ |r| < 10^(e+1), found from the digit counts and corrected by one step.
-    let mut e = n.to_string().len() as i64 - d.to_string().len() as i64;
+    let mut e = decimal_len(n.magnitude()) as i64 - decimal_len(d.magnitude()) as i64;
     let pow = |k: i64| num_traits::pow(BigInt::from(10), k.unsigned_abs() as usize);
     let scaled =
         |e: i64| if e >= 0 { Rational::new(n.clone(), &d * pow(e)) } else { Rational::new(&n * pow(e), d.clone()) };
@@ -411,28 +419,76 @@ fn fmt_magnitude(r: &Rational) -> String {
         e -= 1;
         m = scaled(e);
     }
-    let sign = if r.is_negative() { "-" } else { "" };
-    format!("{sign}{:.2}e{e}", Prob::to_f64(&m))
+    (m, e)
 }
 
 /// Six significant digits, switching to scientific notation for tiny or huge values.
+///
+/// A value that is not finite (never an exact figure's: those beyond the
+/// range of `f64` go through [`fmt_approx`] or [`fmt_sqrt`]) is written `∞`,
+/// `-∞` or `NaN`.
 pub fn fmt_float(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
+    }
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "∞".into()
+        } else {
+            "-∞".into()
+        };
     }
     let a = x.abs();
     if !(1e-4..1e6).contains(&a) {
         // `1.70000e-17` reads as `1.7e-17`.
         let s = format!("{x:.5e}");
-        let (mantissa, exp) = s.split_once('e').expect("scientific notation");
-        let mantissa =
-            if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
-        format!("{mantissa}e{exp}")
+        match s.split_once('e') {
+            Some((mantissa, exp)) => format!("{}e{exp}", trim_mantissa(mantissa)),
+            None => s,
+        }
     } else {
         let s = format!("{x:.6}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_string()
     }
+}
+
+/// `1.70000` as `1.7`, `2.00000` as `2`.
+fn trim_mantissa(mantissa: &str) -> &str {
+    if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    }
+}
+
+/// The square root of `r ≥ 0`, as [`fmt_float`] writes six significant
+/// digits, for values of any size: one beyond the range of `f64` (a bound
+/// of `10^400`) is scaled by an exact even power of ten first, so that the
+/// root keeps its order of magnitude (`1e200`). A negative `r` is `NaN`.
+pub fn fmt_sqrt(r: &Rational) -> String {
+    if r.is_negative() {
+        return "NaN".into();
+    }
+    if r.is_zero() {
+        return "0".into();
+    }
+    let x = Prob::to_f64(r);
+    if x.is_finite() && x > 0.0 {
+        return fmt_float(x.sqrt());
+    }
+    // r = m·10^e, 1 ≤ m < 10; with e = 2k + j (j ∈ {0, 1}), √r = √(m·10^j)·10^k.
+    let (m, e) = scientific(r);
+    let (k, j) = (e.div_euclid(2), e.rem_euclid(2));
+    let mut root = (Prob::to_f64(&m) * if j == 1 { 10.0 } else { 1.0 }).sqrt();
+    let mut k = k;
+    if format!("{root:.5}").starts_with("10") {
+        root /= 10.0;
+        k += 1;
+    }
+    format!("{}e{k}", trim_mantissa(&format!("{root:.5}")))
 }
 
 /// Whether a rational lies in the closed unit interval.

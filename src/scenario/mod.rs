@@ -69,8 +69,7 @@ impl Scenario {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let file = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|e| ScenarioError::Io { file: file.clone(), message: e.to_string() })?;
+        let bytes = read_file(path)?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         Scenario::parse_bytes(&bytes, &file, &stem)
     }
@@ -158,6 +157,33 @@ impl Scenario {
         }
         Ok(out)
     }
+}
+
+/// The bytes of the scenario file at `path`, read no further than
+/// [`crate::limits::MAX_SCENARIO_BYTES`]: a longer file (or an endless
+/// stream) is refused with a message that names the limit.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, ScenarioError> {
+    let file = path.display().to_string();
+    read_bounded(path).map_err(|message| ScenarioError::Io { file, message })
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    const MAX: u64 = crate::limits::MAX_SCENARIO_BYTES;
+    let too_long = || {
+        format!("it is longer than {MAX} bytes, the longest scenario file imitator reads (limits::MAX_SCENARIO_BYTES)")
+    };
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // A regular file's length is known before any reading.
+    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > MAX) {
+        return Err(too_long());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX {
+        return Err(too_long());
+    }
+    Ok(bytes)
 }
 
 /// Why a scenario could not be read, built or written.

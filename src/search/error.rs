@@ -88,10 +88,15 @@ impl SearchError {
                 }
             }
             SearchError::Alpha(a) => format!(
-                "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {a}",
-                name(Setting::Alpha)
+                "{} must be a rational strictly between 0 and 1 (denominator below 2^63), got {}",
+                name(Setting::Alpha),
+                crate::limits::excerpt(&crate::number::fmt_exact(a))
             ),
-            SearchError::Width(w) => format!("{} must be positive, got {w}", name(Setting::Width)),
+            SearchError::Width(w) => format!(
+                "{} must be positive, got {}",
+                name(Setting::Width),
+                crate::limits::excerpt(&crate::number::fmt_exact(w))
+            ),
         }
     }
 }

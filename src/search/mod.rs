@@ -53,7 +53,7 @@ use crate::checks::{bound_ratios, BoundRatio, BoundRatios, Status};
 use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
 use crate::lifetime::{self, Lifetime, Stop};
-use crate::limits::{Limits, MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
+use crate::limits::{Limits, MAX_SEARCH_BUDGET, MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
 use crate::names::Named;
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -218,6 +218,15 @@ impl Options {
         }
         if self.budget < 1 {
             return Err(SearchError::TooSmall { setting: Setting::Budget, least: 1 });
+        }
+        if self.budget > MAX_SEARCH_BUDGET {
+            return Err(SearchError::TooLarge {
+                setting: Setting::Budget,
+                value: self.budget,
+                most: MAX_SEARCH_BUDGET,
+                limit: "MAX_SEARCH_BUDGET",
+                what: "the most candidates a search verifies",
+            });
         }
         if self.max_den < 2 {
             return Err(SearchError::TooSmall { setting: Setting::MaxDen, least: 2 });
@@ -481,6 +490,9 @@ fn absorb(worst: &mut [Option<Worst>], c: &Candidate, e: &Evaluation, origin: Or
     improved
 }
 
+/// The random candidates verified at once: enough to keep every core busy.
+const RANDOM_BATCH: u64 = 4096;
+
 /// Runs the search on the current rayon pool; `watch` hears of each candidate done.
 pub fn search(opts: &Options, watch: &dyn crate::progress::Watch) -> Result<Outcome, SearchError> {
     opts.validate()?;
@@ -494,26 +506,33 @@ pub fn search(opts: &Options, watch: &dyn crate::progress::Watch) -> Result<Outc
 
     let mut worst: Vec<Option<Worst>> = vec![None; Quantity::ALL.len()];
     let (mut skipped, mut broken) = (0, 0);
-    let results: Vec<(Candidate, Option<Evaluation>)> = (0..random)
-        .into_par_iter()
-        .map(|i| {
-            let c = match &grid {
-                Some(g) => g.point(opts, &class, i),
-                None => random_candidate(opts, &mut rng_for(opts.seed, i)),
-            };
-            let r = evaluate(&c, opts);
-            step();
-            (c, r)
-        })
-        .collect();
-    for (i, (c, r)) in results.iter().enumerate() {
-        match r {
-            Some(r) => {
-                broken += u64::from(r.broke);
-                absorb(&mut worst, c, r, Origin::Random(i as u64));
+    // In batches, each collected in order and ranked before the next: the
+    // memory held does not grow with the budget (limits::MAX_SEARCH_BUDGET).
+    let mut start = 0;
+    while start < random {
+        let end = random.min(start + RANDOM_BATCH);
+        let results: Vec<(Candidate, Option<Evaluation>)> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let c = match &grid {
+                    Some(g) => g.point(opts, &class, i),
+                    None => random_candidate(opts, &mut rng_for(opts.seed, i)),
+                };
+                let r = evaluate(&c, opts);
+                step();
+                (c, r)
+            })
+            .collect();
+        for (i, (c, r)) in (start..).zip(&results) {
+            match r {
+                Some(r) => {
+                    broken += u64::from(r.broke);
+                    absorb(&mut worst, c, r, Origin::Random(i));
+                }
+                None => skipped += 1,
             }
-            None => skipped += 1,
         }
+        start = end;
     }
 
     let mut local = 0;

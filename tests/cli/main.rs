@@ -52,6 +52,7 @@ mod lifetime;
 mod limits_memory;
 mod lumped_hooks;
 mod policy_diff;
+mod promises;
 mod report;
 mod robustness;
 mod search;

@@ -41,6 +41,27 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+impl WriteError {
+    /// Whether the write failed because the reader of a stream (a pipe
+    /// given as `--out /dev/stdout`, then `| head`) went away: like a
+    /// closed standard output, that ends the output quietly.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.error.kind() == io::ErrorKind::BrokenPipe
+    }
+}
+
+/// Refuses, before anything is written, a path that cannot name a file:
+/// one that is empty, ends with `/`, or whose last part is `.` or `..`
+/// (a file written there would land somewhere else, or nowhere).
+pub fn check_file_name(path: &Path) -> Result<(), WriteError> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    if last.is_empty() || last == b"." || last == b".." {
+        return Err(invalid(path, "cannot write", "not the name of a file (it ends with `/`, `.` or `..`)"));
+    }
+    Ok(())
+}
+
 fn fail<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> WriteError + 'a {
     move |error| WriteError { path: path.to_path_buf(), action, error }
 }
@@ -116,6 +137,7 @@ fn sync_folder(dir: &Path) {
 /// named pipe) is a stream, not a file to replace: it is written directly. A
 /// symbolic link is followed: the file it points to is replaced.
 pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T, WriteError> {
+    check_file_name(path)?;
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => return Err(invalid(path, "cannot write", "is a folder")),
         Ok(m) if !m.is_file() => {
@@ -151,6 +173,7 @@ pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resu
 }
 
 /// [`write_file`] with the whole content at once.
+#[cfg(test)]
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_file(path, |w| w.write_all(bytes))
 }
@@ -158,7 +181,7 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// Whether [`Folder::create`] may write the folder `target`: it does not
 /// exist, or it is a folder whose entries are all files that `replaceable`
 /// accepts by name. Returns `target` made absolute.
-pub fn check_folder(target: &Path, replaceable: impl Fn(&str) -> bool) -> Result<PathBuf, WriteError> {
+pub fn check_folder(target: &Path, replaceable: fn(&str) -> bool) -> Result<PathBuf, WriteError> {
     let abs = absolute(target)?;
     match fs::symlink_metadata(&abs) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -185,13 +208,32 @@ pub fn check_folder(target: &Path, replaceable: impl Fn(&str) -> bool) -> Result
 /// A folder written whole or not at all: files go into a temporary folder
 /// beside the target, which [`Folder::commit`] puts in the target's place.
 /// Dropped without a commit, the temporary folder is removed.
+///
+/// Created before the work it holds the output of, so that a target that
+/// cannot be written (a missing or read-only parent) is reported before
+/// any work is done.
 pub struct Folder {
     /// The target as given, for messages.
     shown: PathBuf,
     /// The target made absolute.
     target: PathBuf,
     tmp: PathBuf,
+    /// Which entries of an existing target may be replaced.
+    replaceable: fn(&str) -> bool,
+    /// Whether the target existed when the folder was created.
+    existed: bool,
     committed: bool,
+}
+
+/// How a folder took its target's place, to be undone if another folder of
+/// the same commit cannot take its own.
+enum Placed {
+    /// Renamed to a target that did not exist.
+    New,
+    /// Exchanged with the old target, which is now at the temporary name.
+    Exchanged,
+    /// Where there is no exchange: the old target was renamed to this path first.
+    Moved(PathBuf),
 }
 
 impl Folder {
@@ -201,11 +243,12 @@ impl Folder {
     /// that `replaceable` accepts by name (say, an earlier output of the same
     /// command): a folder holding anything else is refused, so that a
     /// mistaken path never deletes someone's files.
-    pub fn create(target: &Path, replaceable: impl Fn(&str) -> bool) -> Result<Folder, WriteError> {
+    pub fn create(target: &Path, replaceable: fn(&str) -> bool) -> Result<Folder, WriteError> {
         let abs = check_folder(target, replaceable)?;
+        let existed = fs::symlink_metadata(&abs).is_ok();
         let tmp = temporary_beside(&abs)?;
         fs::create_dir(&tmp).map_err(fail(target, "cannot create the folder"))?;
-        Ok(Folder { shown: target.to_path_buf(), target: abs, tmp, committed: false })
+        Ok(Folder { shown: target.to_path_buf(), target: abs, tmp, replaceable, existed, committed: false })
     }
 
     /// Writes the file `name` of the folder.
@@ -217,29 +260,126 @@ impl Folder {
     }
 
     /// Puts the complete folder in the target's place and removes the old one.
-    pub fn commit(mut self) -> Result<(), WriteError> {
-        sync_folder(&self.tmp);
-        let (target, shown) = (self.target.clone(), self.shown.clone());
-        if fs::symlink_metadata(&target).is_err() {
-            fs::rename(&self.tmp, &target).map_err(fail(&shown, "cannot create the folder"))?;
-        } else if exchange(&self.tmp, &target).is_ok() {
-            // The old folder is now at the temporary name.
-            let _ = fs::remove_dir_all(&self.tmp);
-        } else {
-            let old = temporary_beside(&target)?;
-            fs::rename(&target, &old).map_err(fail(&shown, "cannot replace the folder"))?;
-            if let Err(e) = fs::rename(&self.tmp, &target) {
-                let _ = fs::rename(&old, &target);
-                return Err(fail(&shown, "cannot replace the folder")(e));
+    pub fn commit(self) -> Result<(), WriteError> {
+        commit_together(vec![self])
+    }
+
+    /// Puts the folder in the target's place, keeping the old one to put back.
+    ///
+    /// Another run may create or replace the target at any moment: a target
+    /// that appeared since the check is exchanged like an old output of
+    /// this command (the last run to commit wins, and every run's folder is
+    /// whole), once it is checked again to hold only replaceable files.
+    fn place(&self) -> Result<Placed, WriteError> {
+        let shown = &self.shown;
+        for _ in 0..8 {
+            match fs::symlink_metadata(&self.target) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::rename(&self.tmp, &self.target) {
+                    Ok(()) => return Ok(Placed::New),
+                    // Another run created it in between: exchange with it instead.
+                    Err(e) if is_taken(&e) => continue,
+                    Err(e) => return Err(fail(shown, "cannot create the folder")(e)),
+                },
+                Err(e) => return Err(fail(shown, "cannot read")(e)),
+                Ok(_) => {
+                    // Checked again: it may have changed since the command started.
+                    if let Err(mut e) = check_folder(&self.target, self.replaceable) {
+                        e.path = shown.clone();
+                        if !self.existed {
+                            e.error = io::Error::new(
+                                e.error.kind(),
+                                format!("another program created it while this command ran: {}", e.error),
+                            );
+                        }
+                        return Err(e);
+                    }
+                    match exchange(&self.tmp, &self.target) {
+                        Ok(()) => return Ok(Placed::Exchanged),
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(_) => {}
+                    }
+                    let old = temporary_beside(&self.target)?;
+                    match fs::rename(&self.target, &old) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(fail(shown, "cannot replace the folder")(e)),
+                    }
+                    if let Err(e) = fs::rename(&self.tmp, &self.target) {
+                        let _ = fs::rename(&old, &self.target);
+                        return Err(fail(shown, "cannot replace the folder")(e));
+                    }
+                    return Ok(Placed::Moved(old));
+                }
             }
-            let _ = fs::remove_dir_all(&old);
         }
-        self.committed = true;
-        if let Some(dir) = target.parent() {
+        Err(invalid(
+            shown,
+            "cannot replace the folder",
+            "other programs kept creating and removing it while this command tried to write it; try again",
+        ))
+    }
+
+    /// Undoes [`Folder::place`]: the old target back, the new folder at its temporary name.
+    fn unplace(&self, placed: Placed) {
+        match placed {
+            Placed::New => {
+                let _ = fs::rename(&self.target, &self.tmp);
+            }
+            Placed::Exchanged => {
+                let _ = exchange(&self.tmp, &self.target);
+            }
+            Placed::Moved(old) => {
+                let _ = fs::rename(&self.target, &self.tmp);
+                let _ = fs::rename(&old, &self.target);
+            }
+        }
+    }
+}
+
+/// Whether a rename onto a target that was absent failed because it is there now.
+fn is_taken(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::AlreadyExists | io::ErrorKind::DirectoryNotEmpty)
+}
+
+/// Puts every folder in its target's place, or none: the outputs of one
+/// command appear together. Each folder takes its place in one step (an
+/// exchange with the old one, or a rename); if one cannot, those already
+/// placed are put back, and the old folders are removed only once all are
+/// in place. Only a process killed between two of those steps (a few system
+/// calls) can leave some targets new and others old; each one is always whole.
+pub fn commit_together(mut folders: Vec<Folder>) -> Result<(), WriteError> {
+    for f in &folders {
+        sync_folder(&f.tmp);
+    }
+    let mut placed = Vec::with_capacity(folders.len());
+    for f in &folders {
+        match f.place() {
+            Ok(p) => placed.push(p),
+            Err(e) => {
+                for (f, p) in folders.iter().zip(placed).rev() {
+                    f.unplace(p);
+                }
+                return Err(e);
+            }
+        }
+    }
+    for (f, p) in folders.iter_mut().zip(placed) {
+        f.committed = true;
+        match p {
+            Placed::New => {}
+            // The old folder is now at the temporary name.
+            Placed::Exchanged => {
+                let _ = fs::remove_dir_all(&f.tmp);
+            }
+            Placed::Moved(old) => {
+                let _ = fs::remove_dir_all(old);
+            }
+        }
+        if let Some(dir) = f.target.parent() {
             sync_folder(dir);
         }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Drop for Folder {
@@ -286,6 +426,7 @@ impl FileSet {
     pub fn create(paths: &[PathBuf]) -> Result<FileSet, WriteError> {
         let mut set = FileSet { members: Vec::with_capacity(paths.len()), committed: false };
         for path in paths {
+            check_file_name(path)?;
             match fs::metadata(path) {
                 Ok(m) if m.is_dir() => return Err(invalid(path, "cannot write", "is a folder")),
                 Ok(m) if !m.is_file() => {
@@ -578,6 +719,57 @@ mod tests {
                 out.display()
             )
         );
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn folders_committed_together_appear_together_or_not_at_all() {
+        let d = scratch("together");
+        let (r, c) = (d.join("r"), d.join("c"));
+        let html = |n: &str| n == "index.html";
+        let csv = |n: &str| n.ends_with(".csv");
+        let mut a = Folder::create(&r, html).unwrap();
+        a.write("index.html", b"old").unwrap();
+        let mut b = Folder::create(&c, csv).unwrap();
+        b.write("e.csv", b"old").unwrap();
+        commit_together(vec![a, b]).unwrap();
+        // The second folder cannot take its place (something not ours appeared in it):
+        // the first is put back, and nothing else is left.
+        let mut a = Folder::create(&r, html).unwrap();
+        a.write("index.html", b"new").unwrap();
+        let mut b = Folder::create(&c, csv).unwrap();
+        b.write("e.csv", b"new").unwrap();
+        fs::write(c.join("notes.txt"), b"mine").unwrap();
+        let e = commit_together(vec![a, b]).unwrap_err();
+        assert!(e.to_string().contains("it holds `notes.txt`"), "{e}");
+        assert_eq!(fs::read(r.join("index.html")).unwrap(), b"old");
+        assert_eq!(fs::read(c.join("e.csv")).unwrap(), b"old");
+        assert_eq!(entries(&d), ["c", "r"]);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_folder_created_by_another_run_meanwhile_is_exchanged_or_refused_clearly() {
+        let d = scratch("meanwhile");
+        let out = d.join("rep");
+        let ours = |n: &str| n == "index.html";
+        let mut f = Folder::create(&out, ours).unwrap();
+        f.write("index.html", b"mine").unwrap();
+        // Another run got there first with its own output: this one replaces it, whole.
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("index.html"), b"theirs").unwrap();
+        f.commit().unwrap();
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"mine");
+        assert_eq!(entries(&d), ["rep"]);
+        // Another program put something else there: refused, saying so, and kept.
+        fs::remove_dir_all(&out).unwrap();
+        let f = Folder::create(&out, ours).unwrap();
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("notes.txt"), b"x").unwrap();
+        let e = f.commit().unwrap_err();
+        assert!(e.to_string().contains("another program created it while this command ran"), "{e}");
+        assert_eq!(entries(&out), ["notes.txt"]);
+        assert_eq!(entries(&d), ["rep"]);
         let _ = fs::remove_dir_all(&d);
     }
 }

@@ -188,13 +188,24 @@ pub enum PrismFile {
 }
 
 /// The files of the PRISM export with base `base`: `BASE.tra`, `BASE.lab`,
-/// then `BASE.<reward>.srew` for each reward; `None` when `base` names no file.
+/// then `BASE.<reward>.srew` for each reward; `None` when `base` names no file
+/// (it is empty, ends with `/`, or its last part is `.` or `..`).
+///
+/// The names are made from `base` as given, byte for byte (a name that is
+/// not UTF-8 keeps its bytes), beside it in its own folder.
 pub fn prism_files(base: &Path) -> Option<Vec<(PathBuf, PrismFile)>> {
-    let name = base.file_name()?.to_string_lossy().into_owned();
-    if name == "." || name == ".." {
+    let bytes = base.as_os_str().as_encoded_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    if last.is_empty() || last == b"." || last == b".." {
         return None;
     }
-    let at = |ext: &str| base.with_file_name(format!("{name}.{ext}"));
+    let name = base.file_name()?;
+    let at = |ext: &str| {
+        let mut n = name.to_os_string();
+        n.push(".");
+        n.push(ext);
+        base.with_file_name(n)
+    };
     let mut out = vec![(at("tra"), PrismFile::Transitions), (at("lab"), PrismFile::Labels)];
     for r in Reward::ALL {
         out.push((at(&format!("{}.srew", r.name())), PrismFile::StateRewards(r)));

@@ -3,7 +3,7 @@
 
 use imitator::lifetime::{Interval, Lifetime, Stop};
 use imitator::number::exact::Exact;
-use imitator::number::{fmt_approx, fmt_float, Rational};
+use imitator::number::{fmt_approx, fmt_float, fmt_sqrt, Rational};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -158,7 +158,7 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         "            bounds {} (paper) and √{} ≈ {} (proved): {}",
         fmt_approx(&l.query_bound),
         fmt_approx(&l.query_bound_squared),
-        fmt_float(l.query_bound_squared.to_f64().unwrap_or(f64::NAN).sqrt()),
+        fmt_sqrt(&l.query_bound_squared),
         l.query_status.word()
     );
     let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per step", fmt_float(d)));

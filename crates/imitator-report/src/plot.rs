@@ -203,7 +203,10 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
     let mut series = variant_series(&|fig| drawable(by_depth(&fig.query_cubed_sum), false, true), true);
     series.push(flat(format!("paper's bound |A|α⁻³(24/w(μ)+12) = {}", fmt_approx(&q.bound)), BOUND_COLOR, f(&q.bound)));
     series.push(flat(
-        format!("proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}", imitator::number::fmt_float(proved_q)),
+        format!(
+            "proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}",
+            imitator::number::fmt_sqrt(&verdict.query_cubed_proved.bound)
+        ),
         SECOND_BOUND_COLOR,
         proved_q,
     ));
@@ -333,14 +336,14 @@ pub fn lifetime_plots(l: &imitator::lifetime::Lifetime, label: &str) -> Vec<Plot
              upper one (the sum so far plus a bound on what the unsettled states may still ask). The red line is \
              the proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}. Where the upper curve is missing, nothing bounds it \
              yet (a baseline that keeps asking).",
-            imitator::number::fmt_float(proved)
+            imitator::number::fmt_sqrt(&l.query_bound_squared)
         ),
         y_log: true,
         series: vec![
             series("upper end".into(), VARIANT_COLORS[1], at(&|s| s.query_cubed_sum.hi.clone())),
             series("lower end".into(), VARIANT_COLORS[0], at(&|s| Some(s.query_cubed_sum.lo.clone()))),
             series(
-                format!("proved bound ≈ {}", imitator::number::fmt_float(proved)),
+                format!("proved bound ≈ {}", imitator::number::fmt_sqrt(&l.query_bound_squared)),
                 BOUND_COLOR,
                 vec![(1.0, proved), (last.max(1.0), proved)],
             ),

@@ -57,6 +57,12 @@ fn file_name(q: Quantity) -> String {
     format!("worst-{}.toml", q.key().replace('_', "-"))
 }
 
+/// Whether `name` is a file `search --out` writes (`worst-*.toml`): the
+/// entries a folder may hold to be replaced by a new search's.
+pub fn ours(name: &str) -> bool {
+    name.starts_with("worst-") && name.ends_with(".toml")
+}
+
 /// Each worst scenario as a file of `dir`: `(path, TOML text)`, in the order
 /// of [`Quantity::ALL`] (`None` where no candidate ran). The header says how it
 /// was found, its ratio, and the `verify` command that reproduces the figure.

@@ -1,6 +1,6 @@
 //! `imitator diff`: compare another implementation's policy lines with the exact policy.
 
-use imitator::diff::{diff, read_lines, Tolerance};
+use imitator::diff::{diff, read_lines_from, Tolerance};
 use imitator::engine::histories::size_within;
 use imitator::limits::{excerpt, MAX_NUMBER_LEN};
 use imitator::number::{parse_rational, Rational};
@@ -81,8 +81,16 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         None => Tolerance::default(),
     };
     let name = a.theirs.display().to_string();
-    let bytes = std::fs::read(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
-    let theirs = read_lines(&s, &bytes, horizon).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
+    let file = std::fs::File::open(&a.theirs).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        anyhow::bail!("{name}: cannot read: {}", std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    // Read line by line, each line bounded (limits::MAX_POLICY_LINE_BYTES): never the whole file at once.
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let theirs = read_lines_from(&s, reader, horizon).map_err(|e| match e.deeper {
+        Some(d) => anyhow::anyhow!("{name}:{e}; give --depth {d} to compare it"),
+        None => anyhow::anyhow!("{name}:{e}"),
+    })?;
     let rule = a.imitator.rule();
     size_within(&s, &rule, horizon, super::limits(1, a.max_memory, None)?.max_memory)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);

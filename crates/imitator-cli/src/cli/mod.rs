@@ -43,21 +43,27 @@ pub fn warn_empty_events(s: &Scenario, file: &Path, depth: usize) {
     }
 }
 
-/// Refuses, before any computation, a `--csv` folder that holds files other than CSV files.
-pub fn check_csv_folder(dir: Option<&Path>) -> anyhow::Result<()> {
-    if let Some(dir) = dir {
-        crate::atomic::check_folder(dir, csv::ours)?;
+/// Starts the `--csv` folder before any computation: a folder that holds
+/// files other than CSV files, or that cannot be created, is refused then.
+pub fn csv_folder(dir: Option<&Path>) -> anyhow::Result<Option<crate::atomic::Folder>> {
+    Ok(match dir {
+        Some(dir) => Some(crate::atomic::Folder::create(dir, csv::ours)?),
+        None => None,
+    })
+}
+
+/// Fills `folder` with the curves of `runs` as CSV files (committed by the caller).
+pub fn fill_csv(folder: &mut crate::atomic::Folder, runs: &[Verified]) -> anyhow::Result<()> {
+    for (name, text) in csv::files(runs) {
+        folder.write(&name, text.as_bytes())?;
     }
     Ok(())
 }
 
-/// Writes the curves of `runs` as CSV files into `dir`, whole or not at all.
-pub fn write_csv(dir: Option<&Path>, runs: &[Verified]) -> anyhow::Result<()> {
-    let Some(dir) = dir else { return Ok(()) };
-    let mut folder = crate::atomic::Folder::create(dir, csv::ours)?;
-    for (name, text) in csv::files(runs) {
-        folder.write(&name, text.as_bytes())?;
-    }
+/// Writes the curves of `runs` as CSV files into `folder` (from [`csv_folder`]), whole or not at all.
+pub fn write_csv(folder: Option<crate::atomic::Folder>, runs: &[Verified]) -> anyhow::Result<()> {
+    let Some(mut folder) = folder else { return Ok(()) };
+    fill_csv(&mut folder, runs)?;
     folder.commit()?;
     Ok(())
 }
@@ -177,7 +183,14 @@ pub fn limits(max_states: usize, max_memory_mib: u64, time_limit: Option<f64>) -
     anyhow::ensure!(max_memory_mib >= 1, "--max-memory must be at least 1 (MiB)");
     let time_limit = match time_limit {
         None => None,
-        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) if t.is_finite() && t > 0.0 && t < limits::MAX_TIME_LIMIT_SECS => {
+            Some(std::time::Duration::from_secs_f64(t))
+        }
+        Some(t) if t >= limits::MAX_TIME_LIMIT_SECS => anyhow::bail!(
+            "--time-limit {t} is not less than {}, the longest time limit in seconds (about 31 years; \
+             limits::MAX_TIME_LIMIT_SECS); leave --time-limit out for no limit",
+            limits::MAX_TIME_LIMIT_SECS
+        ),
         Some(t) => anyhow::bail!("--time-limit must be a positive number of seconds, not {t}"),
     };
     Ok(Limits { max_states, max_memory: max_memory_mib.saturating_mul(1 << 20), time_limit, ..Limits::default() })

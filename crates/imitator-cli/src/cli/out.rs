@@ -11,6 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static CLOSED: AtomicBool = AtomicBool::new(false);
 
+/// Whether standard output was found closed (a reader that went away).
+pub fn closed() -> bool {
+    CLOSED.load(Ordering::Relaxed)
+}
+
 /// Writes `text` to standard output and flushes it.
 pub fn print(text: &str) -> anyhow::Result<()> {
     if CLOSED.load(Ordering::Relaxed) {

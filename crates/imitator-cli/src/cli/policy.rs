@@ -36,7 +36,9 @@ use std::path::PathBuf;
 /// with more than 2^25 histories (or 2^27 steps in all) is refused.
 ///
 /// With --out, the lines go to a temporary file beside PATH, which replaces
-/// PATH only when complete: an earlier file stays whole until then.
+/// PATH only when complete: an earlier file stays whole until then. --out -
+/// is standard output. A stream (--out /dev/stdout) whose reader goes away
+/// (| head) ends quietly, as standard output does.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -51,7 +53,7 @@ pub struct Args {
     /// estimate).
     #[arg(long, default_value_t = 8192, value_name = "MIB")]
     pub max_memory: u64,
-    /// Write the lines to this file instead of stdout.
+    /// Write the lines to this file instead of stdout (`-`: stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -60,6 +62,9 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let rule = a.imitator.rule();
+    if let Some(path) = a.out.as_deref().filter(|p| p.as_os_str() != "-") {
+        crate::atomic::check_file_name(path)?;
+    }
     size_within(&s, &rule, depth, super::limits(1, a.max_memory, None)?.max_memory)?;
     let mut lines = LineWriter::new(&s);
     let mut write = |w: &mut dyn Write| {
@@ -68,9 +73,13 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
             w.write_all(b"\n")
         })
     };
-    match &a.out {
+    match a.out.as_deref().filter(|p| p.as_os_str() != "-") {
         // Written beside the target and renamed when complete: the old file stays until then.
-        Some(path) => crate::atomic::write_file(path, &mut write)?,
+        Some(path) => match crate::atomic::write_file(path, &mut write) {
+            // A stream whose reader went away ends quietly, as standard output does.
+            Err(e) if e.is_closed_pipe() => {}
+            written => written?,
+        },
         None => {
             let mut w = BufWriter::new(io::stdout().lock());
             let written = write(&mut w).and_then(|()| w.flush());

@@ -51,7 +51,7 @@ pub struct Args {
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
-    let source = std::fs::read_to_string(&a.file)
+    let source = String::from_utf8(imitator::scenario::read_file(&a.file)?)
         .map_err(|e| anyhow::anyhow!("{}: cannot read the scenario file: {e}", a.file.display()))?;
     let depth = super::horizon(a.depth, &s, &a.file)?;
     let infinite = a.horizon == super::Horizon::Infinite;
@@ -60,9 +60,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         "--width and --max-depth belong to --horizon infinite"
     );
     let lifetime_opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
-    // Refuse a folder that is not ours before the computation, not after.
-    atomic::check_folder(&a.out, ours)?;
-    super::check_csv_folder(a.csv.as_deref())?;
+    // Both folders are started before the computation: a folder that is not ours, or one that cannot be
+    // created, is refused before any work.
+    if let Some(c) = &a.csv {
+        let same = std::path::absolute(c).ok().zip(std::path::absolute(&a.out).ok()).is_some_and(|(c, o)| c == o);
+        anyhow::ensure!(!same, "{}: --out and --csv must be different folders", a.out.display());
+    }
+    let mut folder = atomic::Folder::create(&a.out, ours)?;
+    let mut csv = super::csv_folder(a.csv.as_deref())?;
     super::warn_empty_events(&s, &a.file, depth);
     let mut runs = Vec::new();
     for variant in [Variant::Conservative, Variant::Map, Variant::Mixture] {
@@ -83,12 +88,16 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         None
     };
     let page = build_page(&s, &source, &runs, lifetime.as_ref())?;
-    // Written under a temporary name beside DIR, which takes DIR's place only when
-    // complete: the page never mixes two runs, and an earlier report stays until then.
-    let mut folder = atomic::Folder::create(&a.out, ours)?;
+    // Written under temporary names beside DIR (and the CSV folder), which take their places only when
+    // both are complete, in one commit: the page never mixes two runs, an earlier report stays until then,
+    // and the report and its CSV files appear together or not at all.
     folder.write("index.html", page.html.as_bytes())?;
-    folder.commit()?;
-    super::write_csv(a.csv.as_deref(), &runs)?;
+    let mut folders = vec![folder];
+    if let Some(mut c) = csv.take() {
+        super::fill_csv(&mut c, &runs)?;
+        folders.push(c);
+    }
+    atomic::commit_together(folders)?;
     super::out::print(&written(&a.out, &page))?;
     Ok(0)
 }

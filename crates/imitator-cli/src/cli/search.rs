@@ -4,7 +4,7 @@ use super::progress::Progress;
 use super::Horizon;
 use imitator::number::parse_rational;
 use imitator::search::{self, Family, Options};
-use imitator_report::search::{document, table, worst_files};
+use imitator_report::search::{document, ours, table, worst_files};
 
 /// Search a family of small scenarios for those closest to each bound, verifying every candidate exactly.
 ///
@@ -67,7 +67,8 @@ pub struct Args {
     /// Worker threads, at most 256 (default: every core). The result is identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Write each worst scenario to DIR/worst-QUANTITY.toml.
+    /// Write each worst scenario to DIR/worst-QUANTITY.toml. DIR appears whole when the search is done: it is
+    /// created, or replaced if it holds only an earlier search's worst-*.toml files; any other folder is refused.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
     /// Print one JSON object instead of the table.
@@ -115,20 +116,26 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         }))
     };
     opts.validate().map_err(flag)?;
+    // Started before the search: a folder that cannot be written, or holds other files, is refused now.
+    let mut folder = match &a.out {
+        Some(dir) => Some(crate::atomic::Folder::create(dir, ours)?),
+        None => None,
+    };
     let bar = Progress::new("searching");
     let outcome = super::with_threads(a.threads, || search::search(&opts, &|done, total| bar.tick(done, total)))?;
     bar.finish();
     let outcome = outcome.map_err(flag)?;
     let mut files = vec![None; outcome.worst.len()];
-    if let Some(dir) = &a.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("{}: cannot create the directory: {e}", dir.display()))?;
+    if let (Some(dir), Some(mut folder)) = (&a.out, folder.take()) {
+        // The four files appear together, in one commit of the folder.
         for (slot, file) in files.iter_mut().zip(worst_files(dir, &outcome)) {
             if let Some((path, text)) = file {
-                crate::atomic::write_bytes(&path, text.as_bytes())?;
+                let name = path.file_name().and_then(|n| n.to_str()).expect("worst-QUANTITY.toml");
+                folder.write(name, text.as_bytes())?;
                 *slot = Some(path);
             }
         }
+        folder.commit()?;
     }
     let text = if a.json { format!("{}\n", document(&outcome, &files)) } else { table(&outcome, &files) };
     super::out::print(&text)?;

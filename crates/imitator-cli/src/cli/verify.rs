@@ -80,14 +80,14 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         limits.time_limit.is_none() || engine == EngineKind::Lumped,
         "--time-limit stops the lumped engine between depths; use it with --engine lumped"
     );
-    super::check_csv_folder(a.csv.as_deref())?;
+    let csv = super::csv_folder(a.csv.as_deref())?;
     super::warn_empty_events(&s, &a.file, depth);
     let options = RunOptions { depth, limits };
     let bar = Progress::new("verifying");
     let verified = super::with_threads(a.threads, || verify(&s, a.imitator.rule(), engine, options, &bar))?;
     bar.finish();
     let v = verified?;
-    super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
+    super::write_csv(csv, std::slice::from_ref(&v))?;
     let text = if a.json { format!("{}\n", verify_document(&s, &v)) } else { verify_report(&s, &v) };
     super::out::print(&text)?;
     // A limit that stopped the lumped engine part way: the report covers what it computed; exit 2.
@@ -112,7 +112,7 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
         max_depth: opts.limits.max_depth,
         ..super::limits(a.max_states, a.max_memory, a.time_limit)?
     };
-    super::check_csv_folder(a.csv.as_deref())?;
+    let csv = super::csv_folder(a.csv.as_deref())?;
     let bar = Progress::new("whole lifetime");
     let start = std::time::Instant::now();
     let (result, threads) = super::with_threads(a.threads, || {
@@ -130,7 +130,7 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
             elapsed_ms: start.elapsed().as_millis(),
         },
     };
-    super::write_csv(a.csv.as_deref(), std::slice::from_ref(&v))?;
+    super::write_csv(csv, std::slice::from_ref(&v))?;
     let text = if a.json {
         let mut doc = verify_document(&s, &v);
         doc["infinite"] = infinite_block(&l);
