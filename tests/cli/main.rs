@@ -50,6 +50,7 @@ mod export;
 mod io;
 mod lifetime;
 mod lumped_hooks;
+mod newcomer;
 mod policy_diff;
 mod report;
 mod robustness;

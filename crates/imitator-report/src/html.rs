@@ -122,15 +122,21 @@ fn verdict_table(runs: &[Verified]) -> String {
     t.push_str("<tr><td>worst case: max P_im(h ∧ E_T)/P_dem(h)</td><td>reported</td>");
     for r in runs {
         let text = match &r.figures.worst_case {
-            Some(w) => format!("{} over {} histories", exact_and_approx(&w.max_ratio), w.histories),
+            Some(w) => {
+                format!("{} over {}", exact_and_approx(&w.max_ratio), crate::text::count(w.histories, "history"))
+            }
             None => format!("not computed by the {} engine", r.figures.engine),
         };
         let _ = write!(t, "<td>{}</td>", esc(&text));
     }
     t.push_str("</tr>\n<tr><th>all checks</th><th></th>");
     for r in runs {
-        let (class, word) = if r.verdict.holds { ("holds", "every check holds") } else { ("fails", "a check FAILS") };
-        let _ = write!(t, "<td class=\"{class}\">{word}</td>");
+        let class = match (r.verdict.holds, &r.figures.partial) {
+            (false, _) => "fails",
+            (true, Some(_)) => "undecided",
+            (true, None) => "holds",
+        };
+        let _ = write!(t, "<td class=\"{class}\">{}</td>", esc(&crate::text::result(r)));
     }
     t.push_str("</tr>\n</table>\n");
     t
@@ -238,12 +244,12 @@ pub fn build_page(
             if k == 1 { "" } else { "s" }
         );
     }
-    let (class, word) = if first.verdict.holds {
-        ("verdict-holds", "every check of the paper holds")
-    } else {
-        ("verdict-fails", "a check of the paper FAILS")
+    let (class, word) = match (first.verdict.holds, &first.figures.partial) {
+        (false, _) => ("verdict-fails", "a check of the paper FAILS".to_string()),
+        (true, Some(_)) => ("verdict-fails", crate::text::result(first)),
+        (true, None) => ("verdict-holds", "every check of the paper holds".to_string()),
     };
-    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{word}</span>.</p>", esc(&labels[0]));
+    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{}</span>.</p>", esc(&labels[0]), esc(&word));
     let _ = writeln!(h, "<h2>The verifier's table</h2>");
     h.push_str(&verdict_table(runs));
     if !first.verdict.events.is_empty() {

@@ -37,6 +37,8 @@ use std::path::PathBuf;
 ///
 /// With --out, the lines go to a temporary file beside PATH, which replaces
 /// PATH only when complete: an earlier file stays whole until then.
+///
+/// Exit status (docs/exit-status.md): 0 written; 2 bad input, usage, a limit or I/O.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 /// Write DIR/index.html: one self-contained page (plots inline) on the paper's imitator beside map and mixture.
 ///
 /// Every figure is exact; numbers become floating point only to be drawn.
+///
+/// Exit status (docs/exit-status.md): 0 the page is written (it shows each imitator's verdict, which is
+/// not the status: the baselines fail checks by design); 2 bad input, usage, a limit or I/O.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).
