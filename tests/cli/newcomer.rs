@@ -178,3 +178,51 @@ fn plurals_agree_with_their_counts() {
     let (_, out, _) = imitator(&["verify", "examples/three-coins.toml", "--depth", "1"]);
     assert!(out.contains(" over 2 world histories\n"), "{out}");
 }
+
+/// The report page: no word broken mid-word, no "(a N-character fraction)"
+/// in a cell, the baselines explained, the lifetime upper end drawn apart
+/// from the lower one, and the lifetime block a table with links.
+#[test]
+fn the_report_page_reads_as_a_newcomer_expects() {
+    let dir = std::env::temp_dir().join(format!("imitator-newcomer-{}-page", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, _, err) = imitator(&[
+        "report",
+        "examples/three-coins.toml",
+        "--horizon",
+        "infinite",
+        "--width",
+        "1/1000",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("page");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!page.contains("overflow-wrap: anywhere"));
+    assert!(page.contains("overflow-wrap: break-word; word-break: normal; hyphens: none;"));
+    let tables: String = page.split("<table").skip(1).map(|t| t.split("</table>").next().unwrap_or("")).collect();
+    assert!(!tables.contains("-character fraction"), "a cell holds a long fraction's length");
+    assert!(page.contains(
+        "The curves of map (warm-up 2) and mixture (warm-up 2) coincide, exactly: both ask at the same 2 warm-up steps"
+    ));
+    assert!(page.contains("their curve stays flat because they stop learning, not because they keep the truth better."));
+    assert!(!page.contains("Where the upper curve is missing, nothing bounds it yet"));
+    assert!(page.contains("The upper end is drawn as a wide pale band and the lower end as a line over it"));
+    assert!(page.contains("<table class=\"lifetime\">"));
+    let life = &page[page.find("<h2>The whole lifetime").expect("lifetime")..];
+    assert!(!life[..life.find("<figure").expect("plots")].contains("<pre>"));
+    assert!(life.contains("docs/lifetime.md\"><code>docs/lifetime.md</code></a>"));
+    assert!(life.contains("docs/exit-status.md\"><code>docs/exit-status.md</code></a>"));
+    // The upper ends are bands (drawn wide and pale), the lower ends lines.
+    let page_plots = imitator_report_plot_series(&page);
+    assert!(page_plots >= 2, "{page_plots}");
+}
+
+/// How many lifetime plots draw a series named "upper end" as a wide band (stroke width 7).
+fn imitator_report_plot_series(page: &str) -> usize {
+    page.split("<figure id=\"plot-lifetime-")
+        .skip(1)
+        .filter(|fig| fig.contains("data-series=\"upper end\"") && fig.contains("stroke-width=\"7\""))
+        .count()
+}
