@@ -421,6 +421,9 @@ pub struct FieldDiff {
     pub theirs: String,
     /// `None` for fields that are not numbers (`top`, `truth_in_top`), or a NaN.
     pub deviation: Option<Deviation>,
+    /// For a set of models (`top`): ours and theirs as lists of model names, in
+    /// declaration order (`ours` and `theirs` hold the same as text).
+    pub sets: Option<[Vec<String>; 2]>,
 }
 
 /// The first history where they differ beyond the tolerance.
@@ -493,7 +496,7 @@ fn compare(field: String, ours: &Rational, theirs: &Num, tol: &Tolerance) -> (Fi
             (Rational::from_float(d).map(|value| Deviation { value, exact: false }), beyond)
         }
     };
-    (FieldDiff { field, ours: fmt_exact(ours), theirs: theirs.text(), deviation }, beyond)
+    (FieldDiff { field, ours: fmt_exact(ours), theirs: theirs.text(), deviation, sets: None }, beyond)
 }
 
 fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<(FieldDiff, bool)> {
@@ -516,7 +519,14 @@ fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<
     if let Some(top) = &t.top {
         let mut ours = st.top.clone();
         ours.sort_unstable();
-        let fd = FieldDiff { field: "top".into(), ours: names(&ours), theirs: names(top), deviation: None };
+        let list = |v: &[usize]| v.iter().map(|&i| s.models[i].name.clone()).collect::<Vec<_>>();
+        let fd = FieldDiff {
+            field: "top".into(),
+            ours: names(&ours),
+            theirs: names(top),
+            deviation: None,
+            sets: Some([list(&ours), list(top)]),
+        };
         out.push((fd, ours != *top));
     }
     if let Some(b) = t.truth_in_top {
@@ -525,6 +535,7 @@ fn compare_line(s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) -> Vec<
             ours: st.truth_in_top.to_string(),
             theirs: b.to_string(),
             deviation: None,
+            sets: None,
         };
         out.push((fd, b != st.truth_in_top));
     }

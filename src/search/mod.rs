@@ -53,7 +53,7 @@ use crate::checks::{bound_ratios, BoundRatio, BoundRatios, Status};
 use crate::engine::{EngineKind, RunOptions};
 use crate::imitator::{Standard, Variant};
 use crate::lifetime::{self, Lifetime, Stop};
-use crate::limits::{Limits, MAX_SEARCH_BUDGET, MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
+use crate::limits::{Limit, Limits, MAX_SEARCH_BUDGET, MAX_SEARCH_DEN, MAX_SEARCH_SIZE};
 use crate::names::Named;
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -323,6 +323,9 @@ pub struct Outcome {
     pub local: u64,
     /// Candidates the engine could not run within `max_states` (not counted as worst).
     pub skipped: u64,
+    /// `skipped` by the limit that skipped them (`None`: refused otherwise), in
+    /// the order first met; the counts sum to `skipped`.
+    pub skipped_by: Vec<(Option<Limit>, u64)>,
     /// Local-search candidates that improved some quantity's worst.
     pub improvements: u64,
     /// Candidates that broke a bound the verifier checks ([`Evaluation::broke`]).
@@ -377,30 +380,36 @@ const CANDIDATE_MEMORY: u64 = 1 << 30;
 /// to depth `T` or over its lifetime. `None` when it would pass its
 /// [`Options::limits`] before its last depth.
 pub fn evaluate(c: &Candidate, opts: &Options) -> Option<Evaluation> {
+    evaluate_or_skip(c, opts).ok()
+}
+
+/// [`evaluate`], saying why a candidate is skipped: the limit that stopped or
+/// refused its run (`None`: it was refused otherwise).
+pub fn evaluate_or_skip(c: &Candidate, opts: &Options) -> Result<Evaluation, Option<Limit>> {
     let s = c.scenario("candidate", opts.depth);
     let rule = Standard::new(Variant::Conservative, 0);
     match &opts.horizon {
         Horizon::Finite => {
             let run = RunOptions { depth: opts.depth, limits: opts.limits };
-            let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).ok()?;
-            if v.figures.partial.is_some() {
-                return None;
+            let v = verify(&s, rule, EngineKind::Lumped, run, &|_, _| {}).map_err(|e| e.limit())?;
+            if let Some(p) = &v.figures.partial {
+                return Err(p.stopped_because.limit());
             }
             assert!(
                 v.verdict.mass_conserved,
                 "the engine lost mass on a search candidate: {}",
                 s.to_toml().unwrap_or_else(|e| e.to_string())
             );
-            Some(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
+            Ok(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
         }
         Horizon::Infinite { width } => {
             let lt_opts =
                 lifetime::Options { width: width.clone(), limits: Limits { max_depth: opts.depth, ..opts.limits } };
-            let lt = lifetime::run(&s, &rule, &lt_opts, crate::progress::SILENT).ok()?;
+            let lt = lifetime::run(&s, &rule, &lt_opts, crate::progress::SILENT).map_err(|e| e.limit())?;
             if matches!(lt.stopped_because, Stop::MaxStates | Stop::Memory | Stop::TimeLimit) {
-                return None;
+                return Err(lt.stopped_because.limit());
             }
-            Some(lifetime_evaluation(&s, &lt))
+            Ok(lifetime_evaluation(&s, &lt))
         }
     }
 }
@@ -506,30 +515,38 @@ pub fn search(opts: &Options, watch: &dyn crate::progress::Watch) -> Result<Outc
 
     let mut worst: Vec<Option<Worst>> = vec![None; Quantity::ALL.len()];
     let (mut skipped, mut broken) = (0, 0);
+    let mut skipped_by: Vec<(Option<Limit>, u64)> = Vec::new();
+    let mut skip = |why: Option<Limit>| match skipped_by.iter_mut().find(|(l, _)| *l == why) {
+        Some((_, n)) => *n += 1,
+        None => skipped_by.push((why, 1)),
+    };
     // In batches, each collected in order and ranked before the next: the
     // memory held does not grow with the budget (limits::MAX_SEARCH_BUDGET).
     let mut start = 0;
     while start < random {
         let end = random.min(start + RANDOM_BATCH);
-        let results: Vec<(Candidate, Option<Evaluation>)> = (start..end)
+        let results: Vec<(Candidate, Result<Evaluation, Option<Limit>>)> = (start..end)
             .into_par_iter()
             .map(|i| {
                 let c = match &grid {
                     Some(g) => g.point(opts, &class, i),
                     None => random_candidate(opts, &mut rng_for(opts.seed, i)),
                 };
-                let r = evaluate(&c, opts);
+                let r = evaluate_or_skip(&c, opts);
                 step();
                 (c, r)
             })
             .collect();
         for (i, (c, r)) in (start..).zip(&results) {
             match r {
-                Some(r) => {
+                Ok(r) => {
                     broken += u64::from(r.broke);
                     absorb(&mut worst, c, r, Origin::Random(i));
                 }
-                None => skipped += 1,
+                Err(why) => {
+                    skipped += 1;
+                    skip(*why);
+                }
             }
         }
         start = end;
@@ -554,28 +571,31 @@ pub fn search(opts: &Options, watch: &dyn crate::progress::Watch) -> Result<Outc
                 batch.push((c, Origin::Local { round, quantity: q, index: j }));
             }
         }
-        let results: Vec<Option<Evaluation>> = batch
+        let results: Vec<Result<Evaluation, Option<Limit>>> = batch
             .par_iter()
             .map(|(c, _)| {
-                let r = evaluate(c, opts);
+                let r = evaluate_or_skip(c, opts);
                 step();
                 r
             })
             .collect();
         for ((c, origin), r) in batch.iter().zip(&results) {
             match r {
-                Some(r) => {
+                Ok(r) => {
                     broken += u64::from(r.broke);
                     if absorb(&mut worst, c, r, *origin) {
                         improvements += 1;
                     }
                 }
-                None => skipped += 1,
+                Err(why) => {
+                    skipped += 1;
+                    skip(*why);
+                }
             }
         }
         local += batch.len() as u64;
         round += 1;
     }
     let grid_n = grid.map(|g| g.n);
-    Ok(Outcome { options: opts.clone(), random, local, skipped, improvements, broken, worst, grid_n })
+    Ok(Outcome { options: opts.clone(), random, local, skipped, skipped_by, improvements, broken, worst, grid_n })
 }

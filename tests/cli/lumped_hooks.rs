@@ -202,11 +202,11 @@ fn verify(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
 }
 
 #[test]
-fn the_command_reports_a_partial_run_and_exits_2() {
+fn the_command_reports_a_partial_run_and_exits_3() {
     let file = format!("{}/examples/markov-weather.toml", workspace!());
     let (code, doc, err) =
         verify(&["verify", &file, "--engine", "lumped", "--depth", "30", "--max-states", "20000", "--json"]);
-    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("--max-states"), "{err}");
     let d = doc["partial"]["depth_reached"].as_u64().expect("depth reached") as usize;
     assert_eq!(doc["partial"]["stopped_because"], "max-states");
@@ -231,7 +231,7 @@ fn a_time_limit_ends_the_run_the_same_way() {
     let file = format!("{}/examples/markov-weather.toml", workspace!());
     let (code, doc, err) =
         verify(&["verify", &file, "--engine", "lumped", "--depth", "100000", "--time-limit", "1", "--json"]);
-    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("--time-limit"), "{err}");
     assert_eq!(doc["partial"]["stopped_because"], "time-limit");
     let d = doc["partial"]["depth_reached"].as_u64().expect("depth reached") as usize;

@@ -7,9 +7,10 @@
 //! library's (`imitator`), and every output the report crate's
 //! (`imitator-report`).
 //!
-//! Exit status: 0 when every check holds (or the command succeeded), 1 when a
-//! check fails, 2 on bad input, usage or I/O. A closed standard output ends
-//! the output quietly and keeps the status (see `cli::out`).
+//! Exit status, one rule for every command (`docs/exit-status.md`): 0 when
+//! every check holds (or the command succeeded), 1 when a check fails, 2 on
+//! bad input, usage or I/O, 3 when no check fails but one is undecided. A
+//! closed standard output ends the output quietly and keeps the status (see `cli::out`).
 
 mod atomic;
 mod cli;

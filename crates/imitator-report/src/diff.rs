@@ -14,12 +14,19 @@ pub fn document(s: &Scenario, imitator: Standard, r: &DiffReport) -> Value {
         json!({
             "line": d.line,
             "history": history_json(s, &d.history),
-            "fields": d.fields.iter().map(|f| json!({
-                "field": f.field,
-                "ours": f.ours,
-                "theirs": f.theirs,
-                "deviation": f.deviation.as_ref().map(|d| d.json()),
-            })).collect::<Vec<_>>(),
+            "fields": d.fields.iter().map(|f| {
+                // A set of models is a JSON list of their names; a number or a flag, a string.
+                let (ours, theirs) = match &f.sets {
+                    Some([o, t]) => (json!(o), json!(t)),
+                    None => (json!(f.ours), json!(f.theirs)),
+                };
+                json!({
+                    "field": f.field,
+                    "ours": ours,
+                    "theirs": theirs,
+                    "deviation": f.deviation.as_ref().map(|d| d.json()),
+                })
+            }).collect::<Vec<_>>(),
         })
     });
     let largest = r.largest.as_ref().map(|l| {
@@ -57,7 +64,7 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     let mut o = String::new();
     let variant = imitator.variant.label(imitator.warmup);
     let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
-    let _ = writeln!(o, "compared: {} histories, {} differ", r.compared, r.differing);
+    let _ = writeln!(o, "compared: {}, {} differ", crate::text::count(r.compared, "history"), r.differing);
     match &r.first {
         None => {
             let _ = writeln!(o, "first difference: none");

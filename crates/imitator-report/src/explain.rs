@@ -137,7 +137,11 @@ fn history_text(s: &Scenario, past: &[(usize, usize)]) -> String {
     };
     let keep = 8;
     let shown: Vec<String> = past.iter().rev().take(keep).rev().map(step).collect();
-    let head = if past.len() > keep { format!("… {} earlier steps, ", past.len() - keep) } else { String::new() };
+    let head = if past.len() > keep {
+        format!("… {} earlier, ", crate::text::count(past.len() - keep, "step"))
+    } else {
+        String::new()
+    };
     format!("h<{} = {head}{}", past.len() + 1, shown.join(", "))
 }
 
@@ -161,7 +165,12 @@ pub fn explain(s: &Scenario, imitator: Standard, ep: &Episode<Rational>) -> Stri
 }
 
 fn intro(out: &mut String, s: &Scenario, variant: Variant, warmup: usize, steps: usize, seed: u64) {
-    let _ = writeln!(out, "imitator explain — {} (variant {variant}, {steps} steps, seed {seed})", s.name);
+    let _ = writeln!(
+        out,
+        "imitator explain — {} (variant {variant}, {}, seed {seed})",
+        s.name,
+        crate::text::count(steps, "step")
+    );
     let _ = writeln!(out);
     let mut p = format!(
         "The imitator does not know which of {} models is the demonstrator; the truth is `{}`, \
@@ -174,16 +183,18 @@ fn intro(out: &mut String, s: &Scenario, variant: Variant, warmup: usize, steps:
         s.models[s.truth].name,
         fmt_exact(&s.alpha)
     );
+    let first =
+        if warmup == 1 { "at the first step".to_string() } else { format!("at each of the first {warmup} steps") };
     match variant {
         Variant::Conservative => {}
         Variant::AlwaysQuery => p.push_str(" This run is the baseline `always-query`: it asks at every step (θ = 1)."),
         Variant::Map => p.push_str(&format!(
-            " This run is the baseline `map`: it asks at each of the first {warmup} steps, then acts with \
+            " This run is the baseline `map`: it asks {first}, then acts with \
              the top-ranked model's probabilities and never asks again. The α rule is still computed, to \
              see whether the truth stays collected."
         )),
         Variant::Mixture => p.push_str(&format!(
-            " This run is the baseline `mixture`: it asks at each of the first {warmup} steps, then acts \
+            " This run is the baseline `mixture`: it asks {first}, then acts \
              with the posterior mixture Σ post(ν)·ν(a) and never asks again. The α rule is still \
              computed, to see whether the truth stays collected."
         )),
@@ -469,9 +480,9 @@ fn summary(out: &mut String, s: &Scenario, ep: &Episode<Rational>) {
         2,
         0,
         &format!(
-            "The imitator asked {} times in {} steps. The truth `{}` {} the top set at every step.",
-            ep.queries,
-            ep.steps,
+            "The imitator asked {} in {}. The truth `{}` {} the top set at every step.",
+            crate::text::times(ep.queries),
+            crate::text::count(ep.steps, "step"),
             s.models[s.truth].name,
             if ep.truth_always_top { "stayed in" } else { "did NOT stay in" }
         ),

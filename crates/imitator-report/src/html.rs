@@ -43,9 +43,10 @@ h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-
 figure { margin: 1.5em 0; }
 figure svg { display: block; width: 100%; max-width: 900px; height: auto; border: 1px solid #e4e4e4; }
 figcaption { color: #444; margin-top: 0.4em; }
-table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; }
+table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; table-layout: fixed; width: 100%; }
+table.lifetime { table-layout: auto; width: auto; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.55em; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; min-width: 4.5em; }
+         overflow-wrap: break-word; word-break: normal; hyphens: none; min-width: 4.5em; }
 table.verdict td:nth-child(2) { min-width: 7em; }
 th { background: #f3f3f3; }
 table.verdict td:first-child { width: 30%; }
@@ -67,9 +68,26 @@ fn cell(measured: String, status: Status) -> String {
     format!("<td class=\"{}\">{}<br/>{}</td>", status.name(), esc(&measured), status.word())
 }
 
+/// The longest exact number a table cell shows; a longer one is a decimal.
+const CELL_MAX: usize = 16;
+
+/// A number for a table cell: `p/q ≈ d` when short, else `≈ d` (the page
+/// says below the table that `verify --json` gives it exactly).
+fn cell_number(r: &imitator::number::Rational) -> String {
+    let s = imitator::number::fmt_readable(r, CELL_MAX);
+    match s.find(" (a ") {
+        Some(i) if s.starts_with('≈') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// The note under a table whose cells show decimals for long exact values.
+const LONG_NOTE: &str = "<p class=\"note\">≈ alone: a decimal for an exact value too long for the cell; \
+                         <code>imitator verify --json</code> gives every value exactly.</p>\n";
+
 fn shown(x: &Shown) -> String {
     match x {
-        Shown::Exact(r) => exact_and_approx(r),
+        Shown::Exact(r) => cell_number(r),
         Shown::Infinite => "∞".into(),
         Shown::Count { bad, of, unit } => format!("{bad} violations of {of} {unit}s checked"),
         Shown::Word(w) => (*w).into(),
@@ -122,17 +140,24 @@ fn verdict_table(runs: &[Verified]) -> String {
     t.push_str("<tr><td>worst case: max P_im(h ∧ E_T)/P_dem(h)</td><td>reported</td>");
     for r in runs {
         let text = match &r.figures.worst_case {
-            Some(w) => format!("{} over {} histories", exact_and_approx(&w.max_ratio), w.histories),
+            Some(w) => {
+                format!("{} over {}", exact_and_approx(&w.max_ratio), crate::text::count(w.histories, "history"))
+            }
             None => format!("not computed by the {} engine", r.figures.engine),
         };
         let _ = write!(t, "<td>{}</td>", esc(&text));
     }
     t.push_str("</tr>\n<tr><th>all checks</th><th></th>");
     for r in runs {
-        let (class, word) = if r.verdict.holds { ("holds", "every check holds") } else { ("fails", "a check FAILS") };
-        let _ = write!(t, "<td class=\"{class}\">{word}</td>");
+        let class = match (r.verdict.holds, &r.figures.partial) {
+            (false, _) => "fails",
+            (true, Some(_)) => "undecided",
+            (true, None) => "holds",
+        };
+        let _ = write!(t, "<td class=\"{class}\">{}</td>", esc(&crate::text::result(r)));
     }
     t.push_str("</tr>\n</table>\n");
+    t.push_str(LONG_NOTE);
     t
 }
 
@@ -148,8 +173,8 @@ fn events_table(runs: &[Verified]) -> String {
          <th>÷ P_dem(B)</th><th>P_im(B)</th><th>÷ P_dem(B)</th></tr>\n",
     );
     let ratio = |r: &Option<imitator::number::Rational>| match r {
-        Some(x) if far_above_one(x) => format!("<td class=\"far\">{} ◀</td>", esc(&exact_and_approx(x))),
-        Some(x) => format!("<td>{}</td>", esc(&exact_and_approx(x))),
+        Some(x) if far_above_one(x) => format!("<td class=\"far\">{} ◀</td>", esc(&cell_number(x))),
+        Some(x) => format!("<td>{}</td>", esc(&cell_number(x))),
         None => "<td>— (P_dem(B) = 0)</td>".into(),
     };
     for (k, ev) in first.verdict.events.iter().enumerate() {
@@ -161,7 +186,7 @@ fn events_table(runs: &[Verified]) -> String {
                     t,
                     "<td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td>",
                     esc(&ev.figures.name),
-                    esc(&exact_and_approx(&ev.figures.p_dem)),
+                    esc(&cell_number(&ev.figures.p_dem)),
                     n = runs.len()
                 );
             }
@@ -169,14 +194,15 @@ fn events_table(runs: &[Verified]) -> String {
                 t,
                 "<td>{}</td><td>{}</td>{}<td>{}</td>{}</tr>",
                 esc(&r.run.label()),
-                esc(&exact_and_approx(&e.figures.p_im_and_e)),
+                esc(&cell_number(&e.figures.p_im_and_e)),
                 ratio(&e.ratio_im_and_e),
-                esc(&exact_and_approx(&e.figures.p_im)),
+                esc(&cell_number(&e.figures.p_im)),
                 ratio(&e.ratio_im)
             );
         }
     }
     t.push_str("</table>\n");
+    t.push_str(LONG_NOTE);
     t
 }
 
@@ -238,12 +264,12 @@ pub fn build_page(
             if k == 1 { "" } else { "s" }
         );
     }
-    let (class, word) = if first.verdict.holds {
-        ("verdict-holds", "every check of the paper holds")
-    } else {
-        ("verdict-fails", "a check of the paper FAILS")
+    let (class, word) = match (first.verdict.holds, &first.figures.partial) {
+        (false, _) => ("verdict-fails", "a check of the paper FAILS".to_string()),
+        (true, Some(_)) => ("verdict-fails", crate::text::result(first)),
+        (true, None) => ("verdict-holds", "every check of the paper holds".to_string()),
     };
-    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{word}</span>.</p>", esc(&labels[0]));
+    let _ = writeln!(h, "<p>For the {} imitator, <span class=\"{class}\">{}</span>.</p>", esc(&labels[0]), esc(&word));
     let _ = writeln!(h, "<h2>The verifier's table</h2>");
     h.push_str(&verdict_table(runs));
     if !first.verdict.events.is_empty() {
@@ -279,10 +305,11 @@ pub fn build_page(
             h,
             "<h2>The whole lifetime</h2>\n<p>The figures above stop at depth {depth}. The theorems speak of every \
              step: here the lumped engine went on, depth by depth, for the {} imitator, and after each depth \
-             enclosed the lifetime figures in exact intervals proved to contain them (see docs/lifetime.md and \
-             proofs/infinite-horizon.md).</p>\n<pre>{}</pre>",
+             enclosed the lifetime figures in exact intervals proved to contain them (see {} and {}).</p>\n{}",
             esc(&labels[0]),
-            esc(&super::lifetime::lifetime_section(l))
+            doc_link("docs/lifetime.md"),
+            doc_link("proofs/infinite-horizon.md"),
+            lifetime_table(l)
         );
         for (p, svg) in plots.iter().zip(&svgs).skip(finite_plots) {
             let _ = writeln!(
@@ -306,6 +333,77 @@ pub fn build_page(
     }
     let _ = writeln!(h, "</body>\n</html>");
     Ok(Page { html: h, plots, svgs })
+}
+
+/// Where the page's links to the documentation point: `IMITATOR_DOCS_URL` when
+/// the binary was built with it set (a packager's published copy), else the
+/// workspace the binary was built from.
+const DOCS_BASE: &str = match option_env!("IMITATOR_DOCS_URL") {
+    Some(url) => url,
+    None => concat!("file://", env!("CARGO_MANIFEST_DIR"), "/../../"),
+};
+
+/// A link to a file of the repository's documentation, shown as its path.
+fn doc_link(path: &str) -> String {
+    format!("<a href=\"{}{}\"><code>{}</code></a>", esc(DOCS_BASE), esc(path), esc(path))
+}
+
+/// The lifetime intervals as a table: each figure's certified interval, its
+/// width, its bounds and the check's status; then why the run ended and the unsettled mass.
+fn lifetime_table(l: &imitator::lifetime::Lifetime) -> String {
+    use super::lifetime::{decay_per_step, decimal, describe};
+    use imitator::number::{fmt_approx, fmt_float};
+    use num_traits::ToPrimitive;
+    let last = l.last();
+    let interval = |i: &imitator::lifetime::Interval| match (&i.hi, i.width()) {
+        (Some(hi), Some(w)) => (format!("[{}, {}]", decimal(&i.lo, 12, false), decimal(hi, 12, true)), fmt_approx(&w)),
+        _ => (format!("[{}, ∞)", decimal(&i.lo, 12, false)), "∞".into()),
+    };
+    let status = |s: Status| format!("<td class=\"{}\">{}</td>", s.name(), s.word());
+    let mut t = String::from(
+        "<table class=\"lifetime\">\n<tr><th>lifetime figure</th><th>certified interval (12 decimals, rounded \
+         outward)</th><th>width</th><th>bound</th><th>check</th></tr>\n",
+    );
+    let (e, ew) = interval(&last.event_e);
+    let _ = writeln!(
+        t,
+        "<tr><td>P(E_∞)</td><td>{}</td><td>{}</td><td>≥ 1−α/((1+α)w(μ)) = {}</td>{}</tr>",
+        esc(&e),
+        esc(&ew),
+        esc(&fmt_approx(&l.event_e_bound)),
+        status(l.event_e_status)
+    );
+    let (q, qw) = interval(&last.query_cubed_sum);
+    let _ = writeln!(
+        t,
+        "<tr><td>E Σ_{{t≥1}} θ³</td><td>{}</td><td>{}</td><td>≤ {} (paper) and ≤ √{} ≈ {} (proved)</td>{}</tr>",
+        esc(&q),
+        esc(&qw),
+        esc(&fmt_approx(&l.query_bound)),
+        esc(&fmt_approx(&l.query_bound_squared)),
+        esc(&fmt_float(l.query_bound_squared.to_f64().unwrap_or(f64::NAN).sqrt())),
+        status(l.query_status)
+    );
+    t.push_str("</table>\n");
+    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per step", fmt_float(d)));
+    let _ = writeln!(
+        t,
+        "<p>After {}; stopped because {} (requested width {}). Unsettled mass (the states that may still ask): \
+         {}{}. The exit status of <code>verify --horizon infinite</code> follows {}.</p>",
+        esc(&crate::text::count(l.depth_reached, "step")),
+        esc(&describe(l.stopped_because)),
+        esc(&fmt_approx(&l.width)),
+        esc(&fmt_approx(&last.unsettled_mass)),
+        esc(&decay.unwrap_or_default()),
+        doc_link("docs/exit-status.md")
+    );
+    if last.query_cubed_sum.hi.is_none() {
+        t.push_str(
+            "<p class=\"note\">No upper end for E Σθ³: the query bound is the conservative imitator's, and states \
+             remain that may still ask.</p>\n",
+        );
+    }
+    t
 }
 
 /// An SVG document as an element of the page: its title for screen readers,

@@ -130,8 +130,8 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         writeln!(out, "  Whole lifetime (every step t ≥ 1): exact intervals proved to contain the lifetime figures,");
     let _ = writeln!(
         out,
-        "  after {} steps; stopped because {} (requested width {}).",
-        l.depth_reached,
+        "  after {}; stopped because {} (requested width {}).",
+        crate::text::count(l.depth_reached, "step"),
         describe(l.stopped_because),
         fmt_approx(&l.width)
     );

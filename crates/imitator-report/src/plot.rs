@@ -15,6 +15,7 @@ use imitator::number::{fmt_approx, Prob, Rational};
 use imitator::verify::Verified;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use std::fmt::Write;
 
 /// Pixel size of every chart, without its legend strip.
 pub const SIZE: (u32, u32) = (900, 500);
@@ -190,9 +191,10 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
              every step up to t, under each imitator. The red line is the floor the verifier checks, \
              1 − α/((1+α)w(μ)) = {}, proved in the repository; the brown line is the paper's weaker floor \
              1 − α/w(μ) = {}. A curve can only fall with depth, and the theorem says the conservative imitator's \
-             never crosses the lines.",
+             never crosses the lines.{}",
             super::explain::num(&proved.bound),
-            super::explain::num(&paper.bound)
+            super::explain::num(&paper.bound),
+            baselines_note(runs)
         ),
         series,
         ..Plot::by_depth("plot-event-e", "P_im(E_t)")
@@ -276,6 +278,37 @@ pub fn plots(runs: &[Verified]) -> Vec<Plot> {
     out
 }
 
+/// What the P(E_t) plot says of the train-then-deploy baselines: why their
+/// curves coincide (when they do) and why a flat curve is no merit.
+fn baselines_note(runs: &[Verified]) -> String {
+    let baselines: Vec<&Verified> = runs.iter().filter(|r| r.run.imitator.trains_then_deploys).collect();
+    let Some(first) = baselines.first() else { return String::new() };
+    let k = first.run.imitator.warmup;
+    let names: Vec<String> = baselines.iter().map(|r| r.run.label()).collect();
+    let same = baselines.len() > 1 && baselines.iter().all(|r| r.figures.event_e == first.figures.event_e);
+    let mut note = String::new();
+    if same {
+        let _ = write!(
+            note,
+            " The curves of {} coincide, exactly: both ask at the same {} warm-up step{} and learn only from those \
+             answers, so they hold the same posterior and the same top set at every step (the wide pale band is \
+             {}, under {}).",
+            names.join(" and "),
+            k,
+            if k == 1 { "" } else { "s" },
+            names[0],
+            names[names.len() - 1]
+        );
+    }
+    let _ = write!(
+        note,
+        " After step {k} the baselines never ask again, so their posterior, and with it their top set, never \
+         changes: their curve stays flat because they stop learning, not because they keep the truth better. \
+         What they give up shows in the per-step check and the events table, where they make rare events common."
+    );
+    note
+}
+
 /// At most `n` points of `1..=len`, evenly, the first and the last included (drawing only).
 fn thin(len: usize, n: usize) -> Vec<usize> {
     imitator::engine::spread(len, n)
@@ -290,6 +323,13 @@ pub fn lifetime_plots(l: &imitator::lifetime::Lifetime, label: &str) -> Vec<Plot
         drawable(pts, false, true)
     };
     let series = |name: String, color, points| Series { name, color, points, markers: false, wide: false };
+    // The upper end is a wide pale band under the lower curve: where the two
+    // ends meet, the band still shows around the line.
+    let band = |name: String, color, points| Series { name, color, points, markers: false, wide: true };
+    let unbounded = l.steps.iter().filter(|s| s.query_cubed_sum.hi.is_none()).count();
+    let ends = "The upper end is drawn as a wide pale band and the lower end as a line over it: where the band \
+                seems to hold only the line, the two ends agree to within the line's width (the first plot shows \
+                each interval's width).";
     let mut out = Vec::new();
     out.push(Plot {
         title: format!("The whole lifetime, {label}: what is left to learn, by depth (log scale)"),
@@ -314,11 +354,11 @@ pub fn lifetime_plots(l: &imitator::lifetime::Lifetime, label: &str) -> Vec<Plot
         caption: format!(
             "After t steps the verifier proves P(E_∞) ≥ the lower curve and ≤ the upper one (P(E_{{t+1}})); the \
              red line is the floor 1 − α/((1+α)w(μ)) = {}. The curves meet at the lifetime probability that the \
-             truth is collected at every step.",
+             truth is collected at every step. {ends}",
             fmt_approx(&l.event_e_bound)
         ),
         series: vec![
-            series("upper end".into(), VARIANT_COLORS[1], e_hi),
+            band("upper end".into(), VARIANT_COLORS[1], e_hi),
             series("lower end".into(), VARIANT_COLORS[0], e_lo),
             series(
                 format!("floor 1 − α/((1+α)w(μ)) = {}", fmt_approx(&l.event_e_bound)),
@@ -334,13 +374,23 @@ pub fn lifetime_plots(l: &imitator::lifetime::Lifetime, label: &str) -> Vec<Plot
         caption: format!(
             "After t steps the verifier proves E Σ_{{t≥1}} θ_t³ ≥ the lower curve (the sum so far) and ≤ the \
              upper one (the sum so far plus a bound on what the unsettled states may still ask). The red line is \
-             the proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}. Where the upper curve is missing, nothing bounds it \
-             yet (a baseline that keeps asking).",
-            imitator::number::fmt_sqrt(&l.query_bound_squared)
+             the proved bound √(4|A|⁴(M−1)(1−w)/(αw)) ≈ {}. {ends}{}",
+            imitator::number::fmt_sqrt(&l.query_bound_squared),
+            match unbounded {
+                0 => String::new(),
+                n => format!(
+                    " At {} the upper end is infinite (a state may still ask without a bound on it) and is not drawn.",
+                    if n == l.steps.len() {
+                        "every depth".to_string()
+                    } else {
+                        format!("{n} of the {} depths", l.steps.len())
+                    }
+                ),
+            }
         ),
         y_log: true,
         series: vec![
-            series("upper end".into(), VARIANT_COLORS[1], at(&|s| s.query_cubed_sum.hi.clone())),
+            band("upper end".into(), VARIANT_COLORS[1], at(&|s| s.query_cubed_sum.hi.clone())),
             series("lower end".into(), VARIANT_COLORS[0], at(&|s| Some(s.query_cubed_sum.lo.clone()))),
             series(
                 format!("proved bound ≈ {}", imitator::number::fmt_sqrt(&l.query_bound_squared)),

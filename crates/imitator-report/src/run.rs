@@ -40,10 +40,10 @@ pub fn text<P: Prob>(s: &Scenario, imitator: Standard, ep: &Episode<P>) -> Strin
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "imitator run — {} (variant {}, {} steps, seed {}, {} arithmetic)",
+        "imitator run — {} (variant {}, {}, seed {}, {} arithmetic)",
         s.name,
         imitator.variant,
-        ep.steps,
+        crate::text::count(ep.steps, "step"),
         ep.seed,
         if exact::<P>() { "exact" } else { "f64" }
     );
@@ -61,9 +61,9 @@ pub fn text<P: Prob>(s: &Scenario, imitator: Standard, ep: &Episode<P>) -> Strin
     }
     let _ = writeln!(
         out,
-        "  queries: {} of {} steps ({:.2}%)",
+        "  queries: {} of {} ({:.2}%)",
         ep.queries,
-        ep.steps,
+        crate::text::count(ep.steps, "step"),
         100.0 * ep.queries as f64 / ep.steps.max(1) as f64
     );
     let _ = writeln!(

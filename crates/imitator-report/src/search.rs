@@ -2,7 +2,8 @@
 //! worst scenario as a TOML file with the command that reproduces it.
 
 use imitator::bounds::scaled_constants;
-use imitator::number::{fmt_approx, fmt_exact};
+use imitator::limits::Limit;
+use imitator::number::{fmt_approx, fmt_exact, fmt_is, fmt_readable, Rational};
 use imitator::search::{Horizon, Options, Outcome, Quantity, Worst};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -101,6 +102,29 @@ fn label(q: Quantity) -> &'static str {
     }
 }
 
+/// How long an exact number may be in the text before a decimal stands for it
+/// (the exact value is in `--json`).
+const EXACT_MAX: usize = 40;
+
+/// `= p/q ≈ d`, or `≈ d (a k-character fraction)` when it is long.
+fn is(r: &Rational) -> String {
+    fmt_is(r, EXACT_MAX)
+}
+
+/// `p/q ≈ d`, or `≈ d (a k-character fraction)` when it is long.
+fn readable(r: &Rational) -> String {
+    fmt_readable(r, EXACT_MAX)
+}
+
+/// Whether ratio (a) of this candidate bounds nothing: `α ≥ w(μ)`, so the
+/// paper's floor `1 − α/w(μ)` on `P(E)` is at most 0 and every run meets it.
+pub fn vacuous(w: &Worst) -> bool {
+    w.quantity == Quantity::EventE && w.candidate.alpha() >= w.candidate.truth_weight()
+}
+
+/// The flag a vacuous ratio (a) carries in the text.
+const VACUOUS: &str = "vacuous: α ≥ w(μ), so the floor 1 − α/w(μ) ≤ 0 and P(E) meets it whatever happens";
+
 /// The measured figure, in words, for the exact lines.
 fn measured_words(w: &Worst) -> String {
     let r = w.ratio();
@@ -113,9 +137,9 @@ fn measured_words(w: &Worst) -> String {
         match w.quantity {
             Quantity::EventE => {
                 return format!(
-                    "1 - P(E_∞) ≤ {}, α/w(μ) = {}; {}; proved floor {}; {run}",
-                    fmt_exact(&r.measured),
-                    fmt_exact(&r.bound),
+                    "1 - P(E_∞) ≤ {}, α/w(μ) {}; {}; proved floor {}; {run}",
+                    readable(&r.measured),
+                    is(&r.bound),
                     ends(&l.event_e_lo),
                     l.event_e_status.name()
                 )
@@ -123,49 +147,84 @@ fn measured_words(w: &Worst) -> String {
             Quantity::QueryCubed => {
                 let (c1, c2) = scaled_constants(&r.ratio);
                 return format!(
-                    "E[Σ_{{t≥1}}θ³] ≤ {}, bound = {}; {}; check {}; {run}; the constants 24s = {} and 12s = {} suffice (s = the upper end)",
-                    fmt_exact(&r.measured),
-                    fmt_exact(&r.bound),
+                    "E[Σ_{{t≥1}}θ³] ≤ {}, bound {}; {}; check {}; {run}; the constants 24s {} and 12s {} suffice (s = the upper end)",
+                    readable(&r.measured),
+                    is(&r.bound),
                     ends(&l.query_cubed_lo),
                     l.query_status.name(),
-                    fmt_exact(&c1),
-                    fmt_exact(&c2)
+                    is(&c1),
+                    is(&c2)
                 );
             }
             _ => {}
         }
     }
     match w.quantity {
-        Quantity::EventE => format!("1 - P(E_{t}) = {}, α/w(μ) = {}", fmt_exact(&r.measured), fmt_exact(&r.bound)),
+        Quantity::EventE => format!("1 - P(E_{t}) {}, α/w(μ) {}", is(&r.measured), is(&r.bound)),
         Quantity::QueryCubed => {
             let (c1, c2) = scaled_constants(&r.ratio);
             format!(
-                "E[Σθ³]_{t} = {}, bound = {}; in place of 24 and 12 the constants 24s = {} and 12s = {} suffice (s = the ratio)",
-                fmt_exact(&r.measured),
-                fmt_exact(&r.bound),
-                fmt_exact(&c1),
-                fmt_exact(&c2)
+                "E[Σθ³]_{t} {}, bound {}; in place of 24 and 12 the constants 24s {} and 12s {} suffice (s = the ratio)",
+                is(&r.measured),
+                is(&r.bound),
+                is(&c1),
+                is(&c2)
             )
         }
         Quantity::Product | Quantity::ProductHorizon => {
-            format!("E[Π(1+θ)]_{t} = {}, t² = {}", fmt_exact(&r.measured), fmt_exact(&r.bound))
+            format!("E[Π(1+θ)]_{t} {}, t² {}", is(&r.measured), is(&r.bound))
         }
     }
 }
 
-/// The table of worst ratios, then the exact figures; `files` are the files written, if any.
+/// Why candidates were skipped, in words: `3 over the state limit (--max-states 100)`.
+fn skip_reasons(o: &Outcome) -> String {
+    o.skipped_by
+        .iter()
+        .map(|(limit, n)| {
+            let why = match limit {
+                Some(Limit::States) => {
+                    format!("over the state limit (--max-states {})", o.options.limits.max_states)
+                }
+                Some(Limit::Memory) => {
+                    format!("over the memory limit ({} MiB a step)", o.options.limits.max_memory / (1024 * 1024))
+                }
+                Some(Limit::Time) => "over the time limit".to_string(),
+                Some(Limit::MaxDepth) => "at the depth limit".to_string(),
+                Some(Limit::TruthWeight) => "with a prior too long to normalize".to_string(),
+                Some(Limit::Events) => "with too many event states".to_string(),
+                Some(other) => format!("over a limit ({other:?})"),
+                None => "refused by the engine".to_string(),
+            };
+            format!("{n} {why}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table of worst ratios, then the figures (exact when short; the exact
+/// values are all in `--json`); `files` are the files written, if any.
 pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
+    use crate::text::{count, Align, Table};
     let opts = &o.options;
     let mut s = String::new();
     let _ = writeln!(s, "{}", command(opts));
     let grid = o.grid_n.map(|n| format!(", grid prior weights 1..={n}")).unwrap_or_default();
+    let skipped =
+        if o.skipped == 0 { "0 skipped".to_string() } else { format!("{} skipped: {}", o.skipped, skip_reasons(o)) };
     let _ = writeln!(
         s,
-        "{} random + {} local-search candidates verified (lumped engine, conservative imitator){grid}; {} skipped; {} improvements",
-        o.random, o.local, o.skipped, o.improvements
+        "{} random + {} local-search candidates verified (lumped engine, conservative imitator){grid}; {skipped}; {}",
+        o.random,
+        o.local,
+        count(o.improvements as usize, "improvement")
     );
     if o.broken > 0 {
-        let _ = writeln!(s, "{} candidates broke a bound the verifier checks on P(E) or E[Σθ³]", o.broken);
+        let _ = writeln!(
+            s,
+            "{} broke a bound the verifier checks on P(E) or E[Σθ³]",
+            count(o.broken as usize, "candidate")
+        );
     }
     if let Horizon::Infinite { width } = &opts.horizon {
         let _ = writeln!(
@@ -176,40 +235,59 @@ pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
         );
     }
     let _ = writeln!(s);
-    let fw = Quantity::ALL.iter().map(|q| formula(*q, opts).chars().count()).max().unwrap_or(0).max(36);
-    let _ = writeln!(
-        s,
-        "    {:<fw$} {:>12}  {:>4}  {:>8}  {:>8}  found",
-        "ratio measured / bound", "worst", "t", "α", "w(μ)"
+    let short = |r: &Rational| {
+        let e = fmt_readable(r, 12);
+        e.split(" ≈ ").next().unwrap_or(&e).to_string()
+    };
+    let mut t = Table::new(
+        "",
+        2,
+        &[Align::Left, Align::Left, Align::Right, Align::Right, Align::Right, Align::Right, Align::Left],
     );
+    t.row(["", "ratio measured / bound", "worst", "t", "α", "w(μ)", "found"]);
+    let mut flagged = false;
     for (q, w) in Quantity::ALL.iter().zip(&o.worst) {
         match w {
             None => {
-                let _ = writeln!(s, "{} {:<fw$} {:>12}", label(*q), formula(*q, opts), "-");
+                t.row([label(*q), formula(*q, opts), "-"]);
             }
             Some(w) => {
                 let r = w.ratio();
                 let c = &w.candidate;
-                let _ = writeln!(
-                    s,
-                    "{} {:<fw$} {:>12}  {:>4}  {:>8}  {:>8}  {}",
-                    label(*q),
-                    formula(*q, opts),
+                let flag = if vacuous(w) {
+                    flagged = true;
+                    "  ◀ vacuous"
+                } else {
+                    ""
+                };
+                t.row([
+                    label(*q).to_string(),
+                    formula(*q, opts).to_string(),
                     fmt_approx(&r.ratio),
-                    r.depth,
-                    fmt_exact(&c.alpha()),
-                    fmt_exact(&c.truth_weight()),
-                    w.origin
-                );
+                    r.depth.to_string(),
+                    short(&c.alpha()),
+                    short(&c.truth_weight()),
+                    format!("{}{flag}", w.origin),
+                ]);
             }
         }
+    }
+    s.push_str(&t.render());
+    if flagged {
+        let _ = writeln!(s, "◀ {VACUOUS}.");
     }
     let _ = writeln!(s);
     for (q, w) in Quantity::ALL.iter().zip(&o.worst) {
         if let Some(w) = w {
-            let _ = writeln!(s, "{} {} = {}", label(*q), q.key(), fmt_exact(&w.ratio().ratio));
+            let _ = writeln!(s, "{} {} {}", label(*q), q.key(), is(&w.ratio().ratio));
             let _ = writeln!(s, "    {}", measured_words(w));
+            if vacuous(w) {
+                let _ = writeln!(s, "    {VACUOUS}");
+            }
         }
+    }
+    if s.contains("-character fraction") || s.contains("-digit integer") {
+        let _ = writeln!(s, "(≈: a decimal for an exact value too long to print; --json gives every exact value)");
     }
     if files.iter().any(Option::is_some) {
         let _ = writeln!(s);

@@ -126,16 +126,11 @@ fn checks(_: &Scenario, v: &Verified) -> String {
 /// depth where it is shown, the measured value, the bound and the result
 /// (`holds`, `FAILS` or `undecided`).
 pub fn check_table(intro: &str, rows: &[Row]) -> String {
+    use Align::{Left, Right};
     let mut out = String::new();
     let _ = writeln!(out, "  {intro}");
-    let _ = writeln!(
-        out,
-        "  {}{}{}   {} result",
-        pad("check", 42),
-        pad_left("at t", 6),
-        pad_left("measured", 16),
-        pad("bound", 13)
-    );
+    let mut t = Table::new("  ", 2, &[Left, Right, Right, Left, Left]);
+    t.row(["check", "at t", "measured", "bound", "result"]);
     for r in rows {
         let (measured, bound) = match (&r.measured, r.relation) {
             // A count of violations, which must be zero; how many nodes were checked is said below the table.
@@ -144,15 +139,16 @@ pub fn check_table(intro: &str, rows: &[Row]) -> String {
             (m, Some(rel)) => (shown(m, true), format!("{} {}", rel.symbol(), shown(&r.bound, true))),
         };
         let at = r.depth.map_or("-".to_string(), |d| d.to_string());
-        // A word such as "every depth" spans the measured and bound columns.
-        let values = if bound.is_empty() {
-            format!("  {}", pad(&measured, 30))
+        let label = truncate(&r.label, 60);
+        let status = r.status.word().to_string();
+        if bound.is_empty() {
+            // A word such as "every depth" spans the measured and bound columns.
+            t.row_spanning([label, at, measured, status], 2, 2);
         } else {
-            format!("{}   {}", pad_left(&measured, 16), pad(&bound, 13))
-        };
-        let _ =
-            writeln!(out, "  {}{}{} {}", pad(&truncate(&r.label, 41), 42), pad_left(&at, 6), values, r.status.word());
+            t.row([label, at, measured, bound, status]);
+        }
     }
+    out.push_str(&t.render());
     out
 }
 
@@ -178,46 +174,43 @@ fn exact_values(_: &Scenario, v: &Verified) -> String {
 
 /// Each declared event against the demonstrator, on `E` and off it.
 fn events(_: &Scenario, v: &Verified) -> String {
+    use Align::{Left, Right};
     let mut out = String::new();
     if v.verdict.events.is_empty() {
         return out;
     }
     let _ = writeln!(
         out,
-        "  Events (world histories of length {}). The bad-events theorem bounds P_im(B ∧ E) by P_dem(B);",
+        "  Events (world histories of length {}). The bad-events theorem bounds P_im(B ∧ E) in terms of P_dem(B),",
         v.figures.depth
     );
-    let _ = writeln!(out, "  P_im(B) also counts the runs where the truth left the top set (¬E).");
     let _ = writeln!(
         out,
-        "    {}{}{}{}{}{}",
-        pad("event", 24),
-        pad_left("P_dem(B)", 11),
-        pad_left("P_im(B∧E)", 11),
-        pad_left("÷ P_dem", 10),
-        pad_left("P_im(B)", 11),
-        pad_left("÷ P_dem", 10)
+        "  by min over K of K·P_dem(B) + C·T²/(ln K)³, not by P_dem(B) itself: a ratio above 1 is no violation."
     );
+    let _ =
+        writeln!(out, "  P_im(B) also counts the runs where the truth left the top set (¬E), which it does not bound.");
     let ratio = |r: &Option<Rational>| match r {
         Some(r) => fmt_approx(r),
         None => "-".into(),
     };
+    let mut t = Table::new("    ", 3, &[Left, Right, Right, Right, Right, Right, Left]);
+    t.row(["event", "P_dem(B)", "P_im(B∧E)", "÷ P_dem", "P_im(B)", "÷ P_dem", ""]);
     let mut far = false;
     for ev in &v.verdict.events {
         let flag = [&ev.ratio_im_and_e, &ev.ratio_im].iter().any(|r| r.as_ref().is_some_and(far_above_one));
         far |= flag;
-        let _ = writeln!(
-            out,
-            "    {}{}{}{}{}{}{}",
-            pad(&truncate(&ev.figures.name, 23), 24),
-            pad_left(&fmt_approx(&ev.figures.p_dem), 11),
-            pad_left(&fmt_approx(&ev.figures.p_im_and_e), 11),
-            pad_left(&ratio(&ev.ratio_im_and_e), 10),
-            pad_left(&fmt_approx(&ev.figures.p_im), 11),
-            pad_left(&ratio(&ev.ratio_im), 10),
-            if flag { "  ◀ ×2 or more" } else { "" }
-        );
+        t.row([
+            truncate(&ev.figures.name, 40),
+            fmt_approx(&ev.figures.p_dem),
+            fmt_approx(&ev.figures.p_im_and_e),
+            ratio(&ev.ratio_im_and_e),
+            fmt_approx(&ev.figures.p_im),
+            ratio(&ev.ratio_im),
+            if flag { "◀ ×2 or more".into() } else { String::new() },
+        ]);
     }
+    out.push_str(&t.render());
     if far {
         let _ = writeln!(out, "    ◀: the imitator makes this event at least twice as likely as the demonstrator.");
     }
@@ -232,9 +225,9 @@ fn worst_case(_: &Scenario, v: &Verified) -> String {
         Some(wc) => {
             let _ = writeln!(
                 out,
-                "  Worst case: max P_im(h ∧ E)/P_dem(h) {} over {} world histories",
+                "  Worst case: max P_im(h ∧ E)/P_dem(h) {} over {}",
                 fmt_is(&wc.max_ratio, 40),
-                wc.histories
+                count(wc.histories, "world history")
             );
         }
         None => {
@@ -251,33 +244,19 @@ fn by_depth(_: &Scenario, v: &Verified) -> String {
     let lumped = f.engine == EngineKind::Lumped;
     let mut out = String::new();
     let _ = writeln!(out, "  By depth (decimal; S_t = Σ_{{k≤t}} θ_k, the expected number of queries is E[S_t]):");
-    let _ = writeln!(
-        out,
-        "    {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}{}",
-        "t",
-        "P(E_t)",
-        "E[Σθ³]",
-        "E[S_t]",
-        "E[S_t³]/t²",
-        "E[1/post]",
-        "E[Π(1+θ)]",
-        "÷ t²",
-        if lumped { "   states" } else { "" }
-    );
+    let mut header = vec!["t", "P(E_t)", "E[Σθ³]", "E[S_t]", "E[S_t³]/t²", "E[1/post]", "E[Π(1+θ)]", "÷ t²"];
+    if lumped {
+        header.push("states");
+    }
+    let mut table = Table::new("    ", 2, &vec![Align::Right; header.len()]);
+    table.row(header);
     let sum_cubed_t2 = ratio_to_t2(&f.query_sum_cubed);
     let product_t2 = ratio_to_t2(&f.expected_product);
     for t in sample_depths(f.depth, 24) {
         let i = t - 1;
-        let states = if lumped {
-            format!(" {:>8}", f.stats.states_per_depth.get(i).copied().unwrap_or(0))
-        } else {
-            String::new()
-        };
         let inv = f.inverse_truth_posterior[i].as_ref().map_or("∞".to_string(), fmt_approx);
-        let _ = writeln!(
-            out,
-            "    {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}{}",
-            t,
+        let mut row = vec![
+            t.to_string(),
             fmt_approx(&f.event_e[i]),
             fmt_approx(&f.query_cubed_sum[i]),
             fmt_approx(&f.expected_queries[i]),
@@ -285,9 +264,13 @@ fn by_depth(_: &Scenario, v: &Verified) -> String {
             inv,
             fmt_approx(&f.expected_product[i]),
             fmt_approx(&product_t2[i]),
-            states
-        );
+        ];
+        if lumped {
+            row.push(f.stats.states_per_depth.get(i).copied().unwrap_or(0).to_string());
+        }
+        table.row(row);
     }
+    out.push_str(&table.render());
     let _ = writeln!(out);
     out
 }
@@ -310,16 +293,47 @@ fn stats(_: &Scenario, v: &Verified) -> String {
         let _ = write!(line, "; peak layer memory ≈ {:.1} MiB", b as f64 / (1024.0 * 1024.0));
     }
     let _ = writeln!(out, "{line}");
-    let _ = writeln!(out, "  result: {}", if v.verdict.holds { "every check holds" } else { "a check FAILS" });
+    let _ = writeln!(out, "  result: {}", result(v));
     out
 }
 
-/// `n thing` or `n things`.
+/// The verdict in words. A run a limit stopped part way never "holds": its
+/// checks hold only at the depths it reached (exit status 3), unless one fails there (1).
+pub fn result(v: &Verified) -> String {
+    match (&v.figures.partial, v.verdict.holds) {
+        (Some(p), true) => format!(
+            "PARTIAL — stopped at depth {} of {}: no check fails at depths 1…{}, depths {}…{} are not checked (undecided)",
+            p.depth_reached,
+            p.requested_depth,
+            p.depth_reached,
+            p.depth_reached + 1,
+            p.requested_depth
+        ),
+        (Some(p), false) => {
+            format!("a check FAILS (at the depths done: the run is PARTIAL, stopped at depth {} of {})", p.depth_reached, p.requested_depth)
+        }
+        (None, true) => "every check holds".into(),
+        (None, false) => "a check FAILS".into(),
+    }
+}
+
+/// `n thing` or `n things` (`history`, `histories`).
 pub fn count(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")
+    } else if let Some(stem) = thing.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+        format!("{n} {stem}ies")
     } else {
         format!("{n} {thing}s")
+    }
+}
+
+/// `n times` or `once`.
+pub fn times(n: usize) -> String {
+    if n == 1 {
+        "once".into()
+    } else {
+        format!("{n} times")
     }
 }
 
@@ -336,4 +350,113 @@ fn exact_short(r: &Rational) -> String {
 /// At most `count` depths of `1..=depth`, the first and the last included.
 pub fn sample_depths(depth: usize, count: usize) -> Vec<usize> {
     imitator::engine::spread(depth, count).into_iter().map(|i| i + 1).collect()
+}
+
+/// How a column of a [`Table`] aligns its cells.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Align {
+    /// Cells start at the column's left edge (words, labels).
+    Left,
+    /// Cells end at the column's right edge (numbers).
+    Right,
+}
+
+/// A text table whose every column is as wide as its widest cell, header
+/// included, so that no two cells ever run together.
+///
+/// Columns are separated by `gap` spaces; each line starts with `indent`, and
+/// trailing spaces are trimmed. A cell may span several columns
+/// ([`Table::row_spanning`]); the columns it spans widen, if need be, to hold it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    indent: String,
+    gap: usize,
+    align: Vec<Align>,
+    /// Each row: its cells, each with the number of columns it spans.
+    rows: Vec<Vec<(String, usize)>>,
+}
+
+impl Table {
+    /// A table with these column alignments, its lines starting with `indent`.
+    pub fn new(indent: &str, gap: usize, align: &[Align]) -> Self {
+        Table { indent: indent.to_string(), gap, align: align.to_vec(), rows: Vec::new() }
+    }
+
+    /// Adds a row of cells, one per column (the header is a row like any other).
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) -> &mut Self {
+        self.rows.push(cells.into_iter().map(|c| (c.into(), 1)).collect());
+        self
+    }
+
+    /// Adds a row whose cell `at` spans `span` columns (a word such as "every
+    /// depth" that stands for a value and its bound), aligned left.
+    pub fn row_spanning<S: Into<String>>(
+        &mut self,
+        cells: impl IntoIterator<Item = S>,
+        at: usize,
+        span: usize,
+    ) -> &mut Self {
+        self.rows
+            .push(cells.into_iter().enumerate().map(|(i, c)| (c.into(), if i == at { span } else { 1 })).collect());
+        self
+    }
+
+    /// The width of each column: its widest cell, and wide enough for the cells that span it.
+    pub fn widths(&self) -> Vec<usize> {
+        let n = self.align.len();
+        let mut w = vec![0; n];
+        for row in &self.rows {
+            let mut col = 0;
+            for (c, span) in row {
+                if *span == 1 && col < n {
+                    w[col] = w[col].max(c.chars().count());
+                }
+                col += span;
+            }
+        }
+        for row in &self.rows {
+            let mut col = 0;
+            for (c, span) in row {
+                if *span > 1 && col < n {
+                    let end = (col + span).min(n);
+                    let room: usize = w[col..end].iter().sum::<usize>() + self.gap * (end - col - 1);
+                    w[end - 1] += c.chars().count().saturating_sub(room);
+                }
+                col += span;
+            }
+        }
+        w
+    }
+
+    /// The table as lines, each ending with a newline.
+    pub fn render(&self) -> String {
+        let w = self.widths();
+        let n = w.len();
+        let gap = " ".repeat(self.gap);
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = self.indent.clone();
+            let mut col = 0;
+            for (i, (c, span)) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(&gap);
+                }
+                if col >= n {
+                    line.push_str(c);
+                } else if *span > 1 {
+                    let end = (col + span).min(n);
+                    line.push_str(&pad(c, w[col..end].iter().sum::<usize>() + self.gap * (end - col - 1)));
+                } else {
+                    match self.align[col] {
+                        Align::Left => line.push_str(&pad(c, w[col])),
+                        Align::Right => line.push_str(&pad_left(c, w[col])),
+                    }
+                }
+                col += span;
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
 }

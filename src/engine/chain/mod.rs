@@ -324,9 +324,9 @@ pub fn event_labels(events: &[crate::event::Event]) -> Vec<EventLabel> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_traits::{One, Zero};
     use crate::event::{AtStep, Event};
     use crate::imitator::{Standard, Variant};
+    use num_traits::{One, Zero};
 
     fn ev(name: &str) -> Event {
         Event::new(name, AtStep { action: 0, step: 1 })

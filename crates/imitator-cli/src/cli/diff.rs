@@ -34,7 +34,7 @@ use std::path::PathBuf;
 /// In the text report a history is written as its steps `action/observation`,
 /// with `?` before the steps where the imitator asked the demonstrator.
 ///
-/// Exit status: 0 they agree everywhere; 1 something differs, is unreachable or
+/// Exit status (docs/exit-status.md): 0 they agree everywhere; 1 something differs, is unreachable or
 /// is missing; 2 a malformed line (the message gives its number), a bad
 /// scenario, or a depth with more histories than imitator lists.
 #[derive(clap::Args)]

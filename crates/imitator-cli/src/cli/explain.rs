@@ -7,6 +7,8 @@ use imitator_report::explain::explain;
 /// Tell one episode step by step: the posterior, the α rule with its numbers, m(a), θ, the draw and the update.
 ///
 /// The episode is the one `imitator run` plays with the same seed.
+///
+/// Exit status (docs/exit-status.md): 0 told; 2 bad input, usage or I/O.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]

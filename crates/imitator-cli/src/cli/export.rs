@@ -20,7 +20,8 @@ pub enum Format {
 /// One state per merged state of each depth 0..T, labels init, excluded (the truth is not in the top set),
 /// settled (no query ever again), last (depth T) and, with --events, one per event; state rewards theta,
 /// theta3 and inv_post_truth (1/post(mu)). The header of the output says how they give verify's figures.
-/// The output appears whole or not at all. Exit status: 0 written, 2 bad input, a limit or I/O.
+/// The output appears whole or not at all. Exit status (docs/exit-status.md): 0 written, 2 bad input,
+/// a limit or I/O.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).

@@ -39,6 +39,8 @@ use std::path::PathBuf;
 /// PATH only when complete: an earlier file stays whole until then. --out -
 /// is standard output. A stream (--out /dev/stdout) whose reader goes away
 /// (| head) ends quietly, as standard output does.
+///
+/// Exit status (docs/exit-status.md): 0 written; 2 bad input, usage, a limit or I/O.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -13,6 +13,9 @@ use std::path::PathBuf;
 /// Every figure is exact; numbers become floating point only to be drawn. Each run keeps the default limits of
 /// verify (8192 MiB of memory, 5,000,000 merged states), checked before the allocations they guard: over one,
 /// exit 2 naming it.
+///
+/// Exit status (docs/exit-status.md): 0 the page is written (it shows each imitator's verdict, which is
+/// not the status: the baselines fail checks by design); 2 bad input, usage, a limit or I/O.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).

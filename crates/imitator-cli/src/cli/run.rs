@@ -5,6 +5,8 @@ use imitator::simulate::{episode, Trace};
 use imitator_report as report;
 
 /// Play one episode: the imitator acts, asks the demonstrator (the truth) when it is unsure, and learns from its answers.
+///
+/// Exit status (docs/exit-status.md): 0 played; 2 bad input, usage or I/O.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]

@@ -20,8 +20,9 @@ use imitator_report::search::{document, ours, table, worst_files};
 /// intervals are narrower than --width or it reaches --max-depth, and (a) and (b) are ranked by the
 /// upper ends of 1 − P(E_∞) and E Σ_{t≥1} θ³, which no truncation can exceed.
 ///
-/// Exit status: 0 done; 1 a candidate broke a bound the verifier checks on P(E) or E[Σθ³], the
-/// paper's or the proved one (over a lifetime, a check whose status is fails); 2 bad input.
+/// Exit status (docs/exit-status.md): 0 done; 1 a candidate broke a bound the verifier checks on P(E)
+/// or E[Σθ³], the paper's or the proved one (over a lifetime, a check whose status is fails); 2 bad
+/// input, usage or I/O. Candidates a limit skipped do not change it.
 #[derive(clap::Args)]
 pub struct Args {
     /// iid (random iid classes), after-action (random classes Markov in the last action), or grid

@@ -11,11 +11,11 @@ use std::path::PathBuf;
 
 /// Enumerate every history to a depth with exact rational arithmetic and check each claim of the paper.
 ///
-/// Exit status: 0 every check holds, 1 a check fails, 2 bad input, or a limit
-/// (--max-states, --max-memory, --time-limit) stopped the lumped engine: then
-/// the report covers the depths it completed and says so. The exhaustive
-/// engine refuses, before its walk, a walk of more than 2^32 nodes
-/// (limits::MAX_EXHAUSTIVE_NODES) or past --max-memory.
+/// Exit status (docs/exit-status.md): 0 every check holds; 1 a check fails; 2 bad input, usage or I/O;
+/// 3 no check fails but one is undecided: a lifetime interval still straddles its bound, or a limit
+/// (--max-states, --max-memory, --time-limit) stopped a finite run part way (the report says PARTIAL).
+/// The exhaustive engine refuses, before its walk, a walk of more than 2^32 nodes
+/// (limits::MAX_EXHAUSTIVE_NODES) or past --max-memory (exit 2).
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario file (TOML).
@@ -25,7 +25,7 @@ pub struct Args {
     pub depth: Option<usize>,
     /// finite: the figures at depths 1…T. infinite: exact intervals proved to contain the lifetime figures
     /// P(E_∞) and E Σ_{t≥1} θ³ (lumped engine), run depth by depth until both are narrower than --width;
-    /// exit 3 when no check fails but one is still undecided (see docs/lifetime.md).
+    /// exit 3 when no check fails but one is still undecided (see docs/exit-status.md).
     #[arg(long, value_enum, default_value_t = Horizon::Finite)]
     pub horizon: Horizon,
     /// With --horizon infinite: stop once both intervals are at most this wide (an exact number > 0:
@@ -47,7 +47,7 @@ pub struct Args {
     /// Print exactly one JSON object (described in docs/json.md) instead of the text report.
     #[arg(long)]
     pub json: bool,
-    /// Lumped engine: stop (reporting the depths done, exit 2) before one depth would hold more merged states than this.
+    /// Lumped engine: stop (reporting the depths done, exit 3) before one depth would hold more merged states than this.
     #[arg(long, default_value_t = 5_000_000)]
     pub max_states: usize,
     /// Both engines: the most memory, in MiB, by an estimate checked before each allocation it guards. The
@@ -90,10 +90,11 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     super::write_csv(csv, std::slice::from_ref(&v))?;
     let text = if a.json { format!("{}\n", verify_document(&s, &v)) } else { verify_report(&s, &v) };
     super::out::print(&text)?;
-    // A limit that stopped the lumped engine part way: the report covers what it computed; exit 2.
+    // A limit that stopped the lumped engine part way: the report covers what it
+    // computed; the depths it did not reach are undecided (exit 3), unless a check fails (1).
     if let Some(p) = &v.figures.partial {
-        eprintln!("error: {}", super::advice::with_advice(&p.message, p.stopped_because.limit()));
-        return Ok(2);
+        eprintln!("partial: {}", super::advice::with_advice(&p.message, p.stopped_because.limit()));
+        return Ok(if v.verdict.holds { 3 } else { 1 });
     }
     Ok(if v.verdict.holds { 0 } else { 1 })
 }
