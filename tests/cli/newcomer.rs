@@ -90,7 +90,11 @@ fn diff_json_writes_the_top_set_as_a_list() {
     std::fs::write(&path, theirs).expect("written");
     let (code, out, _) =
         imitator(&["diff", "examples/elimination.toml", path.to_str().expect("utf-8"), "--depth", "1", "--json"]);
+    let (_, text, _) = imitator(&["diff", "examples/elimination.toml", path.to_str().expect("utf-8"), "--depth", "1"]);
     let _ = std::fs::remove_file(&path);
+    // The text table's columns are as wide as their widest cell.
+    assert!(text.contains("\n  field               ours (exact)         theirs  deviation\n"), "{text}");
+    assert!(text.contains("\n  top    [alternator, always-left]  [always-left]  -\n"), "{text}");
     assert_eq!(code, Some(1));
     let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let fields = doc["first_difference"]["fields"].as_array().expect("fields");

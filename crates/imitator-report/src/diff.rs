@@ -71,12 +71,14 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
         }
         Some(d) => {
             let _ = writeln!(o, "first difference: line {}, history {}", d.line, history_text(s, &d.history));
-            let w = d.fields.iter().map(|f| f.field.len()).max().unwrap_or(0).max(5);
-            let _ = writeln!(o, "  {:w$}  {:>24}  {:>24}  deviation", "field", "ours (exact)", "theirs");
+            use crate::text::{Align, Table};
+            let mut t = Table::new("  ", 2, &[Align::Left, Align::Right, Align::Right, Align::Left]);
+            t.row(["field", "ours (exact)", "theirs", "deviation"]);
             for f in &d.fields {
                 let dev = f.deviation.as_ref().map(|d| d.text()).unwrap_or_else(|| "-".into());
-                let _ = writeln!(o, "  {:w$}  {:>24}  {:>24}  {dev}", f.field, f.ours, f.theirs);
+                t.row([f.field.clone(), f.ours.clone(), f.theirs.clone(), dev]);
             }
+            o.push_str(&t.render());
         }
     }
     match &r.largest {
