@@ -32,13 +32,17 @@ use std::collections::BTreeMap;
 /// then action index, then observation index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Step {
+    /// Whether the imitator asked the demonstrator.
     pub queried: bool,
+    /// The action taken (an index into the scenario's actions).
     pub action: usize,
+    /// The observation that followed.
     pub observation: usize,
 }
 
 /// One reachable full history and the imitator's policy there.
 pub struct Entry<'a> {
+    /// The history, oldest step first.
     pub history: &'a [Step],
     /// The id of the merged state in the walk's [`StateSpace`] (histories with equal ids share a policy).
     pub id: u32,
@@ -109,7 +113,9 @@ fn dfs<E>(space: &mut StateSpace, target: usize, f: &mut impl FnMut(&Entry) -> R
 /// How much [`walk`] does to a horizon: the histories it visits and their steps in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size {
+    /// How many histories, lengths `0..T` together.
     pub histories: u64,
+    /// Their steps in all (their total length).
     pub steps: u64,
 }
 

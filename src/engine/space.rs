@@ -38,27 +38,36 @@ pub struct StateKey {
 /// One step out of a state, with its probability under the imitator.
 #[derive(Debug, Clone)]
 pub struct Transition {
+    /// Whether the step asks the demonstrator.
     pub queried: bool,
     /// Whether the truth gives this action positive probability here (the
     /// demonstrator could have taken it).
     pub truth_acts: bool,
+    /// The action taken.
     pub action: u32,
+    /// The observation that follows.
     pub observation: u32,
     /// `m(a)·ρ(o|a)` without a query, `θ·μ(a)·ρ(o|a)` with one; always
     /// positive. An id for [`StateSpace::value`].
     pub prob: u32,
     /// `(1+θ)·prob`, the step's factor of the `Π(1+θ)`-weighted probability: a value id.
     pub weighted: u32,
+    /// The id of the state it leads to.
     pub child: u32,
 }
 
 /// A merged history: its key, the imitator's policy there, and where it goes.
 #[derive(Debug, Clone)]
 pub struct State {
+    /// What identifies the state: the posterior and every model's context.
     pub key: StateKey,
+    /// Model indices by posterior, largest first.
     pub ranking: Vec<usize>,
+    /// The top set (a prefix of `ranking`).
     pub top: Vec<usize>,
+    /// `m(a)`: the probability of taking `a` without a query.
     pub m: Vec<Rational>,
+    /// `θ`: the probability of asking.
     pub theta: Rational,
     /// `θ` as a value id (equal ids, equal values).
     pub theta_id: u32,
@@ -239,18 +248,22 @@ impl<'s> StateSpace<'s> {
         space
     }
 
+    /// The scenario the space is built on.
     pub fn scenario(&self) -> &'s Scenario {
         self.scenario
     }
 
+    /// The state with id `id`.
     pub fn state(&self, id: u32) -> &State {
         &self.states[id as usize]
     }
 
+    /// How many states are interned so far.
     pub fn len(&self) -> usize {
         self.states.len()
     }
 
+    /// Whether no state is interned yet.
     pub fn is_empty(&self) -> bool {
         self.states.is_empty()
     }

@@ -67,8 +67,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Which scenarios the search explores (`iid`, `after-action`, `grid`, [`Named`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
+    /// Random classes of iid models.
     Iid,
+    /// Random classes of models Markov in the last action.
     AfterAction,
+    /// A fixed iid class (model `i` puts `i/(M+1)` on the first action) over a grid of truths, priors and α.
     Grid,
 }
 
@@ -100,6 +103,7 @@ pub enum Quantity {
 }
 
 impl Quantity {
+    /// Every quantity, in the order of the outputs.
     pub const ALL: [Quantity; 4] =
         [Quantity::EventE, Quantity::QueryCubed, Quantity::Product, Quantity::ProductHorizon];
 
@@ -137,8 +141,11 @@ impl Quantity {
 /// What to search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    /// Which scenarios it explores.
     pub family: Family,
+    /// Actions `|A|` of every candidate.
     pub actions: usize,
+    /// Models in every candidate's class.
     pub models: usize,
     /// The horizon `T` of every run.
     pub depth: usize,
@@ -146,6 +153,7 @@ pub struct Options {
     pub alpha: Option<Rational>,
     /// How many candidates to verify in all (random phase and local search).
     pub budget: u64,
+    /// The seed of its random draws: the same seed finds the same candidates.
     pub seed: u64,
     /// The largest denominator of a random rational (local search refines up to 4×).
     pub max_den: u64,
@@ -164,7 +172,10 @@ pub enum Horizon {
     /// Every candidate over its whole lifetime (`crate::lifetime`): until both
     /// intervals are at most `width` wide or `Options::depth` is reached,
     /// ranked by the upper ends of `1 − P(E_∞)` and `E Σθ³`.
-    Infinite { width: Rational },
+    Infinite {
+        /// Stop once both intervals are at most this wide.
+        width: Rational,
+    },
 }
 
 /// The default `--width` of a lifetime search: coarser than `verify`'s, as a
@@ -177,6 +188,7 @@ pub fn default_search_width() -> Rational {
 pub const DEFAULT_SEARCH_MAX_DEPTH: usize = 200;
 
 impl Options {
+    /// The defaults: a budget of 200, seed 0, denominators up to 12, a finite horizon.
     pub fn new(family: Family, actions: usize, models: usize, depth: usize) -> Self {
         Options {
             family,
@@ -271,7 +283,14 @@ pub enum Origin {
     /// Random (or grid) candidate `i`.
     Random(u64),
     /// Local search: round, quantity perturbed, index in the round's batch.
-    Local { round: u64, quantity: Quantity, index: u64 },
+    Local {
+        /// The round of the local search.
+        round: u64,
+        /// The quantity whose worst was perturbed.
+        quantity: Quantity,
+        /// The index in the round's batch.
+        index: u64,
+    },
 }
 
 impl fmt::Display for Origin {
@@ -286,16 +305,20 @@ impl fmt::Display for Origin {
 /// The worst candidate found for one quantity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Worst {
+    /// The quantity it is the worst for.
     pub quantity: Quantity,
+    /// The candidate.
     pub candidate: Candidate,
     /// All of its ratios (the quantity's is `quantity.of(&ratios)`).
     pub ratios: BoundRatios,
     /// With `--horizon infinite`: the lower ends and the checks' statuses.
     pub lifetime: Option<LifetimeEnds>,
+    /// Where the search found it.
     pub origin: Origin,
 }
 
 impl Worst {
+    /// Its ratio for [`Worst::quantity`].
     pub fn ratio(&self) -> &BoundRatio {
         self.quantity.of(&self.ratios)
     }
@@ -316,6 +339,7 @@ impl Worst {
 /// What a search found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The options it ran with.
     pub options: Options,
     /// Candidates of the random (or grid) phase.
     pub random: u64,
@@ -347,7 +371,9 @@ impl Outcome {
 /// One candidate's lifetime run, beside the upper-end ratios it is ranked by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifetimeEnds {
+    /// The last depth whose intervals were computed.
     pub depth_reached: usize,
+    /// Why the candidate's lifetime run ended.
     pub stopped_because: Stop,
     /// `(1 − hi of P(E_∞)) / (α/w(μ))`: the lower end of ratio (a).
     pub event_e_lo: BoundRatio,
@@ -355,13 +381,16 @@ pub struct LifetimeEnds {
     pub query_cubed_lo: BoundRatio,
     /// The statuses of `verify --horizon infinite` (proved floor, both query bounds).
     pub event_e_status: Status,
+    /// The status of both query bounds.
     pub query_status: Status,
 }
 
 /// What one candidate's run gives the search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
+    /// Its ratios measured / bound.
     pub ratios: BoundRatios,
+    /// Over its lifetime (a lifetime search): the lower ends and the statuses.
     pub lifetime: Option<LifetimeEnds>,
     /// Whether it breaks a bound the verifier checks on `P(E)` or `E[Σθ³]`, the
     /// paper's or the proved one ([`crate::checks::Verdict::breaks_a_bound`]).

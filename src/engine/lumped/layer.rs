@@ -197,8 +197,11 @@ impl Layer {
 /// order and the value id of its probability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
+    /// The source entry's index in its layer.
     pub from: u32,
+    /// The target entry's index in the next layer.
     pub to: u32,
+    /// The value id of the step's probability.
     pub prob: u32,
 }
 

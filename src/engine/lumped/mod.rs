@@ -55,6 +55,7 @@ use std::time::{Duration, Instant};
 /// What an observer tells the engine after a depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
+    /// Go on to the next depth.
     Continue,
     /// End the run here: the figures cover the depths done so far.
     Stop,
@@ -143,6 +144,7 @@ impl<'a> LayerView<'a> {
         self.layer.entries()
     }
 
+    /// Whether the layer holds no entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
