@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `imitator`: the conservative online imitator of *Fully General Online
 //! Imitation Learning* (Cohen, Hutter & Nanda, JMLR 23, 2022), and an exact
 //! verifier of the paper's guarantees.

@@ -59,7 +59,9 @@ impl Default for Options {
 /// An exact interval; `hi = None` is `+∞`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interval {
+    /// The lower end.
     pub lo: Rational,
+    /// The upper end (`None`: `+∞`).
     pub hi: Option<Rational>,
 }
 
@@ -87,8 +89,11 @@ pub fn describe(stop: Stop) -> &'static str {
 /// The two intervals after one depth.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
+    /// The depth `t` after which the intervals hold.
     pub depth: usize,
+    /// An interval that contains `P(E_∞)`.
     pub event_e: Interval,
+    /// An interval that contains `E Σ_{t≥1} θ_t³`.
     pub query_cubed_sum: Interval,
     /// `Σ P(s)` over the unsettled states after `depth` steps.
     pub unsettled_mass: Rational,
@@ -99,8 +104,11 @@ pub struct Step {
 pub struct Lifetime {
     /// The finite-depth figures, depths `1..=depth_reached`.
     pub figures: Figures,
+    /// The last depth whose intervals were computed.
     pub depth_reached: usize,
+    /// Why the run ended there.
     pub stopped_because: Stop,
+    /// The width asked for.
     pub width: Rational,
     /// The intervals after every depth `1..=depth_reached` (the last is the answer).
     pub steps: Vec<Step>,
@@ -108,8 +116,11 @@ pub struct Lifetime {
     pub event_e_bound: Rational,
     /// The paper's bound and the proved squared bound on `E Σθ³`.
     pub query_bound: Rational,
+    /// The proved bound on `E Σθ³`, squared to stay exact.
     pub query_bound_squared: Rational,
+    /// Whether `P(E_∞)` respects the proved floor: holds, fails or undecided.
     pub event_e_status: Status,
+    /// Whether `E Σθ³` respects both bounds: holds, fails or undecided.
     pub query_status: Status,
 }
 

@@ -26,7 +26,9 @@ use crate::progress::Watch;
 /// Which engine computed the figures (`exhaustive` or `lumped`, [`Named`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
+    /// Every full history, one by one (gives `worst_case`).
     Exhaustive,
+    /// Histories with identical futures merged (deep runs).
     Lumped,
 }
 
@@ -46,6 +48,7 @@ crate::names::display_by_name!(EngineKind);
 /// An event's three probabilities (`docs/checks.md`, `events`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventFigures {
+    /// The event's name.
     pub name: String,
     /// `P_dem(B)`.
     pub p_dem: Rational,
@@ -84,7 +87,9 @@ pub struct Stats {
 /// Everything an engine measures at horizon `depth` (`docs/checks.md`), before any check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
+    /// Which engine computed them.
     pub engine: EngineKind,
+    /// The horizon `T` reached (the one asked for, unless [`Figures::partial`]).
     pub depth: usize,
     /// `P_im(E_t)`, `t = 1..=T`.
     pub event_e: Vec<Rational>,
@@ -105,6 +110,7 @@ pub struct Figures {
     pub nodes_checked: u64,
     /// Those at which some action breaks it.
     pub violations: u64,
+    /// Each declared event's probabilities at depth `T`.
     pub events: Vec<EventFigures>,
     /// `P_im` of the world histories with `P_dem = 0`.
     pub unprecedented: Rational,
@@ -112,6 +118,7 @@ pub struct Figures {
     pub worst_case: Option<WorstCase>,
     /// Whether the probabilities of all nodes summed to exactly 1 at every depth.
     pub mass_conserved: bool,
+    /// What the engine saw of the walk (not a verified figure).
     pub stats: Stats,
     /// Set when the run ended before the depth it was asked for: `depth` is
     /// then the depth reached, and every figure is that of a run to it.
@@ -125,6 +132,7 @@ pub struct Partial {
     pub requested_depth: usize,
     /// The last depth whose layer was complete: the figures are those of a run to it.
     pub depth_reached: usize,
+    /// Which limit stopped it.
     pub stopped_because: Stop,
     /// For people: what stopped the run, with the figures (it names the
     /// limit, not how a front end sets it: [`Stop::limit`] says which).

@@ -40,6 +40,7 @@ pub struct SettledCache<'s, K> {
 }
 
 impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
+    /// An empty cache for `rule` on `scenario`.
     pub fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>) -> Self {
         SettledCache { scenario, rule, known: FxHashMap::default() }
     }
@@ -49,6 +50,7 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
         self.known.len()
     }
 
+    /// Whether nothing is classified yet.
     pub fn is_empty(&self) -> bool {
         self.known.is_empty()
     }
