@@ -1,7 +1,7 @@
 //! The lumped engine's chain as an explicit discrete-time Markov chain, for
 //! probabilistic model checkers (Storm, PRISM).
 //!
-//! [`build`] runs the lumped engine with an [`Observer`] that asks for the
+//! [`build`] runs the lumped engine with an [`Observer`](super::lumped::Observer) that asks for the
 //! edges of every step, and keeps what it is shown: one chain state per merged
 //! entry of each depth `0..=T` (depth 0 is the initial state), numbered depth
 //! by depth in the layer's order (the same for any thread count), one
@@ -16,7 +16,7 @@
 //! - `init`: the initial state.
 //! - `excluded`: the truth is not in the top set there (`μ ∉ Top_{d+1}`), so
 //!   `E` fails at the next step.
-//! - `settled`: no query ever happens again from there ([`SettledCache`]).
+//! - `settled`: no query ever happens again from there ([`SettledCache`](super::settled::SettledCache)).
 //! - `last`: depth `T`.
 //! - with events: one label per declared event, on the depth-`T` states whose
 //!   world history is in it.
