@@ -5,8 +5,8 @@
 
 #![no_main]
 
-use imitator::imitator::{Standard, Variant};
 use imitator::diff::{self, Tolerance};
+use imitator::imitator::{Standard, Variant};
 use imitator::scenario::Scenario;
 use libfuzzer_sys::fuzz_target;
 

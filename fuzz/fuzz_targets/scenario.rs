@@ -13,10 +13,10 @@ use imitator::diff::{self, Tolerance};
 use imitator::engine::{self, histories, EngineKind, RunOptions};
 use imitator::imitator::{Standard, Variant};
 use imitator::limits::{self, MAX_EXHAUSTIVE_DEPTH, MAX_WORLDS};
-use imitator_report::jsonl::LineWriter;
-use imitator_report::{csv, json::verify_document, text::verify_report};
 use imitator::scenario::{Scenario, ScenarioError};
 use imitator::verify;
+use imitator_report::jsonl::LineWriter;
+use imitator_report::{csv, json::verify_document, text::verify_report};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let nodes = (2 * radix).checked_pow(u32::try_from(depth).unwrap_or(u32::MAX));
     let cheap = depth <= 64 && nodes.is_some_and(|n| n <= 4096);
     let variants = [(Variant::Conservative, 0), (Variant::AlwaysQuery, 0), (Variant::Map, 1), (Variant::Mixture, 2)];
-    let over = limits::check_depth(depth, "depth", "--depth").is_err();
+    let over = limits::check_depth(depth, "depth").is_err();
     let exhaustive_refuses = over
         || depth > MAX_EXHAUSTIVE_DEPTH
         || radix.checked_pow(u32::try_from(depth).unwrap_or(u32::MAX)).is_none_or(|w| w > MAX_WORLDS as u128);
@@ -52,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
         }
         let d = if cheap { depth } else { 2 };
         for kind in [EngineKind::Exhaustive, EngineKind::Lumped] {
-            let opts = RunOptions { max_states: 4096, max_memory: 16 << 20, ..RunOptions::new(d) };
+            let opts = RunOptions {
+                depth: d,
+                limits: limits::Limits { max_states: 4096, max_memory: 16 << 20, ..Default::default() },
+            };
             let Ok(v) = verify(&s, rule, kind, opts, &|_, _| {}) else { continue };
             let _ = verify_document(&s, &v).to_string();
             let _ = verify_report(&s, &v);
