@@ -411,3 +411,52 @@ fn f14_a_policy_line_with_a_duplicate_key_is_refused() {
     refused(&o, "dup.jsonl:1: duplicate key `history`");
     let _ = fs::remove_dir_all(&d);
 }
+
+/// The files of a search folder, name and bytes, sorted by name.
+fn folder(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn f09_a_search_folder_killed_at_any_moment_is_the_old_one_or_the_whole_new_one() {
+    let d = tmp("f09-kill");
+    let out = d.join("worst");
+    let args = |seed: &str| {
+        ["search", "--family", "iid", "--depth", "3", "--budget", "6", "--seed", seed, "--out", out.to_str().unwrap()]
+            .map(String::from)
+    };
+    // The whole new folder (its files name their own path, so it is written
+    // where the killed runs write), then the old one over it.
+    let o = run(&args("2"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let new = folder(&out);
+    let o = run(&args("1"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let old = folder(&out);
+    assert!(!old.is_empty());
+    assert_ne!(old, new);
+    for delay in [0u64, 20, 50, 100, 200, 400, 2000] {
+        let mut child = command(&args("2"))
+            .env("IMITATOR_SLOW_WRITES_MS", "2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = folder(&out);
+        assert!(now == old || now == new, "after {delay} ms the folder is neither the old one nor the whole new one");
+        if now == new {
+            break;
+        }
+    }
+}
