@@ -5,7 +5,7 @@
 //! implements [`Environment`] and plugs in without touching anything else.
 
 use crate::number::Rational;
-use crate::scenario::write::{exact_list, table, Entries};
+use crate::writing::{exact_list, table, Entries};
 use num_traits::{One, Zero};
 use std::fmt::Debug;
 

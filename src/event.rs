@@ -10,7 +10,7 @@
 //! plugs into both engines; the three a scenario file can declare are
 //! [`AtLeast`], [`AtStep`] and [`Prefix`].
 
-use crate::scenario::write::{quote, Entries};
+use crate::writing::{quote, Entries};
 use std::fmt::Debug;
 use std::sync::Arc;
 

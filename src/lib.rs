@@ -77,6 +77,7 @@ pub mod scenario;
 pub mod search;
 pub mod simulate;
 pub mod verify;
+pub mod writing;
 
 // The working set, at the crate root: what a user who verifies a rule, or
 // writes a model, an event or a rule of their own, needs.

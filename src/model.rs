@@ -11,7 +11,7 @@
 //! imitator or the engines.
 
 use crate::number::Rational;
-use crate::scenario::write::{exact_list, table, Entries};
+use crate::writing::{exact_list, table, Entries};
 use std::fmt::Debug;
 
 /// A model of the demonstrator: a policy over actions given the world history,

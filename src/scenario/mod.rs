@@ -13,17 +13,16 @@
 mod builder;
 mod position;
 mod read;
-pub mod write;
 
 use crate::environment::Environment;
 use crate::event::Event;
 use crate::model::Model;
 use crate::number::{fmt_exact, Rational};
+use crate::writing::{name_list, quote, Entries};
 pub use builder::ScenarioBuilder;
 use position::{clean_path, key_at, missing_field, reason_at, Ctx};
 use read::{build, RawScenario};
 use std::path::Path;
-use write::{name_list, quote, Entries};
 
 /// A validated scenario: a model class, its truth, an environment and events.
 ///

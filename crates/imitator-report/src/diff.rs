@@ -64,7 +64,7 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     let mut o = String::new();
     let variant = imitator.variant.label(imitator.warmup);
     let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
-    let _ = writeln!(o, "compared: {}, {} differ", crate::text::count(r.compared, "history"), r.differing);
+    let _ = writeln!(o, "compared: {}, {} differ", crate::words::count(r.compared, "history"), r.differing);
     match &r.first {
         None => {
             let _ = writeln!(o, "first difference: none");

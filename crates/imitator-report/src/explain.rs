@@ -138,7 +138,7 @@ fn history_text(s: &Scenario, past: &[(usize, usize)]) -> String {
     let keep = 8;
     let shown: Vec<String> = past.iter().rev().take(keep).rev().map(step).collect();
     let head = if past.len() > keep {
-        format!("… {} earlier, ", crate::text::count(past.len() - keep, "step"))
+        format!("… {} earlier, ", crate::words::count(past.len() - keep, "step"))
     } else {
         String::new()
     };
@@ -169,7 +169,7 @@ fn intro(out: &mut String, s: &Scenario, variant: Variant, warmup: usize, steps:
         out,
         "imitator explain — {} (variant {variant}, {}, seed {seed})",
         s.name,
-        crate::text::count(steps, "step")
+        crate::words::count(steps, "step")
     );
     let _ = writeln!(out);
     let mut p = format!(
@@ -481,8 +481,8 @@ fn summary(out: &mut String, s: &Scenario, ep: &Episode<Rational>) {
         0,
         &format!(
             "The imitator asked {} in {}. The truth `{}` {} the top set at every step.",
-            crate::text::times(ep.queries),
-            crate::text::count(ep.steps, "step"),
+            crate::words::times(ep.queries),
+            crate::words::count(ep.steps, "step"),
             s.models[s.truth].name,
             if ep.truth_always_top { "stayed in" } else { "did NOT stay in" }
         ),

@@ -141,7 +141,7 @@ fn verdict_table(runs: &[Verified]) -> String {
     for r in runs {
         let text = match &r.figures.worst_case {
             Some(w) => {
-                format!("{} over {}", exact_and_approx(&w.max_ratio), crate::text::count(w.histories, "history"))
+                format!("{} over {}", exact_and_approx(&w.max_ratio), crate::words::count(w.histories, "history"))
             }
             None => format!("not computed by the {} engine", r.figures.engine),
         };
@@ -241,9 +241,9 @@ pub fn build_page(
          only to be drawn.</p>",
         runs.len(),
         esc(&labels.join(", ")),
-        crate::text::count(s.actions.len(), "action"),
-        crate::text::count(s.observations.len(), "observation"),
-        crate::text::count(s.models.len(), "model"),
+        crate::words::count(s.actions.len(), "action"),
+        crate::words::count(s.observations.len(), "observation"),
+        crate::words::count(s.models.len(), "model"),
         esc(&s.models[s.truth].name),
         esc(&exact_and_approx(s.truth_weight())),
         esc(&fmt_exact(&s.alpha))
@@ -390,7 +390,7 @@ fn lifetime_table(l: &imitator::lifetime::Lifetime) -> String {
         t,
         "<p>After {}; stopped because {} (requested width {}). Unsettled mass (the states that may still ask): \
          {}{}. The exit status of <code>verify --horizon infinite</code> follows {}.</p>",
-        esc(&crate::text::count(l.depth_reached, "step")),
+        esc(&crate::words::count(l.depth_reached, "step")),
         esc(&describe(l.stopped_because)),
         esc(&fmt_approx(&l.width)),
         esc(&fmt_approx(&last.unsettled_mass)),

@@ -33,3 +33,4 @@ pub mod rows;
 pub mod run;
 pub mod search;
 pub mod text;
+pub mod words;

@@ -131,7 +131,7 @@ pub fn lifetime_section(l: &Lifetime) -> String {
     let _ = writeln!(
         out,
         "  after {}; stopped because {} (requested width {}).",
-        crate::text::count(l.depth_reached, "step"),
+        crate::words::count(l.depth_reached, "step"),
         describe(l.stopped_because),
         fmt_approx(&l.width)
     );

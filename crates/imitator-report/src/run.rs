@@ -43,7 +43,7 @@ pub fn text<P: Prob>(s: &Scenario, imitator: Standard, ep: &Episode<P>) -> Strin
         "imitator run — {} (variant {}, {}, seed {}, {} arithmetic)",
         s.name,
         imitator.variant,
-        crate::text::count(ep.steps, "step"),
+        crate::words::count(ep.steps, "step"),
         ep.seed,
         if exact::<P>() { "exact" } else { "f64" }
     );
@@ -63,7 +63,7 @@ pub fn text<P: Prob>(s: &Scenario, imitator: Standard, ep: &Episode<P>) -> Strin
         out,
         "  queries: {} of {} ({:.2}%)",
         ep.queries,
-        crate::text::count(ep.steps, "step"),
+        crate::words::count(ep.steps, "step"),
         100.0 * ep.queries as f64 / ep.steps.max(1) as f64
     );
     let _ = writeln!(

@@ -205,7 +205,8 @@ fn skip_reasons(o: &Outcome) -> String {
 /// The table of worst ratios, then the figures (exact when short; the exact
 /// values are all in `--json`); `files` are the files written, if any.
 pub fn table(o: &Outcome, files: &[Option<PathBuf>]) -> String {
-    use crate::text::{count, Align, Table};
+    use crate::text::{Align, Table};
+    use crate::words::count;
     let opts = &o.options;
     let mut s = String::new();
     let _ = writeln!(s, "{}", command(opts));

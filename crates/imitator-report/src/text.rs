@@ -7,6 +7,7 @@
 //! others.
 
 use crate::rows::{Row, Shown};
+use crate::words::count;
 use imitator::bounds::ratio_to_t2;
 use imitator::checks::far_above_one;
 use imitator::engine::{EngineKind, Figures};
@@ -314,26 +315,6 @@ pub fn result(v: &Verified) -> String {
         }
         (None, true) => "every check holds".into(),
         (None, false) => "a check FAILS".into(),
-    }
-}
-
-/// `n thing` or `n things` (`history`, `histories`).
-pub fn count(n: usize, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else if let Some(stem) = thing.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
-        format!("{n} {stem}ies")
-    } else {
-        format!("{n} {thing}s")
-    }
-}
-
-/// `n times` or `once`.
-pub fn times(n: usize) -> String {
-    if n == 1 {
-        "once".into()
-    } else {
-        format!("{n} times")
     }
 }
 

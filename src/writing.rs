@@ -1,5 +1,5 @@
 //! Writing a scenario file: the TOML text of names and exact numbers, shared
-//! by [`Scenario::to_toml`](super::Scenario::to_toml) and by every kind of
+//! by [`Scenario::to_toml`](crate::scenario::Scenario::to_toml) and by every kind of
 //! model, environment and event when it says how it is written.
 
 use crate::number::{fmt_exact, Rational};
