@@ -52,10 +52,8 @@ pub struct Args {
     pub depth: Option<usize>,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
-    /// Refuse (exit 2), before it is built, a state space that would hold more than this many MiB (an
-    /// estimate).
-    #[arg(long, default_value_t = 8192, value_name = "MIB")]
-    pub max_memory: u64,
+    #[command(flatten)]
+    pub memory: super::ListingMemory,
     /// Print exactly one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -92,7 +90,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         None => anyhow::anyhow!("{name}:{e}"),
     })?;
     let rule = a.imitator.rule();
-    size_within(&s, &rule, horizon, super::limits(1, a.max_memory, None)?.max_memory)?;
+    size_within(&s, &rule, horizon, a.memory.bytes()?)?;
     let r = diff(&s, &rule, theirs, horizon, &tol);
     let text =
         if a.json { format!("{}\n", report::diff::document(&s, rule, &r)) } else { report::diff::text(&s, rule, &r) };

@@ -177,6 +177,22 @@ pub enum Horizon {
     Infinite,
 }
 
+/// `--max-memory` of the commands that list histories (`policy`, `diff`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ListingMemory {
+    /// Refuse (exit 2), before it is built, a state space that would hold more than this many MiB (an
+    /// estimate).
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
+    pub max_memory: u64,
+}
+
+impl ListingMemory {
+    /// The limit in bytes (at least 1 MiB).
+    pub fn bytes(&self) -> anyhow::Result<u64> {
+        Ok(limits(1, self.max_memory, None)?.max_memory)
+    }
+}
+
 /// The library's [`Limits`] from `--max-states`, `--max-memory MIB` and
 /// `--time-limit SECONDS` (`verify`, `export`).
 pub fn limits(max_states: usize, max_memory_mib: u64, time_limit: Option<f64>) -> anyhow::Result<Limits> {

@@ -51,10 +51,8 @@ pub struct Args {
     pub depth: Option<usize>,
     #[command(flatten)]
     pub imitator: super::ImitatorArgs,
-    /// Refuse (exit 2), before it is built, a state space that would hold more than this many MiB (an
-    /// estimate).
-    #[arg(long, default_value_t = 8192, value_name = "MIB")]
-    pub max_memory: u64,
+    #[command(flatten)]
+    pub memory: super::ListingMemory,
     /// Write the lines to this file instead of stdout (`-`: stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -67,7 +65,7 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     if let Some(path) = a.out.as_deref().filter(|p| p.as_os_str() != "-") {
         crate::atomic::check_file_name(path)?;
     }
-    size_within(&s, &rule, depth, super::limits(1, a.max_memory, None)?.max_memory)?;
+    size_within(&s, &rule, depth, a.memory.bytes()?)?;
     let mut lines = LineWriter::new(&s);
     let mut write = |w: &mut dyn Write| {
         walk(&s, &rule, depth, |e| {
