@@ -30,4 +30,5 @@ mod properties;
 mod reference;
 mod scenario_builder;
 mod wide;
+mod lifetime_trust;
 mod wrong_imitators;
