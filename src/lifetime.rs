@@ -419,8 +419,13 @@ impl Observer for Watch<'_> {
         } else {
             None
         };
-        let step =
-            Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled), refused_mass: p(&refused) };
+        let step = Step {
+            depth: t,
+            event_e,
+            query_cubed_sum: query,
+            unsettled_mass: p(&unsettled),
+            refused_mass: p(&refused),
+        };
         self.progress.lifetime(
             t,
             self.opts.limits.max_depth,

@@ -148,7 +148,10 @@ pub fn min_over_top(top: &[usize], dists: &[&[Rational]], m: &[Rational], theta:
     if pm.as_slice() == m && ptheta == *theta {
         Ok(())
     } else {
-        Err(Breach::new(Assumption::MinPolicy, format!("m = [{}], θ = {theta} instead of the minimum over the top set {top:?}", list(m))))
+        Err(Breach::new(
+            Assumption::MinPolicy,
+            format!("m = [{}], θ = {theta} instead of the minimum over the top set {top:?}", list(m)),
+        ))
     }
 }
 
@@ -180,7 +183,10 @@ mod tests {
             assert!(!is_bayes(&post, a, &dists, &post));
         }
         let wrong = alpha_top_set(&post, &ratio(1, 2), &[0]).unwrap_err();
-        assert_eq!((wrong.assumption.name(), wrong.detail.as_str()), ("alpha-top-set", "top set [0] instead of the α rule's [0, 1]"));
+        assert_eq!(
+            (wrong.assumption.name(), wrong.detail.as_str()),
+            ("alpha-top-set", "top set [0] instead of the α rule's [0, 1]")
+        );
         let wrong = min_over_top(&[0], &dists, &m, &theta).unwrap_err();
         assert_eq!(wrong.assumption, Assumption::MinPolicy);
     }

@@ -22,6 +22,7 @@ mod common;
 
 mod engines_agree;
 mod hand_computed;
+mod lifetime_trust;
 mod policy_line_schema;
 mod policy_lines;
 mod product_claim;
@@ -30,5 +31,4 @@ mod properties;
 mod reference;
 mod scenario_builder;
 mod wide;
-mod lifetime_trust;
 mod wrong_imitators;
