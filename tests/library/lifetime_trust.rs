@@ -263,3 +263,27 @@ fn the_papers_rule_is_refused_nowhere_on_the_examples() {
         }
     }
 }
+
+// proofs/inverse-truth-posterior.md ------------------------------------------------
+
+/// The "only if" of the equality holds for models not yet eliminated only:
+/// `reads-last` puts all its mass on `c` (never the truth's) after an `a`, but
+/// every `a` it could see is queried (m(a) = 0 while it is collected) and
+/// eliminates it. So E[1/post(μ)] = 1/w = 2 at every depth, while at step 2
+/// after the queried `a`, θ₂ = 1/4 and reads-last(c | a) = 1.
+#[test]
+fn an_eliminated_model_keeps_the_inverse_posterior_equal() {
+    use imitator::engine::{self, EngineKind};
+    use imitator::imitator::Imitator;
+    let s = scenario(fixture!("eliminated-keeps-equality"));
+    let rule = Standard::new(Variant::Conservative, 0);
+    let f = engine::run(EngineKind::Exhaustive, &s, &rule, 8, &|_, _| {}).expect("runs");
+    assert_eq!(f.inverse_truth_posterior, vec![Some(r(2, 1)); 8]);
+    let mut im: Imitator<Rational> = Imitator::new(&s, Variant::Conservative, 0);
+    assert_eq!(im.policy().theta, r(3, 4));
+    im.record(true, 0, 0);
+    assert_eq!(im.posterior(), [r(4, 7), r(0, 1), r(3, 7)]);
+    let p = im.policy();
+    assert_eq!((p.theta, p.top), (r(1, 4), vec![0, 2]));
+    assert_eq!(im.distributions()[1], [r(0, 1), r(0, 1), r(1, 1)]);
+}
