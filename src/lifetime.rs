@@ -14,12 +14,26 @@
 //! The run stops when both widths are at most the requested width, when a
 //! check fails, or at a limit; `proofs/infinite-horizon.md` proves that the
 //! intervals contain the lifetime figures and nest.
+//!
+//! Those proofs are about the paper's imitator, and the rule run may be any
+//! [`Rule`]. So the driver asks the rule itself, state by state, for what
+//! each bound assumes ([`crate::engine::trust`]): in the settled search, that
+//! an unqueried step leaves the posterior as it is; where the lower end of
+//! `P(E_∞)` restarts the supermartingale, that a queried action updates by
+//! Bayes' rule and that the top set is the α rule's; before `U(s)` is used,
+//! that the policy is the minimum over that top set. A state that fails gets
+//! no bound (its share of the intervals is `[0, 1]` and `[0, ∞)`), the first
+//! failure is reported ([`Lifetime::refusal`]), and no check can hold after
+//! it. The driver also asserts that every interval is nonempty and every
+//! lower end at most every later upper end ([`nested`]): a contradiction is an
+//! internal error ([`EngineError::Inconsistent`]), never a verdict.
 
 use crate::bounds;
 use crate::checks::{self, Status};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
-use crate::engine::settled::SettledCache;
+use crate::engine::settled::{Settled, SettledCache};
+use crate::engine::trust::{self, Assumption, Breach};
 use crate::engine::{EngineError, Figures, RunOptions};
 use crate::imitator::Rule;
 pub use crate::limits::Stop;
@@ -97,6 +111,31 @@ pub struct Step {
     pub query_cubed_sum: Interval,
     /// `Σ P(s)` over the unsettled states after `depth` steps.
     pub unsettled_mass: Rational,
+    /// `Σ P(s)` over the states after `depth` steps that got no bound because
+    /// the rule breaks an assumption there (0 for the paper's imitator).
+    pub refused_mass: Rational,
+}
+
+/// The first state where the rule broke an assumption of the lifetime's
+/// proofs ([`crate::engine::trust`]): from there on no check can hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The steps done before the state (its layer).
+    pub depth: usize,
+    /// The assumption and where at the state.
+    pub breach: Breach,
+}
+
+impl Refusal {
+    /// The check's name (`bayes-update`, …).
+    pub fn check(&self) -> &'static str {
+        self.breach.assumption.name()
+    }
+
+    /// The assumption broken.
+    pub fn assumption(&self) -> Assumption {
+        self.breach.assumption
+    }
 }
 
 /// The result of an infinite-horizon run.
@@ -122,6 +161,9 @@ pub struct Lifetime {
     pub event_e_status: Status,
     /// Whether `E Σθ³` respects both bounds: holds, fails or undecided.
     pub query_status: Status,
+    /// The first state where the rule broke an assumption of the proofs, if
+    /// any: `None` for the paper's imitator.
+    pub refusal: Option<Refusal>,
 }
 
 impl Lifetime {
@@ -147,6 +189,12 @@ impl Lifetime {
 #[derive(Clone)]
 struct StateInfo {
     settled: bool,
+    /// A broken assumption that denies the state any bound: in its settled
+    /// search, or (where a bound from it is used) at the state itself.
+    breach: Option<Breach>,
+    /// Whether its top set is the α rule's (`Some(Ok)`), checked where E held
+    /// before the state: the floor at its parent assumed it. `None`: not yet asked.
+    top: Option<Result<(), Breach>>,
     /// Whether its floor `bounds::lifetime_keep_floor` is positive.
     keeps: bool,
     /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
@@ -158,6 +206,13 @@ struct Watch<'s> {
     opts: &'s Options,
     /// [`Rule::is_conservative`] of the rule run.
     conservative: bool,
+    rule: &'s dyn Rule<Rational>,
+    /// The first broken assumption met.
+    refusal: Option<Refusal>,
+    /// The largest lower ends so far, of `P(E_∞)` and `E Σθ³`.
+    max_lo: (Option<Rational>, Option<Rational>),
+    /// A contradiction between the intervals: the run ends with it.
+    error: Option<EngineError>,
     progress: &'s dyn Progress,
     settled: SettledCache<'s, u32>,
     /// Per state id.
@@ -185,9 +240,34 @@ impl<'s> Watch<'s> {
             let st = space.state(id);
             let posterior = space.posterior(st.key.posterior);
             let contexts = space.contexts(st.key.contexts);
-            let settled = self.settled.is_settled(&st.key.posterior, posterior, contexts, view.depth() + 1);
+            let class = self.settled.classify(&st.key.posterior, posterior, contexts, view.depth() + 1);
+            let settled = class == Settled::Yes;
             let mu = &posterior[self.scenario.truth];
             let keeps = bounds::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
+            // A bound from an unsettled state rests on the rule's behaving as
+            // the paper's there: ask it, once per state.
+            let breach = match class {
+                Settled::Breaks(b) => Some(b),
+                Settled::Yes => None,
+                Settled::No if (st.truth_in_top && keeps) || self.conservative => {
+                    let s = self.scenario;
+                    let dists: Vec<&[Rational]> =
+                        s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
+                    let truth = dists[s.truth];
+                    trust::unqueried_update(self.rule, posterior, &st.m, &dists)
+                        .and_then(|()| trust::bayes_update(self.rule, posterior, &st.theta, truth, &dists))
+                        .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
+                        .and_then(|()| {
+                            if self.conservative {
+                                trust::min_over_top(&st.top, &dists, &st.m, &st.theta)
+                            } else {
+                                Ok(())
+                            }
+                        })
+                        .err()
+                }
+                Settled::No => None,
+            };
             // The query bound from a state is the conservative imitator's
             // (`Rule::is_conservative`); for any other rule the tail is unbounded.
             let tail = if settled || !self.conservative {
@@ -202,9 +282,20 @@ impl<'s> Watch<'s> {
                     })
                     .clone()
             };
-            self.infos[i] = Some(StateInfo { settled, keeps, tail });
+            self.infos[i] = Some(StateInfo { settled, breach, top: None, keeps, tail });
         }
         self.infos[i].as_ref().expect("just computed")
+    }
+
+    /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.
+    fn top_breach(&mut self, view: &LayerView, id: u32) -> Option<&Breach> {
+        let info = self.infos[id as usize].as_mut().expect("computed first");
+        if info.top.is_none() {
+            let space = view.space();
+            let st = space.state(id);
+            info.top = Some(trust::alpha_top_set(space.posterior(st.key.posterior), &self.scenario.alpha, &st.top));
+        }
+        info.top.as_ref().and_then(|r| r.as_ref().err())
     }
 }
 
@@ -217,8 +308,10 @@ impl Observer for Watch<'_> {
         let den = view.denominator().clone();
         let space = view.space();
         // Exact sums of masses (integers over `den`), added limb by limb.
-        let (mut e_mass, mut e_settled, mut unsettled, mut tail_sum) =
-            (Sum::default(), Sum::default(), Sum::default(), Sum::default());
+        let (mut e_mass, mut e_settled, mut unsettled, mut tail_sum, mut refused) =
+            (Sum::default(), Sum::default(), Sum::default(), Sum::default(), Sum::default());
+        let mut first_breach: Option<Breach> = None;
+        let conservative = self.conservative;
         // Unsettled states with E and a positive floor: their mass per posterior.
         let mut keep_by_posterior: FxHashMap<u32, Sum> = FxHashMap::default();
         let mut tail_infinite = false;
@@ -227,7 +320,18 @@ impl Observer for Watch<'_> {
             let mass = e.mass();
             let in_e = e.e && st.truth_in_top;
             let posterior_id = st.key.posterior;
-            let info = self.info(view, e.state);
+            self.info(view, e.state);
+            // Where E held before this state, the floor of its parent assumed
+            // the α rule here: a rule that drops the truth otherwise breaks it.
+            if e.e {
+                if let Some(b) = self.top_breach(view, e.state) {
+                    if first_breach.is_none() {
+                        first_breach = Some(b.clone());
+                    }
+                    refused.add(mass);
+                }
+            }
+            let info = self.infos[e.state as usize].as_ref().expect("computed");
             if in_e {
                 e_mass.add(mass);
             }
@@ -238,6 +342,19 @@ impl Observer for Watch<'_> {
                 continue;
             }
             unsettled.add(mass);
+            // A state where the rule breaks an assumption that a bound from it
+            // needs gets none: `[0, 1]` for E, `[0, ∞)` for the queries. (Its
+            // breach counts only where a bound would have been used.)
+            if let Some(b) = &info.breach {
+                if (in_e && info.keeps) || conservative {
+                    refused.add(mass);
+                    tail_infinite = true;
+                    if first_breach.is_none() {
+                        first_breach = Some(b.clone());
+                    }
+                    continue;
+                }
+            }
             match &info.tail {
                 Some(u) => tail_sum.add_product(mass, u),
                 None => tail_infinite = true,
@@ -251,8 +368,26 @@ impl Observer for Watch<'_> {
         // The unsettled E-states with a positive floor, each kept with at least its floor.
         let truth = self.scenario.truth;
         let kept = keep_by_posterior.iter().map(|(pid, n)| (&space.posterior(*pid)[truth], n.value()));
-        let lo_e = p(&e_settled) + bounds::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
+        let mut lo_e = p(&e_settled) + bounds::lifetime_keep_mass(&self.scenario.alpha, kept, &den);
         let lo_q = view.query_cubed_sum().clone();
+        if let Some(breach) = first_breach {
+            if self.refusal.is_none() {
+                self.refusal = Some(Refusal { depth: t, breach });
+                // The earlier lower ends of P(E_∞) rested on the rule's future,
+                // which breaks the proofs' assumptions: they are withdrawn.
+                self.max_lo.0 = None;
+            }
+        }
+        if self.refusal.is_some() {
+            // From the first breach on, the floors and `U` of every unsettled
+            // state rest on a rule known to break their assumptions somewhere:
+            // only what assumes nothing is kept. A settled state keeps E for
+            // ever (its search asked the rule at every context), and with no
+            // unsettled state left the queries are over.
+            lo_e = p(&e_settled);
+            tail_infinite |= !unsettled.is_zero();
+            self.best_hi_q = None;
+        }
         // An infinite tail leaves the earlier upper ends standing.
         let hi_q = if tail_infinite {
             self.best_hi_q.clone()
@@ -268,10 +403,19 @@ impl Observer for Watch<'_> {
         self.best_hi_q = hi_q.clone();
         let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
         let query = Interval { lo: lo_q, hi: hi_q };
+        if let Err(e) = nested(t, &event_e, &query, &mut self.max_lo) {
+            self.error = Some(e);
+            return Control::Stop;
+        }
         let es =
             checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &self.event_e_bound);
         let qs =
             checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &self.query_bound, &self.query_bound_squared);
+        // After a broken assumption nothing is certified: a check may still
+        // fail (its upper end of P(E_∞) and lower end of E Σθ³ assume nothing).
+        let refused_any = self.refusal.is_some();
+        let cap = |st: Status| if refused_any && st == Status::Holds { Status::Undecided } else { st };
+        let (es, qs) = (cap(es), cap(qs));
         self.statuses = (es, qs);
         let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
         let done = if es == Status::Fails || qs == Status::Fails {
@@ -281,7 +425,13 @@ impl Observer for Watch<'_> {
         } else {
             None
         };
-        let step = Step { depth: t, event_e, query_cubed_sum: query, unsettled_mass: p(&unsettled) };
+        let step = Step {
+            depth: t,
+            event_e,
+            query_cubed_sum: query,
+            unsettled_mass: p(&unsettled),
+            refused_mass: p(&refused),
+        };
         self.progress.lifetime(
             t,
             self.opts.limits.max_depth,
@@ -311,6 +461,10 @@ pub fn run(
         scenario,
         opts,
         conservative: rule.is_conservative(),
+        rule,
+        refusal: None,
+        max_lo: (None, None),
+        error: None,
         progress,
         settled: SettledCache::new(scenario, rule),
         infos: Vec::new(),
@@ -337,6 +491,9 @@ pub fn run(
         }
         Err(e) => return Err(e),
     };
+    if let Some(e) = watch.error {
+        return Err(e);
+    }
     // Where and why the run ended is `stopped_because`: the finite figures are
     // those of the depth reached, not a run cut short.
     figures.partial = None;
@@ -364,5 +521,34 @@ pub fn run(
         query_bound_squared: watch.query_bound_squared,
         event_e_status: watch.statuses.0,
         query_status: watch.statuses.1,
+        refusal: watch.refusal,
     })
+}
+
+/// Asserts what the intervals after depth `depth` must satisfy, whatever the
+/// rule: each is nonempty (`lo ≤ hi`), and its upper end is at least every
+/// earlier lower end (`max_lo`, updated here: the largest lower ends so far,
+/// of `P(E_∞)` then of `E Σθ³`). A contradiction is an internal error: some
+/// lower end was not a lower bound, and nothing of the run may be reported.
+pub fn nested(
+    depth: usize,
+    event_e: &Interval,
+    query: &Interval,
+    max_lo: &mut (Option<Rational>, Option<Rational>),
+) -> Result<(), EngineError> {
+    let fail = |what: String| Err(EngineError::Inconsistent { depth, what });
+    for (name, i, best) in [("P(E_∞)", event_e, &mut max_lo.0), ("E Σθ³", query, &mut max_lo.1)] {
+        if let Some(hi) = &i.hi {
+            if i.lo > *hi {
+                return fail(format!("{name} ∈ [{}, {hi}] is empty", i.lo));
+            }
+            if let Some(b) = best.as_ref().filter(|b| *b > hi) {
+                return fail(format!("the upper end {hi} of {name} is below an earlier lower end {b}"));
+            }
+        }
+        if best.as_ref().is_none_or(|b| i.lo > *b) {
+            *best = Some(i.lo.clone());
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ pub mod lumped;
 pub(crate) mod scaled;
 pub mod settled;
 pub mod space;
+pub mod trust;
 
 use crate::limits::Stop;
 use crate::limits::{Limit, LimitError, Limits};
@@ -159,6 +160,15 @@ pub enum EngineError {
         /// Where.
         depth: usize,
     },
+    /// The lifetime's intervals contradict each other (a lower end above an
+    /// upper end of the same or a later depth): an internal error, never a verdict.
+    #[error("internal error: the whole-lifetime intervals contradict each other after depth {depth}: {what}")]
+    Inconsistent {
+        /// The depth whose interval contradicts.
+        depth: usize,
+        /// Which ends, with their exact values.
+        what: String,
+    },
 }
 
 impl EngineError {
@@ -167,7 +177,7 @@ impl EngineError {
         match self {
             EngineError::Limit(e) => Some(e.limit),
             EngineError::Stopped(f) => f.partial.as_ref().and_then(|p| p.stopped_because.limit()),
-            EngineError::NegativeTheta { .. } => None,
+            EngineError::NegativeTheta { .. } | EngineError::Inconsistent { .. } => None,
         }
     }
 }

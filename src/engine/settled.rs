@@ -16,7 +16,14 @@
 //! The classification is cached per (posterior, contexts, phase): every
 //! context met in one search is recorded, so states that share a posterior
 //! share the work.
+//!
+//! "The posterior moves only at queried steps" is the paper's rule, not every
+//! rule's: at each context of the search the rule itself is asked
+//! ([`trust::unqueried_update`]), and a state whose search meets a rule that
+//! moves its posterior on an unqueried step is [`Settled::Breaks`]: neither
+//! settled nor unsettled, it gets no lifetime bound.
 
+use super::trust::{self, Breach};
 use crate::imitator::{PolicyInput, Rule};
 use crate::number::Rational;
 use crate::scenario::Scenario;
@@ -28,6 +35,18 @@ use std::hash::Hash;
 /// environment's, and the rule's phase.
 type Node = (Vec<u32>, u32);
 
+/// What the settled search finds at a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// `θ = 0` at every context reachable from here, the posterior frozen.
+    Yes,
+    /// A context reachable with `θ = 0` all the way has `θ > 0`.
+    No,
+    /// The rule moved its posterior on an unqueried step somewhere in the
+    /// search: the frozen posterior is not the rule's, and nothing is known.
+    Breaks(Breach),
+}
+
 /// Classifies states as settled, remembering every answer.
 ///
 /// `K` identifies a posterior (an interned id, or the posterior itself): the
@@ -35,8 +54,8 @@ type Node = (Vec<u32>, u32);
 pub struct SettledCache<'s, K> {
     scenario: &'s Scenario,
     rule: &'s dyn Rule<Rational>,
-    /// `Some(true)`: `θ = 0` at every context reachable from here; `Some(false)`: not.
-    known: FxHashMap<(K, Node), bool>,
+    /// What the search found from each (posterior, node) met.
+    known: FxHashMap<(K, Node), Settled>,
 }
 
 impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
@@ -57,29 +76,44 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
 
     /// Whether the state with posterior `posterior` (identified by `key`),
     /// contexts `contexts` (each model's, then the environment's), about to
-    /// take step `step` (1-based), is settled.
+    /// take step `step` (1-based), is settled ([`Settled::Yes`] of [`SettledCache::classify`]).
     pub fn is_settled(&mut self, key: &K, posterior: &[Rational], contexts: &[u32], step: usize) -> bool {
+        self.classify(key, posterior, contexts, step) == Settled::Yes
+    }
+
+    /// What the settled search finds at the state with posterior `posterior`
+    /// (identified by `key`), contexts `contexts` (each model's, then the
+    /// environment's), about to take step `step` (1-based): settled, not, or
+    /// a rule that moves its posterior on an unqueried step.
+    pub fn classify(&mut self, key: &K, posterior: &[Rational], contexts: &[u32], step: usize) -> Settled {
         let start: Node = (contexts.to_vec(), self.rule.phase(step) as u32);
-        if let Some(&known) = self.known.get(&(key.clone(), start.clone())) {
-            return known;
+        if let Some(known) = self.known.get(&(key.clone(), start.clone())) {
+            return known.clone();
         }
         // Depth-first over the contexts reachable with θ = 0, each with a step of its phase.
         let mut seen: FxHashSet<Node> = FxHashSet::default();
         let mut stack: Vec<(Node, usize)> = vec![(start.clone(), step)];
-        seen.insert(start);
-        let mut settled = true;
+        seen.insert(start.clone());
+        let mut found = Settled::Yes;
         while let Some(((ctx, phase), step)) = stack.pop() {
             match self.known.get(&(key.clone(), (ctx.clone(), phase))) {
-                Some(true) => continue,
-                Some(false) => {
-                    settled = false;
+                Some(Settled::Yes) => continue,
+                Some(other) => {
+                    found = other.clone();
                     break;
                 }
                 None => {}
             }
-            let Some(next) = self.quiet_successors(posterior, &ctx, step) else {
-                settled = false;
-                break;
+            let next = match self.quiet_successors(posterior, &ctx, step) {
+                Ok(Some(next)) => next,
+                Ok(None) => {
+                    found = Settled::No;
+                    break;
+                }
+                Err(breach) => {
+                    found = Settled::Breaks(breach);
+                    break;
+                }
             };
             for node in next {
                 if seen.insert(node.clone()) {
@@ -88,28 +122,29 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
             }
         }
         // Every node met is settled if the search found no query; otherwise
-        // only the start is known (to be unsettled): a node met on the way may
-        // still be settled from its own context.
-        if settled {
+        // only the start is known (to be unsettled, or broken): a node met on
+        // the way may still be settled from its own context.
+        if found == Settled::Yes {
             for node in seen {
-                self.known.insert((key.clone(), node), true);
+                self.known.insert((key.clone(), node), Settled::Yes);
             }
         } else {
-            let start: Node = (contexts.to_vec(), self.rule.phase(step) as u32);
-            self.known.insert((key.clone(), start), false);
+            self.known.insert((key.clone(), start), found.clone());
         }
-        settled
+        found
     }
 
     /// The contexts after one quiet step from `ctx` at step `step`, or `None`
-    /// if `θ > 0` there (the imitator may ask).
-    fn quiet_successors(&self, posterior: &[Rational], ctx: &[u32], step: usize) -> Option<Vec<Node>> {
+    /// if `θ > 0` there (the imitator may ask); an error if the rule moves its
+    /// posterior on one of those quiet steps.
+    fn quiet_successors(&self, posterior: &[Rational], ctx: &[u32], step: usize) -> Result<Option<Vec<Node>>, Breach> {
         let s = self.scenario;
         let dists: Vec<&[Rational]> = s.models.iter().zip(ctx).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
         let policy = self.rule.policy(&PolicyInput { step, posterior, dists: &dists, alpha: &s.alpha });
         if !policy.theta.is_zero() {
-            return None;
+            return Ok(None);
         }
+        trust::unqueried_update(self.rule, posterior, &policy.m, &dists)?;
         let env_ctx = *ctx.last().expect("the environment's context") as usize;
         let next_phase = self.rule.phase(step + 1) as u32;
         let mut out = Vec::new();
@@ -127,7 +162,7 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
                 out.push((next, next_phase));
             }
         }
-        Some(out)
+        Ok(Some(out))
     }
 }
 

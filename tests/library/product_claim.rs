@@ -655,7 +655,7 @@ fn brute(
 }
 
 /// The figures at depth 200 quoted in `proofs/product-growth.md` (slower:
-/// `cargo test --release --test product_claim -- --ignored`).
+/// `cargo test --release --test library product_claim -- --ignored`).
 #[test]
 #[ignore]
 fn the_readings_at_depth_200() {
@@ -677,4 +677,242 @@ fn the_readings_at_depth_200() {
     assert!(c[199] > int(200 * 200) && c[198] < int(199 * 199));
     assert!((2..=199).all(|n| c[n - 1] < int((n * n) as i64)));
     assert!((18..=200).all(|n| &c[n - 1] * int(((n - 1) * (n - 1)) as i64) > &c[n - 2] * int((n * n) as i64)));
+}
+
+// Theorem 2's λ > 9/10, certified exactly ---------------------------------------
+
+/// Rational interval arithmetic for Theorem 2 of `proofs/product-growth.md`:
+/// every real is an interval `[lo, hi]` of exact rationals known to contain
+/// it, every series is cut with a proved bound on its tail, and every result
+/// is rounded outward to a multiple of `10^-GRID`.
+mod certificate {
+    use imitator::number::Rational;
+    use num_bigint::BigInt;
+    use num_traits::{One, Zero};
+
+    /// The grid results are rounded outward to: `10^-GRID`.
+    const GRID: u32 = 100;
+    /// Series are summed until their tail is below `10^-TAIL`.
+    const TAIL: u32 = 110;
+
+    /// A real number enclosed by two rationals.
+    #[derive(Clone, Debug)]
+    pub struct Iv {
+        pub lo: Rational,
+        pub hi: Rational,
+    }
+
+    fn pow10(n: u32) -> BigInt {
+        num_traits::pow(BigInt::from(10), n as usize)
+    }
+
+    fn tiny() -> Rational {
+        Rational::new(BigInt::one(), pow10(TAIL))
+    }
+
+    /// `[lo, hi]` rounded outward to the grid.
+    fn out(lo: Rational, hi: Rational) -> Iv {
+        assert!(lo <= hi);
+        let s = Rational::from_integer(pow10(GRID));
+        let down = (&lo * &s).floor() / &s;
+        let up = (&hi * &s).ceil() / &s;
+        Iv { lo: down, hi: up }
+    }
+
+    impl Iv {
+        /// A rational, exactly.
+        pub fn exact(x: Rational) -> Iv {
+            Iv { lo: x.clone(), hi: x }
+        }
+        pub fn add(&self, o: &Iv) -> Iv {
+            out(&self.lo + &o.lo, &self.hi + &o.hi)
+        }
+        pub fn sub(&self, o: &Iv) -> Iv {
+            out(&self.lo - &o.hi, &self.hi - &o.lo)
+        }
+        /// Both positive.
+        pub fn mul(&self, o: &Iv) -> Iv {
+            assert!(self.lo > Rational::zero() && o.lo > Rational::zero());
+            out(&self.lo * &o.lo, &self.hi * &o.hi)
+        }
+        /// Both positive.
+        pub fn div(&self, o: &Iv) -> Iv {
+            assert!(self.lo > Rational::zero() && o.lo > Rational::zero());
+            out(&self.lo / &o.hi, &self.hi / &o.lo)
+        }
+        pub fn scale(&self, k: &Rational) -> Iv {
+            assert!(*k > Rational::zero());
+            out(&self.lo * k, &self.hi * k)
+        }
+        pub fn width(&self) -> Rational {
+            &self.hi - &self.lo
+        }
+    }
+
+    /// `atanh(z) = Σ z^(2k+1)/(2k+1)` for rational `0 < z < 1`; after `K`
+    /// terms the tail is at most `z^(2K+1) / ((2K+1)(1 − z²))`.
+    fn atanh(z: &Rational) -> Iv {
+        let z2 = z * z;
+        let (mut sum, mut p, mut k) = (Rational::zero(), z.clone(), 0u32);
+        loop {
+            let n = Rational::from_integer(BigInt::from(2 * k + 1));
+            let tail = &p / (&n * (Rational::one() - &z2));
+            if tail < tiny() {
+                return out(sum.clone(), sum + tail);
+            }
+            sum += &p / &n;
+            p = &p * &z2;
+            k += 1;
+        }
+    }
+
+    /// `ln y = 2·atanh((y − 1)/(y + 1))` for rational `y > 1`.
+    fn ln_point(y: &Rational) -> Iv {
+        let z = (y - Rational::one()) / (y + Rational::one());
+        atanh(&z).scale(&Rational::from_integer(2.into()))
+    }
+
+    /// `ln` of an interval above 1 (increasing).
+    pub fn ln(y: &Iv) -> Iv {
+        out(ln_point(&y.lo).lo, ln_point(&y.hi).hi)
+    }
+
+    /// The rational `n/d`.
+    pub fn q(n: i64, d: i64) -> Rational {
+        Rational::new(n.into(), d.into())
+    }
+
+    /// `atan(z)`, rational `0 < z < 1`: an alternating series of decreasing
+    /// terms, so the error after `K` terms is at most the next one.
+    fn atan(z: &Rational) -> Iv {
+        let z2 = z * z;
+        let (mut sum, mut p, mut k) = (Rational::zero(), z.clone(), 0u32);
+        loop {
+            let term = &p / Rational::from_integer(BigInt::from(2 * k + 1));
+            if term < tiny() {
+                return out(&sum - &term, &sum + &term);
+            }
+            if k % 2 == 0 {
+                sum += term;
+            } else {
+                sum -= term;
+            }
+            p = &p * &z2;
+            k += 1;
+        }
+    }
+
+    /// `π = 16·atan(1/5) − 4·atan(1/239)` (Machin).
+    pub fn pi() -> Iv {
+        atan(&q(1, 5)).scale(&q(16, 1)).sub(&atan(&q(1, 239)).scale(&q(4, 1)))
+    }
+
+    /// `Σ_k (-1)^k x^(start + 2k)/(start + 2k)!` for rational `0 < x ≤ 1`
+    /// (`start = 1`: sin, `start = 0`: cos): alternating with decreasing terms,
+    /// so the error is at most the next term.
+    fn trig_point(x: &Rational, start: u32) -> Iv {
+        let mut term = Rational::one();
+        for i in 1..=start {
+            term = term * x / Rational::from_integer(i.into());
+        }
+        let (mut sum, mut n, mut k) = (Rational::zero(), start, 0u32);
+        loop {
+            if term < tiny() {
+                return out(&sum - &term, &sum + &term);
+            }
+            if k % 2 == 0 {
+                sum += &term;
+            } else {
+                sum -= &term;
+            }
+            term = term * x * x / Rational::from_integer(BigInt::from((n + 1) * (n + 2)));
+            n += 2;
+            k += 1;
+        }
+    }
+
+    /// `sin` of an interval inside `(0, 1]`, where it increases.
+    pub fn sin(x: &Iv) -> Iv {
+        assert!(x.lo > Rational::zero() && x.hi <= Rational::one());
+        out(trig_point(&x.lo, 1).lo, trig_point(&x.hi, 1).hi)
+    }
+
+    /// `cos` of an interval inside `(0, 1]`, where it decreases.
+    pub fn cos(x: &Iv) -> Iv {
+        assert!(x.lo > Rational::zero() && x.hi <= Rational::one());
+        out(trig_point(&x.hi, 0).lo, trig_point(&x.lo, 0).hi)
+    }
+
+    /// `e^x` for rational `0 ≤ x ≤ 1`: after `K` terms the tail is at most
+    /// `3·x^K/K!` (as `e^x ≤ 3`).
+    fn exp_point(x: &Rational) -> Iv {
+        let (mut sum, mut term, mut k) = (Rational::zero(), Rational::one(), 0u32);
+        loop {
+            let tail = &term * Rational::from_integer(3.into());
+            if tail < tiny() {
+                return out(sum.clone(), sum + tail);
+            }
+            sum += &term;
+            k += 1;
+            term = term * x / Rational::from_integer(k.into());
+        }
+    }
+
+    /// `e^x` of an interval inside `[-1, 1]` (increasing; `e^-y = 1/e^y`).
+    pub fn exp(x: &Iv) -> Iv {
+        let one = Rational::one();
+        assert!(x.lo >= -one.clone() && x.hi <= one);
+        let at = |y: &Rational, upper: bool| -> Rational {
+            if *y >= Rational::zero() {
+                let e = exp_point(y);
+                if upper {
+                    e.hi
+                } else {
+                    e.lo
+                }
+            } else {
+                let e = exp_point(&-y);
+                if upper {
+                    e.lo.recip()
+                } else {
+                    e.hi.recip()
+                }
+            }
+        };
+        out(at(&x.lo, false), at(&x.hi, true))
+    }
+
+    /// `λ = ½(e^{−ca}·cos κa + e^{cb}·cos κb)` with `a = ln 2`, `b = ln 3/2`,
+    /// `L = ln 10`, `κ = π/(2L)`, `c = ln(sin κa / sin κb)/(a + b)`.
+    pub fn lambda() -> Iv {
+        let a = ln(&Iv::exact(q(2, 1)));
+        let b = ln(&Iv::exact(q(3, 2)));
+        let l = ln(&Iv::exact(q(10, 1)));
+        let kappa = pi().div(&l.scale(&q(2, 1)));
+        let (ka, kb) = (kappa.mul(&a), kappa.mul(&b));
+        let c = ln(&sin(&ka).div(&sin(&kb))).div(&a.add(&b));
+        let (ca, cb) = (c.mul(&a), c.mul(&b));
+        let minus_ca = Iv { lo: -ca.hi.clone(), hi: -ca.lo.clone() };
+        exp(&minus_ca).mul(&cos(&ka)).add(&exp(&cb).mul(&cos(&kb))).scale(&q(1, 2))
+    }
+}
+
+/// Theorem 2 needs `λ > 9/10`: the enclosure is exact (rational interval
+/// arithmetic with proved series tails, `proofs/product-growth.md`), 10⁻⁷⁰ wide
+/// at most, and lies inside `[D, D + 10⁻⁷⁰]` for the 70-digit decimal `D` the
+/// proof states, whose lower end is above 9/10.
+#[test]
+fn theorem_2_lambda_exceeds_nine_tenths_exactly() {
+    use certificate::q;
+    let lam = certificate::lambda();
+    let d =
+        imitator::number::parse_rational("0.9032884807698507507440037860220636079261304521927794499828238683983636")
+            .expect("a decimal");
+    let ulp = Rational::new(BigInt::one(), num_traits::pow(BigInt::from(10), 70));
+    assert!(lam.width() < ulp, "width {}", lam.width());
+    assert!(lam.lo >= d && lam.hi <= &d + &ulp, "λ ∈ [{}, {}]", lam.lo, lam.hi);
+    assert!(lam.lo > q(9, 10));
+    // A sanity check of one constant: π's enclosure.
+    let pi = certificate::pi();
+    assert!(pi.lo < q(314_159_266, 100_000_000) && pi.hi > q(314_159_265, 100_000_000));
 }

@@ -36,6 +36,20 @@ pub struct UnsettledMass<'a> {
     pub by_depth: Vec<Exact<'a>>,
 }
 
+/// `assumption_failed` of the block `infinite`: the first state where the rule
+/// broke an assumption of the lifetime's proofs (absent when none did).
+#[derive(Debug, Serialize)]
+pub struct AssumptionFailed {
+    /// The steps done before the state.
+    pub depth: usize,
+    /// The check's name: `unqueried-update`, `bayes-update`, `alpha-top-set` or `min-policy`.
+    pub check: &'static str,
+    /// The assumption, as a sentence.
+    pub assumption: &'static str,
+    /// Where at the state.
+    pub detail: String,
+}
+
 /// The JSON block `infinite` of `verify --horizon infinite` (`docs/json.md`).
 #[derive(Debug, Serialize)]
 pub struct InfiniteBlock<'a> {
@@ -46,6 +60,9 @@ pub struct InfiniteBlock<'a> {
     pub query_cubed_sum: QueryInterval<'a>,
     pub unsettled_mass: UnsettledMass<'a>,
     pub decay_per_step: Option<f64>,
+    /// Absent for a rule that passes every assumption, as the paper's does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption_failed: Option<AssumptionFailed>,
 }
 
 impl<'a> InfiniteBlock<'a> {
@@ -71,6 +88,12 @@ impl<'a> InfiniteBlock<'a> {
             },
             unsettled_mass: UnsettledMass { by_depth: l.steps.iter().map(|s| Exact(&s.unsettled_mass)).collect() },
             decay_per_step: decay_per_step(l),
+            assumption_failed: l.refusal.as_ref().map(|r| AssumptionFailed {
+                depth: r.depth,
+                check: r.check(),
+                assumption: r.assumption().describe(),
+                detail: r.breach.detail.clone(),
+            }),
         }
     }
 }
@@ -168,6 +191,17 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         fmt_approx(&last.unsettled_mass),
         decay.unwrap_or_default()
     );
+    if let Some(r) = &l.refusal {
+        let _ = writeln!(
+            out,
+            "    REFUSED: the rule breaks an assumption of the proofs at a state after {} steps:\n     \
+             check {} ({}): {}.\n     States where it does get no bound ([0, 1] and [0, ∞)), and no check can hold.",
+            r.depth,
+            r.check(),
+            r.assumption().describe(),
+            r.breach.detail
+        );
+    }
     if last.query_cubed_sum.hi.is_none() {
         let _ = writeln!(
             out,
