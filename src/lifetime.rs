@@ -302,6 +302,10 @@ impl<'s> Watch<'s> {
 impl Observer for Watch<'_> {
     fn layer(&mut self, view: &LayerView) -> Control {
         let t = view.depth();
+        if self.progress.cancelled() {
+            self.stop = Some(Stop::Observer);
+            return Control::Stop;
+        }
         if t == 0 {
             return Control::Continue;
         }
@@ -493,6 +497,9 @@ pub fn run(
     };
     if let Some(e) = watch.error {
         return Err(e);
+    }
+    if progress.cancelled() {
+        return Err(EngineError::Cancelled);
     }
     // Where and why the run ended is `stopped_because`: the finite figures are
     // those of the depth reached, not a run cut short.

@@ -27,6 +27,15 @@ pub trait Watch: Sync {
         let _ = (widths, unsettled);
         self.tick(depth as u64, max_depth as u64);
     }
+
+    /// Whether the caller wants the run to end now (a Ctrl-C in a notebook).
+    /// The engines ask between pieces of work; a run ended this way returns
+    /// [`EngineError::Cancelled`](crate::engine::EngineError::Cancelled)
+    /// (the lifetime: its depths done, stopped by its observer). The default
+    /// never ends a run.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(u64, u64) + Sync> Watch for F {

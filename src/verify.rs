@@ -64,6 +64,9 @@ pub fn verify(
         EngineKind::Lumped => lumped::run_observed(scenario, &rule, options, &mut Watching(watch)),
         EngineKind::Exhaustive => engine::run_with(engine, scenario, &rule, options, watch),
     };
+    if watch.cancelled() {
+        return Err(EngineError::Cancelled);
+    }
     let figures = match result {
         Ok(f) => f,
         Err(EngineError::Stopped(f)) => *f,

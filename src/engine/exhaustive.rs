@@ -72,6 +72,8 @@ struct Ticks<'w> {
     done: std::sync::atomic::AtomicU64,
     total: u64,
     watch: &'w dyn Watch,
+    /// Set when the watch asks the run to end: every visit returns at once.
+    cancelled: std::sync::atomic::AtomicBool,
 }
 
 impl Ticks<'_> {
@@ -81,6 +83,9 @@ impl Ticks<'_> {
             let done = self.done.fetch_add(acc.pending, std::sync::atomic::Ordering::Relaxed) + acc.pending;
             acc.pending = 0;
             self.watch.tick(done.min(self.total), self.total);
+            if self.watch.cancelled() {
+                self.cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 }
@@ -169,6 +174,9 @@ impl<I: ScaledInt> Walk<'_, I> {
         acc.pending += 1;
         if acc.pending >= TICK {
             self.ticks.report(acc);
+        }
+        if self.ticks.cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
         }
         if d == self.depth {
             acc.leaves += 1;
@@ -456,7 +464,12 @@ impl Ctx<'_> {
         let graph = self.graph::<I>();
         // Depths 0..T: the last only gathers each final state's mass.
         let shape: Vec<usize> = self.layers[..=depth].iter().map(|l| l.len()).collect();
-        let progress = Ticks { done: std::sync::atomic::AtomicU64::new(0), total: self.nodes, watch };
+        let progress = Ticks {
+            done: std::sync::atomic::AtomicU64::new(0),
+            total: self.nodes,
+            watch,
+            cancelled: std::sync::atomic::AtomicBool::new(false),
+        };
         let walk = Walk { graph: &graph, depth, radix: self.radix, ticks: &progress };
         // Cut where there are enough world prefixes to keep every thread busy.
         let want = 64 * rayon::current_num_threads().max(1);
@@ -500,6 +513,9 @@ impl Ctx<'_> {
                 },
             );
         acc.merge(walked);
+        if progress.cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EngineError::Cancelled);
+        }
         let dem: Vec<I> = world_probabilities(self.scenario, &self.dem_steps, depth, self.worlds);
         Ok(self.figures(acc, &im, &im_e, &dem))
     }

@@ -160,6 +160,10 @@ pub enum EngineError {
         /// Where.
         depth: usize,
     },
+    /// The caller's [`Watch`](crate::progress::Watch) asked the run to end
+    /// ([`Watch::cancelled`](crate::progress::Watch::cancelled)): no figures.
+    #[error("the run was cancelled")]
+    Cancelled,
     /// The lifetime's intervals contradict each other (a lower end above an
     /// upper end of the same or a later depth): an internal error, never a verdict.
     #[error("internal error: the whole-lifetime intervals contradict each other after depth {depth}: {what}")]
@@ -177,7 +181,7 @@ impl EngineError {
         match self {
             EngineError::Limit(e) => Some(e.limit),
             EngineError::Stopped(f) => f.partial.as_ref().and_then(|p| p.stopped_because.limit()),
-            EngineError::NegativeTheta { .. } | EngineError::Inconsistent { .. } => None,
+            EngineError::NegativeTheta { .. } | EngineError::Inconsistent { .. } | EngineError::Cancelled => None,
         }
     }
 }

@@ -54,6 +54,7 @@ mod lumped_hooks;
 mod newcomer;
 mod policy_diff;
 mod promises;
+mod python;
 mod report;
 mod robustness;
 mod search;

@@ -599,7 +599,11 @@ pub fn run(
     opts: RunOptions,
     watch: &dyn Watch,
 ) -> Result<Figures, EngineError> {
-    run_observed(scenario, rule, opts, &mut Watching(watch))
+    let figures = run_observed(scenario, rule, opts, &mut Watching(watch));
+    if watch.cancelled() {
+        return Err(EngineError::Cancelled);
+    }
+    figures
 }
 
 /// Hands the engine's layers to a [`Watch`].
@@ -609,6 +613,9 @@ impl Observer for Watching<'_> {
     fn layer(&mut self, view: &LayerView) -> Control {
         if view.depth() > 0 {
             self.0.layer(view.depth(), view.target_depth(), view.len(), view.memory_bytes());
+        }
+        if self.0.cancelled() {
+            return Control::Stop;
         }
         Control::Continue
     }
