@@ -23,6 +23,7 @@ mod common;
 mod engines_agree;
 mod hand_computed;
 mod limits_memory;
+mod machines;
 mod policy_line_schema;
 mod policy_lines;
 mod product_claim;
