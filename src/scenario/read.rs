@@ -276,14 +276,22 @@ fn machine(
     }
     let m = Machine::new(states, start, rules, actions.len(), observations.len())
         .map_err(|(k, message)| ctx.err(&format!("{table}.{k}"), raw.states.span(), message))?;
-    for s in m.unreachable() {
+    let lost = m.unreachable();
+    if !lost.is_empty() {
+        // One warning per machine, naming the first few states.
+        const SHOWN: usize = 5;
+        let mut named: Vec<String> = lost.iter().take(SHOWN).map(|&s| format!("`{}`", m.states()[s])).collect();
+        if lost.len() > SHOWN {
+            named.push(format!("{} more", lost.len() - SHOWN));
+        }
+        let what = if lost.len() == 1 { "state" } else { "states" };
         warnings.push(
             ctx.err(
                 &format!("{table}.states"),
                 raw.states.span(),
                 format!(
-                    "state `{}` cannot be reached from the start state `{}` by the transitions",
-                    m.states()[s],
+                    "{what} {} cannot be reached from the start state `{}` by the transitions",
+                    named.join(", "),
                     m.states()[m.start()]
                 ),
             )
