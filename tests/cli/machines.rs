@@ -261,7 +261,7 @@ fn every_command_runs_on_every_example_of_the_gallery() {
             ok(&["verify", &file, "--depth", "6", "--engine", engine], &[0]);
             ok(&["verify", &file, "--depth", "6", "--engine", engine, "--variant", "map"], &[0, 1]);
         }
-        ok(&["verify", &file, "--horizon", "infinite", "--max-depth", "30", "--width", "1/1000"], &[0, 3]);
+        ok(&["verify", &file, "--horizon", "infinite", "--max-depth", "10", "--width", "1/1000"], &[0, 3]);
         ok(&["report", &file, "--depth", "4", "--out", &out(&format!("{name}-report"))], &[0]);
         assert!(dir.join(format!("{name}-report/index.html")).is_file());
         let policy = ok(&["policy", &file, "--depth", "3"], &[0]);
