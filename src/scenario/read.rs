@@ -331,6 +331,9 @@ fn value_distribution(
     Ok(d)
 }
 
+/// The distributions of an `observe` table by state and action, and which states were written as tables.
+type Observe = (Vec<Vec<Vec<Rational>>>, Vec<bool>);
+
 /// A machine environment's `observe`: for every state, one distribution over
 /// the observations (whatever the action) or a table keyed by every action.
 /// Returns the distributions by state and action, and which states were tables.
@@ -340,7 +343,7 @@ fn observe(
     actions: &[String],
     no: usize,
     ctx: &Ctx,
-) -> Result<(Vec<Vec<Vec<Rational>>>, Vec<bool>), ScenarioError> {
+) -> Result<Observe, ScenarioError> {
     for (k, v) in map.get_ref() {
         if !states.contains(k) {
             return Err(ctx.err(
