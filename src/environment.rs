@@ -4,8 +4,9 @@
 //! that the lumped engine can merge histories on its context. A new kind
 //! implements [`Environment`] and plugs in without touching anything else.
 
+use crate::machine::Machine;
 use crate::number::Rational;
-use crate::writing::{exact_list, table, Entries};
+use crate::writing::{exact_list, quote, table, Entries};
 use num_traits::{One, Zero};
 use std::fmt::Debug;
 
@@ -34,6 +35,11 @@ pub trait Environment: Send + Sync + Debug {
     /// [`Scenario::to_toml`](crate::scenario::Scenario::to_toml), never
     /// written as another environment.
     fn to_toml(&self, _actions: &[String], _observations: &[String]) -> Option<Entries> {
+        None
+    }
+    /// The machine whose states are the contexts, when the environment is
+    /// declared as one ([`MachineEnvironment`]); `None` by default.
+    fn machine(&self) -> Option<&Machine> {
         None
     }
 }
@@ -115,5 +121,65 @@ impl Environment for AfterActionEnvironment {
         } else {
             Some(vec![("after_action", table(actions, &self.by_action))])
         }
+    }
+}
+
+/// An environment with a state: a [`Machine`] over world steps, and in each
+/// state the distribution of the observation, either the same after every
+/// action or one per action (`observe`). `o_t ~ observe[e_t](a_t)`, then the
+/// machine moves by its first matching rule. A gridworld is one: its state is
+/// the position, its observation what the position shows.
+#[derive(Debug, Clone)]
+pub struct MachineEnvironment {
+    /// The world's state: its states are the environment's contexts.
+    pub machine: Machine,
+    /// `observe[s][a]`: the distribution over observations after action `a` in state `s`.
+    pub observe: Vec<Vec<Vec<Rational>>>,
+    /// `per_action[s]`: whether state `s` is written as a table keyed by every
+    /// action, rather than one distribution for all (how the file wrote it, so
+    /// that it is written back the same way).
+    pub per_action: Vec<bool>,
+}
+
+impl Environment for MachineEnvironment {
+    fn contexts(&self) -> usize {
+        self.machine.states().len()
+    }
+    fn initial_context(&self) -> usize {
+        self.machine.start()
+    }
+    fn next_context(&self, ctx: usize, action: usize, observation: usize) -> usize {
+        self.machine.next(ctx, action, observation)
+    }
+    fn distribution(&self, ctx: usize, action: usize) -> &[Rational] {
+        &self.observe[ctx][action]
+    }
+    fn distribution_key(&self, ctx: usize, action: usize, actions: &[String]) -> String {
+        let state = &self.machine.states()[ctx];
+        if self.per_action.get(ctx).copied().unwrap_or(true) {
+            format!("observe.{state}.{}", actions[action])
+        } else {
+            format!("observe.{state}")
+        }
+    }
+    fn to_toml(&self, actions: &[String], observations: &[String]) -> Option<Entries> {
+        let rows: Vec<String> = self
+            .machine
+            .states()
+            .iter()
+            .enumerate()
+            .map(|(s, name)| {
+                let rows = &self.observe[s];
+                let single = !self.per_action.get(s).copied().unwrap_or(true) && rows.iter().all(|r| *r == rows[0]);
+                let value = if single { exact_list(&rows[0]) } else { table(actions, rows) };
+                format!("{} = {value}", quote(name))
+            })
+            .collect();
+        let mut e = self.machine.entries(actions, observations);
+        e.insert(2, ("observe", format!("{{ {} }}", rows.join(", "))));
+        Some(e)
+    }
+    fn machine(&self) -> Option<&Machine> {
+        Some(&self.machine)
     }
 }

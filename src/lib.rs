@@ -68,6 +68,7 @@ pub mod event;
 pub mod imitator;
 pub mod lifetime;
 pub mod limits;
+pub mod machine;
 pub mod model;
 pub mod names;
 pub mod number;

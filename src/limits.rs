@@ -96,6 +96,21 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// than this.
 pub const MAX_POLICY_LINE_BYTES: u64 = 64 << 20;
 
+/// The most states of one machine: a machine model, a machine environment or
+/// a machine event (a scenario's `states`). Each machine compiles a table of
+/// its next state for every state, action and observation, and the lumped
+/// engine merges histories on every machine's state; a few hundred states is
+/// already a large gridworld. No flag raises it: split the machine.
+pub const MAX_MACHINE_STATES: usize = 1_000;
+
+/// The most combinations of machine states (the product of the states of
+/// every machine model, the machine environment and every machine event) the
+/// lumped engine's key may range over. It is a bound on the states a depth
+/// may hold for each posterior, checked before any work; past it the merged
+/// states would pass `--max-states` long before the run ends. No flag raises
+/// it: declare fewer or smaller machines.
+pub const MAX_MACHINE_PRODUCT: u128 = 1 << 32;
+
 /// The longest `--time-limit`, in seconds (about 31 years): longer is no limit at all.
 pub const MAX_TIME_LIMIT_SECS: f64 = 1e9;
 
@@ -160,6 +175,8 @@ pub enum Limit {
     ChainStates,
     /// The combinations of event states the lumped engine tracks.
     Events,
+    /// The combinations of machine states the lumped engine merges on ([`MAX_MACHINE_PRODUCT`]).
+    Machines,
     /// The length of the truth's normalized prior ([`MAX_TRUTH_WEIGHT_BITS`]).
     TruthWeight,
 }

@@ -10,6 +10,7 @@
 //! kind implements [`DemonstratorModel`] and plugs in without touching the
 //! imitator or the engines.
 
+use crate::machine::Machine;
 use crate::number::Rational;
 use crate::writing::{exact_list, table, Entries};
 use std::fmt::Debug;
@@ -41,6 +42,13 @@ pub trait DemonstratorModel: Send + Sync + Debug {
     /// [`Scenario::to_toml`](crate::scenario::Scenario::to_toml), never
     /// written as another model.
     fn to_toml(&self, _actions: &[String], _observations: &[String]) -> Option<Entries> {
+        None
+    }
+    /// The machine whose states are the contexts, when the kind is declared as
+    /// one ([`MachineModel`]): what `explain` names the contexts by, and what
+    /// the lumped engine counts against
+    /// [`MAX_MACHINE_PRODUCT`](crate::limits::MAX_MACHINE_PRODUCT). `None` by default.
+    fn machine(&self) -> Option<&Machine> {
         None
     }
 }
@@ -149,6 +157,50 @@ impl Markov {
             LastStep::Action => ("after_action", actions),
             LastStep::Observation => ("after_observation", observations),
         }
+    }
+}
+
+/// A model with a memory of its own: a [`Machine`] over world steps, and in
+/// each of its states one distribution over the actions (`policy`). Its
+/// distribution at step `t` is `policy[s_t]`, `s_1` the start state, and the
+/// machine moves after each step by its first matching rule. `iid` is the
+/// case of one state, `after_action` and `after_observation` those of one
+/// state per last action or observation; a treacherous model that copies the
+/// demonstrator until a trigger and then strikes is a few states more.
+#[derive(Debug, Clone)]
+pub struct MachineModel {
+    /// The memory: its states are the model's contexts.
+    pub machine: Machine,
+    /// `policy[s]`: the distribution over actions in state `s`.
+    pub policy: Vec<Vec<Rational>>,
+}
+
+impl DemonstratorModel for MachineModel {
+    fn contexts(&self) -> usize {
+        self.machine.states().len()
+    }
+    fn initial_context(&self) -> usize {
+        self.machine.start()
+    }
+    fn next_context(&self, ctx: usize, action: usize, observation: usize) -> usize {
+        self.machine.next(ctx, action, observation)
+    }
+    fn distribution(&self, ctx: usize) -> &[Rational] {
+        &self.policy[ctx]
+    }
+    fn describe_context(&self, ctx: usize, _: &[String], _: &[String]) -> String {
+        self.machine.states()[ctx].clone()
+    }
+    fn context_key(&self, ctx: usize, _: &[String], _: &[String]) -> String {
+        format!("policy.{}", self.machine.states()[ctx])
+    }
+    fn to_toml(&self, actions: &[String], observations: &[String]) -> Option<Entries> {
+        let mut e = self.machine.entries(actions, observations);
+        e.insert(2, ("policy", table(self.machine.states(), &self.policy)));
+        Some(e)
+    }
+    fn machine(&self) -> Option<&Machine> {
+        Some(&self.machine)
     }
 }
 

@@ -34,6 +34,11 @@ def dist(values):
     return [num(v) for v in values]
 
 
+def matches(spec, name):
+    """A rule's `from`, `action` or `observation`: missing or "*" is anything, else a name or a list."""
+    return spec is None or spec == "*" or (name in spec if isinstance(spec, list) else name == spec)
+
+
 class Scenario:
     def __init__(self, path):
         with open(path, "rb") as f:
@@ -48,21 +53,43 @@ class Scenario:
         self.prior = [num(m["prior"]) / total for m in raw["models"]]
         self.models = [self.model(m) for m in raw["models"]]
         env = raw.get("environment", {})
-        if "iid" in env:
+        if "states" in env:
+
+            def observe(world, a):
+                row = env["observe"][self.state(env, world)]
+                return dist(row[self.actions[a]] if isinstance(row, dict) else row)
+
+            self.env = observe
+        elif "iid" in env:
             iid = dist(env["iid"])
-            self.env = lambda a: iid
+            self.env = lambda world, a: iid
         elif "after_action" in env:
             table = {a: dist(v) for a, v in env["after_action"].items()}
-            self.env = lambda a: table[self.actions[a]]
+            self.env = lambda world, a: table[self.actions[a]]
         else:
             first = [1.0] + [0.0] * (len(self.observations) - 1)
-            self.env = lambda a: first
+            self.env = lambda world, a: first
+
+    def state(self, machine, world):
+        """Where a machine (a model, the environment or an event with `states`) is after the world history:
+        each step moves it by the first rule that matches, or leaves it where it is."""
+        s = machine.get("start_state", machine["states"][0])
+        for a, o in world:
+            for r in machine.get("transitions", []):
+                if all(matches(r.get(k), v) for k, v in
+                       (("from", s), ("action", self.actions[a]), ("observation", self.observations[o]))):
+                    s = r["to"]
+                    break
+        return s
 
     def model(self, m):
         """A model as a function of the world history [(action, observation), ...]."""
         if "iid" in m:
             iid = dist(m["iid"])
             return lambda world: iid
+        if "states" in m:
+            policy = {k: dist(v) for k, v in m["policy"].items()}
+            return lambda world: policy[self.state(m, world)]
         start = dist(m["start"])
         if "after_action" in m:
             table = {k: dist(v) for k, v in m["after_action"].items()}
@@ -128,7 +155,7 @@ def walk(sc, target, out, variant, warmup, history=(), weights=None, p=1.0):
                 new = [w * probs[i][a] for i, w in enumerate(weights)]
             else:
                 new = weights
-            for o, po in enumerate(sc.env(a)):
+            for o, po in enumerate(sc.env(world, a)):
                 if po > 0.0:
                     walk(sc, target, out, variant, warmup, history + ((query, a, o),), new, p * pa * po)
 

@@ -598,18 +598,19 @@ impl Ctx<'_> {
 
         // Events, read off the world histories.
         let no = s.observations.len();
-        // Each world history once: decode its actions, then add it to every event it is in.
+        // Each world history once: decode its steps, then add it to every event it is in.
         let zero = || (BigUint::zero(), BigUint::zero(), BigUint::zero());
         let mut sums: Vec<(BigUint, BigUint, BigUint)> = s.events.iter().map(|_| zero()).collect();
-        let mut actions = vec![0; depth];
+        let mut world = vec![(0, 0); depth];
         for w in (0..self.worlds).filter(|&w| !(im[w].is_zeroed() && dem[w].is_zeroed())) {
             let mut rest = w;
-            for a in actions.iter_mut().rev() {
-                *a = (rest % self.radix) / no;
+            for step in world.iter_mut().rev() {
+                let ao = rest % self.radix;
+                *step = (ao / no, ao % no);
                 rest /= self.radix;
             }
             for (ev, (pd, pi, pie)) in s.events.iter().zip(&mut sums) {
-                if ev.contains(&actions) {
+                if ev.contains(&world) {
                     *pd += dem[w].to_big();
                     *pi += im[w].to_big();
                     *pie += im_e[w].to_big();

@@ -344,7 +344,9 @@ impl ScenarioBuilder {
         let mut event_names = HashSet::new();
         for (i, e) in self.events.iter().enumerate() {
             event_name(i, &e.name, &mut event_names)?;
-            e.kind.check(self.actions.len()).map_err(|(k, message)| Fault::new(format!("events[{i}].{k}"), message))?;
+            e.kind
+                .check(self.actions.len(), observations.len())
+                .map_err(|(k, message)| Fault::new(format!("events[{i}].{k}"), message))?;
         }
         // Each prior over their sum, the sum taken once over a common
         // denominator: adding and dividing rationals one at a time takes a long
@@ -367,6 +369,7 @@ impl ScenarioBuilder {
             models,
             environment,
             events: self.events,
+            warnings: Vec::new(),
             _sealed: (),
         })
     }

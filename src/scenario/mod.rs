@@ -53,6 +53,11 @@ pub struct Scenario {
     pub environment: Box<dyn Environment>,
     /// The declared events.
     pub events: Vec<Event>,
+    /// What a reader of the file should know that is no error, each as
+    /// `file:line:column: key `…`: why` (a machine state that its transitions
+    /// never reach). Empty for a scenario made in code. Every command prints
+    /// them on standard error.
+    pub warnings: Vec<String>,
     /// Private, so that a scenario cannot be written as a struct literal
     /// outside this module: [`ScenarioBuilder::build`] is the way in.
     _sealed: (),
@@ -150,7 +155,8 @@ impl Scenario {
             entries(&mut out, env);
         }
         for e in &self.events {
-            let written = e.kind.to_toml(actions).ok_or_else(|| not_writable(format!("event `{}`", e.name)))?;
+            let written =
+                e.kind.to_toml(actions, observations).ok_or_else(|| not_writable(format!("event `{}`", e.name)))?;
             let _ = writeln!(out, "\n[[events]]\nname = {}", quote(&e.name));
             entries(&mut out, written);
         }

@@ -2,7 +2,8 @@
 //! number is a rational with a small denominator.
 
 use super::{fixed_alpha, Family, Options};
-use crate::model::{DemonstratorModel, Iid, LastStep, Markov};
+use crate::machine::{Machine, Pick, Rule};
+use crate::model::{DemonstratorModel, Iid, LastStep, MachineModel, Markov};
 use crate::number::Rational;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
@@ -114,12 +115,21 @@ pub enum ModelSpec {
         /// The distribution after each action.
         after: Vec<Split>,
     },
+    /// A small machine over the actions: a distribution in each state, and
+    /// rules `(from, action, to)` tried in order (none: stay).
+    Machine {
+        /// The distribution in each state; state 0 is the start.
+        policy: Vec<Split>,
+        /// The rules: in state `from`, after action `action`, move to `to`.
+        rules: Vec<(usize, usize, usize)>,
+    },
 }
 
 impl ModelSpec {
     fn actions(&self) -> usize {
         match self {
             ModelSpec::Iid(s) | ModelSpec::AfterAction { start: s, .. } => s.counts.len(),
+            ModelSpec::Machine { policy, .. } => policy[0].counts.len(),
         }
     }
 
@@ -127,6 +137,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Iid(s) => vec![s],
             ModelSpec::AfterAction { start, after } => std::iter::once(start).chain(after.iter_mut()).collect(),
+            ModelSpec::Machine { policy, .. } => policy.iter_mut().collect(),
         }
     }
 
@@ -138,6 +149,21 @@ impl ModelSpec {
                 start: start.values(),
                 after: after.iter().map(Split::values).collect(),
             }),
+            ModelSpec::Machine { policy, rules } => {
+                let states = (0..policy.len()).map(|s| format!("s{s}")).collect();
+                let rules = rules
+                    .iter()
+                    .map(|&(from, action, to)| Rule {
+                        from: Pick::One(from),
+                        action: Pick::One(action),
+                        observation: Pick::Any,
+                        to,
+                    })
+                    .collect();
+                let machine = Machine::new(states, 0, rules, self.actions(), 1)
+                    .unwrap_or_else(|(k, m)| panic!("a search machine breaks a rule: {k}: {m}"));
+                Box::new(MachineModel { machine, policy: policy.iter().map(Split::values).collect() })
+            }
         }
     }
 }
@@ -209,6 +235,18 @@ pub(crate) fn random_candidate(opts: &Options, rng: &mut ChaCha8Rng) -> Candidat
                 start: Split::random(rng, k, d, false),
                 after: (0..k).map(|_| Split::random(rng, k, d, false)).collect(),
             },
+            Family::Machine => {
+                let n = rng.gen_range(2..=3usize);
+                let policy = (0..n).map(|_| Split::random(rng, k, d, false)).collect();
+                // A rule into each state from one before it, so that every
+                // state is reachable, then a few rules anywhere.
+                let mut rules: Vec<(usize, usize, usize)> =
+                    (1..n).map(|to| (rng.gen_range(0..to), rng.gen_range(0..k), to)).collect();
+                for _ in 0..rng.gen_range(0..=2) {
+                    rules.push((rng.gen_range(0..n), rng.gen_range(0..k), rng.gen_range(0..n)));
+                }
+                ModelSpec::Machine { policy, rules }
+            }
             _ => ModelSpec::Iid(Split::random(rng, k, d, false)),
         })
         .collect();

@@ -22,6 +22,10 @@
 //! - `iid`: `M` models, each an iid distribution over the `K` actions;
 //! - `after-action`: `M` models, each Markov in the last action (`start` and
 //!   one distribution after each action);
+//! - `machine`: `M` models, each a random small machine over the actions (2
+//!   or 3 states, a distribution in each, and a few first-match rules that
+//!   move on one action from one state): models with a memory, such as one
+//!   that copies the truth until some action and then does something else;
 //! - `grid`: a fixed class, [`grid_class`] — model `i = 1..M` is iid with
 //!   probability `i/(M+1)` on the first action and the rest split evenly over
 //!   the others — and a grid over the truth, the priors (integer weights
@@ -71,17 +75,20 @@ pub enum Family {
     Iid,
     /// Random classes of models Markov in the last action.
     AfterAction,
+    /// Random classes of small machine models (2 or 3 states, rules on the actions).
+    Machine,
     /// A fixed iid class (model `i` puts `i/(M+1)` on the first action) over a grid of truths, priors and α.
     Grid,
 }
 
 impl Named for Family {
-    const ALL: &'static [Self] = &[Family::Iid, Family::AfterAction, Family::Grid];
+    const ALL: &'static [Self] = &[Family::Iid, Family::AfterAction, Family::Machine, Family::Grid];
     const WHAT: &'static str = "family";
     fn name(self) -> &'static str {
         match self {
             Family::Iid => "iid",
             Family::AfterAction => "after-action",
+            Family::Machine => "machine",
             Family::Grid => "grid",
         }
     }

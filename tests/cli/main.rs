@@ -51,6 +51,7 @@ mod io;
 mod lifetime;
 mod limits_memory;
 mod lumped_hooks;
+mod machines;
 mod newcomer;
 mod policy_diff;
 mod promises;

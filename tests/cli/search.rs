@@ -156,7 +156,9 @@ fn ratio_from_verify(file: &Path, depth: usize, q: Quantity) -> Rational {
 
 #[test]
 fn written_scenarios_reproduce_their_ratios_through_verify() {
-    for (family, extra) in [(Family::Iid, None), (Family::AfterAction, Some("1/7")), (Family::Grid, None)] {
+    for (family, extra) in
+        [(Family::Iid, None), (Family::AfterAction, Some("1/7")), (Family::Machine, None), (Family::Grid, None)]
+    {
         let name = family.to_string();
         let dir = temp_dir(&name);
         let depth = 7;

@@ -90,7 +90,16 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for example in ["elimination", "markov-weather", "rare-action", "three-coins"] {
+    for example in [
+        "elimination",
+        "markov-weather",
+        "rare-action",
+        "three-coins",
+        "treacherous-turn",
+        "cliff-world",
+        "second-order",
+        "action-and-observation",
+    ] {
         let file = manifest().join(format!("examples/{example}.toml")).display().to_string();
         let depth = Scenario::from_file(&file).expect("example").depth.expect("a depth");
         out.push(Case {

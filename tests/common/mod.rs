@@ -237,3 +237,156 @@ pub fn unsettled_mass(s: &Scenario, rule: &Standard, depth: usize) -> Vec<Ration
     lumped::run_observed(s, rule, opts, &mut u).expect("runs");
     u.mass
 }
+
+/// A rule key as drawn: kind (0 left out, 1 `"*"`, 2 one name, 3 a list), a
+/// name's index and which names a list holds.
+type RawPick = (u8, usize, Vec<bool>);
+/// A rule as drawn: `from`, `action`, `observation`, and the index of `to`.
+type RawMachineRule = (RawPick, RawPick, RawPick, usize);
+/// A machine as drawn: how many states, the start state (or the default), its rules.
+type RawMachine = (usize, Option<usize>, Vec<RawMachineRule>);
+
+fn raw_pick() -> impl Strategy<Value = RawPick> {
+    (0u8..4, 0usize..4, vec(prop::bool::ANY, 4))
+}
+
+fn raw_machine(max_states: usize) -> impl Strategy<Value = RawMachine> {
+    (1usize..=max_states, prop::option::of(0usize..3), vec((raw_pick(), raw_pick(), raw_pick(), 0usize..3), 0..=4))
+}
+
+/// The pick as TOML, over `names`; `None` when left out.
+fn render_pick(p: &RawPick, names: &[String]) -> Option<String> {
+    let n = names.len();
+    match p.0 {
+        0 => None,
+        1 => Some("\"*\"".into()),
+        2 => Some(format!("\"{}\"", names[p.1 % n])),
+        _ => {
+            let chosen: Vec<String> =
+                names.iter().enumerate().filter(|(i, _)| p.2[*i % 4]).map(|(_, s)| format!("\"{s}\"")).collect();
+            Some(format!("[{}]", chosen.join(", ")))
+        }
+    }
+}
+
+/// The machine's keys (`states`, maybe `start_state`, `transitions`) and its states' names.
+fn render_machine(m: &RawMachine, prefix: &str, actions: &[String], observations: &[String]) -> (String, Vec<String>) {
+    let states = names(prefix, m.0);
+    let mut out = format!("states = [{}]\n", states.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "));
+    if let Some(s) = m.1 {
+        out.push_str(&format!("start_state = \"{}\"\n", states[s % m.0]));
+    }
+    let rules: Vec<String> =
+        m.2.iter()
+            .map(|(from, action, observation, to)| {
+                let mut keys = Vec::new();
+                for (k, p, names) in [
+                    ("from", from, &states),
+                    ("action", action, &actions.to_vec()),
+                    ("observation", observation, &observations.to_vec()),
+                ] {
+                    if let Some(v) = render_pick(p, names) {
+                        keys.push(format!("{k} = {v}"));
+                    }
+                }
+                keys.push(format!("to = \"{}\"", states[to % m.0]));
+                format!("{{ {} }}", keys.join(", "))
+            })
+            .collect();
+    out.push_str(&format!("transitions = [{}]\n", rules.join(", ")));
+    (out, states)
+}
+
+/// One event as drawn: kind (0 count, 1 step, 2 machine), what a step must
+/// match (0 the observation, 1 the action, 2 both), the action, the
+/// observation, the count or step, the machine and its accepting states.
+type RawMachineEvent = (u8, u8, usize, usize, usize, RawMachine, Vec<bool>);
+
+/// Random small scenarios with machines, as TOML text: 2–3 actions, 1–2
+/// observations, 2–3 models each `iid` or a machine model of 1–3 states with
+/// random first-match rules (names, lists, `"*"` and missing keys), an
+/// environment that is absent, `iid` or a machine of 1–2 states (`observe`
+/// by state, some by action), 0–3 events reading observations, actions and
+/// observations, or machines, and a depth of 1–4.
+pub fn machine_scenario_toml() -> impl Strategy<Value = String> {
+    (2usize..=3, 1usize..=2, 2usize..=3)
+        .prop_flat_map(|(na, no, nm)| {
+            let model = (prop::bool::weighted(0.7), (1i64..6, 1i64..4), raw_machine(3), vec(dist(na), 3));
+            let env = (0u8..3, raw_machine(2), vec(vec(dist(no), na), 2), vec(prop::bool::ANY, 2));
+            let event = (0u8..3, 0u8..3, 0..na, 0..no, 0usize..4, raw_machine(3), vec(prop::bool::ANY, 3));
+            (Just((na, no)), vec(model, nm), 0..nm, 1i64..20, env, vec(event, 0..=3), 1usize..=4)
+        })
+        .prop_map(|((na, no), models, truth, alpha, env, events, depth)| {
+            use std::fmt::Write;
+            let actions = names("a", na);
+            let observations = if no > 1 { names("o", no) } else { vec!["-".to_string()] };
+            let quoted =
+                |v: &[String]| format!("[{}]", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "));
+            let mut out = String::new();
+            let _ = writeln!(out, "name = \"random machines\"");
+            let _ = writeln!(out, "actions = {}", quoted(&actions));
+            if no > 1 {
+                let _ = writeln!(out, "observations = {}", quoted(&observations));
+            }
+            let _ = writeln!(out, "alpha = \"{alpha}/20\"\ndepth = {depth}\ntruth = \"m{truth}\"");
+            for (i, (is_machine, (p, q), machine, dists)) in models.iter().enumerate() {
+                let _ = writeln!(out, "\n[[models]]\nname = \"m{i}\"\nprior = \"{p}/{q}\"");
+                if *is_machine {
+                    let (keys, states) = render_machine(machine, "s", &actions, &observations);
+                    out.push_str(&keys);
+                    let _ = writeln!(out, "policy = {}", table(&states, dists));
+                } else {
+                    let _ = writeln!(out, "iid = {}", list(&dists[0]));
+                }
+            }
+            let (kind, machine, rows, by_action) = &env;
+            match kind {
+                0 => {}
+                1 => {
+                    let _ = writeln!(out, "\n[environment]\niid = {}", list(&rows[0][0]));
+                }
+                _ => {
+                    let (keys, states) = render_machine(machine, "e", &actions, &observations);
+                    let _ = write!(out, "\n[environment]\n{keys}");
+                    let entries: Vec<String> = states
+                        .iter()
+                        .enumerate()
+                        .map(|(s, name)| {
+                            if by_action[s] {
+                                format!("\"{name}\" = {}", table(&actions, &rows[s]))
+                            } else {
+                                format!("\"{name}\" = {}", list(&rows[s][0]))
+                            }
+                        })
+                        .collect();
+                    let _ = writeln!(out, "observe = {{ {} }}", entries.join(", "));
+                }
+            }
+            for (i, (kind, reads, a, o, n, machine, accepting)) in events.iter().enumerate() {
+                let _ = writeln!(out, "\n[[events]]\nname = \"e{i}\"");
+                if *kind == 2 {
+                    let (keys, states) = render_machine(machine, "q", &actions, &observations);
+                    out.push_str(&keys);
+                    let mut acc: Vec<String> =
+                        states.iter().enumerate().filter(|(j, _)| accepting[*j]).map(|(_, s)| s.clone()).collect();
+                    if acc.is_empty() {
+                        acc.push(states[states.len() - 1].clone());
+                    }
+                    let _ = writeln!(out, "accepting = {}", quoted(&acc));
+                    continue;
+                }
+                if *reads != 0 {
+                    let _ = writeln!(out, "action = \"{}\"", actions[*a]);
+                }
+                if *reads != 1 {
+                    let _ = writeln!(out, "observation = \"{}\"", observations[*o]);
+                }
+                if *kind == 0 {
+                    let _ = writeln!(out, "at_least = {n}");
+                } else {
+                    let _ = writeln!(out, "at_step = {}", n + 1);
+                }
+            }
+            out
+        })
+}

@@ -25,6 +25,7 @@ mod engines_agree;
 mod hand_computed;
 mod lifetime_trust;
 mod limits_memory;
+mod machines;
 mod policy_line_schema;
 mod policy_lines;
 mod product_claim;

@@ -111,7 +111,7 @@ fn elimination_matches_the_independent_reference() {
 
 mod random {
     use super::*;
-    use common::scenario_toml;
+    use common::{machine_scenario_toml, scenario_toml};
     use proptest::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -134,6 +134,34 @@ mod random {
             let (variant, warmup) = VARIANTS[pick];
             assert_same(file.to_str().expect("utf-8 path"), depth, variant, warmup);
             let _ = std::fs::remove_file(&file);
+        }
+
+        /// Random machine models, environments and events (actions and
+        /// observations read together, first-match rules, `"*"`, lists and
+        /// missing keys): the reference follows each machine from its own
+        /// definition, one history at a time.
+        #[test]
+        fn random_machines_match_the_independent_reference(
+            toml in machine_scenario_toml(),
+            depth in 1usize..=4,
+            pick in 0usize..VARIANTS.len(),
+        ) {
+            let dir = std::env::temp_dir().join(format!("imitator-reference-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let file = dir.join(format!("machine-{}.toml", CASE.fetch_add(1, Ordering::Relaxed)));
+            std::fs::write(&file, &toml).expect("write scenario");
+            let (variant, warmup) = VARIANTS[pick];
+            assert_same(file.to_str().expect("utf-8 path"), depth, variant, warmup);
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+}
+
+#[test]
+fn hand_computed_machines_match_the_independent_reference() {
+    for name in ["machine-echo", "machine-gusts"] {
+        for (v, k) in VARIANTS {
+            assert_same(&format!("tests/fixtures/{name}.toml"), 3, v, k);
         }
     }
 }

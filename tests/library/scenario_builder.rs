@@ -50,7 +50,7 @@ struct EvenCount {
 }
 
 impl EventKind for EvenCount {
-    fn advance(&self, state: u32, _: usize, action: usize) -> u32 {
+    fn advance(&self, state: u32, _: usize, action: usize, _: usize) -> u32 {
         if action == self.action {
             1 - state
         } else {

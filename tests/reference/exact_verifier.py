@@ -43,8 +43,28 @@ def main():
     truth = [m["name"] for m in models].index(sc["truth"])
     w_mu = prior[truth]
 
+    def matches(spec, name):
+        """A rule's key: missing or "*" matches anything; else a name or a list of names."""
+        if spec is None or spec == "*":
+            return True
+        if isinstance(spec, list):
+            return name in spec
+        return name == spec
+
+    def machine_state(mach, hist):
+        """The state of a machine (a table with states, start_state, transitions) after hist."""
+        s = mach.get("start_state", mach["states"][0])
+        for a, o in hist:
+            for r in mach.get("transitions", []):
+                if matches(r.get("from"), s) and matches(r.get("action"), A[a]) and matches(r.get("observation"), O[o]):
+                    s = r["to"]
+                    break
+        return s
+
     def model_dist(m, hist):
         """hist: list of (action index, observation index)."""
+        if "states" in m:
+            return [num(x) for x in m["policy"][machine_state(m, hist)]]
         if "iid" in m:
             return [num(x) for x in m["iid"]]
         if not hist:
@@ -56,9 +76,14 @@ def main():
 
     env = sc.get("environment")
 
-    def env_dist(a):
+    def env_dist(hist, a):
         if env is None:
             return [F(1)] + [F(0)] * (len(O) - 1)
+        if "states" in env:
+            row = env["observe"][machine_state(env, hist)]
+            if isinstance(row, dict):
+                row = row[A[a]]
+            return [num(x) for x in row]
         if "iid" in env:
             return [num(x) for x in env["iid"]]
         return [num(x) for x in env["after_action"][A[a]]]
@@ -134,7 +159,7 @@ def main():
                     post2 = [x / total for x in ws]
                 else:
                     post2 = post
-                for o, po in enumerate(env_dist(a)):
+                for o, po in enumerate(env_dist(hist, a)):
                     if po == 0:
                         continue
                     walk(hist + [(a, o)], post2, p * pa * po, prod * (1 + theta), s + theta, e2, d + 1)
@@ -152,7 +177,7 @@ def main():
         for a in range(len(A)):
             if mu[a] == 0:
                 continue
-            for o, po in enumerate(env_dist(a)):
+            for o, po in enumerate(env_dist(hist, a)):
                 if po:
                     dem(hist + [(a, o)], p * mu[a] * po, d + 1)
 
@@ -165,13 +190,20 @@ def main():
             out.append(s)
         return out
 
+    def step_counts(ev, step):
+        """A step counts when every given key (action, observation) matches."""
+        a, o = step
+        return ("action" not in ev or A[a] == ev["action"]) and ("observation" not in ev or O[o] == ev["observation"])
+
     def in_event(ev, world):
         acts = [a for a, _ in world]
+        if "states" in ev:
+            return machine_state(ev, list(world)) in ev["accepting"]
         if "at_least" in ev:
-            return sum(1 for a in acts if A[a] == ev["action"]) >= ev["at_least"]
+            return sum(1 for step in world if step_counts(ev, step)) >= ev["at_least"]
         if "at_step" in ev:
             k = ev["at_step"]
-            return k <= len(acts) and A[acts[k - 1]] == ev["action"]
+            return k <= len(world) and step_counts(ev, world[k - 1])
         pre = ev["prefix"]
         return len(pre) <= len(acts) and [A[a] for a in acts[: len(pre)]] == pre
 

@@ -145,6 +145,33 @@ fn history_text(s: &Scenario, past: &[(usize, usize)]) -> String {
     format!("h<{} = {head}{}", past.len() + 1, shown.join(", "))
 }
 
+/// The state of every machine of the scenario (models, the environment and
+/// events declared as machines) after the world history `past`, read by
+/// following each machine over it; `None` when the scenario has no machine.
+/// A machine's state is what its next step depends on, so it is what a
+/// reader needs to see why a model's distribution changed.
+fn machine_states(s: &Scenario, past: &[(usize, usize)]) -> Option<String> {
+    let follow = |m: &imitator::machine::Machine| {
+        let end = past.iter().fold(m.start(), |st, &(a, o)| m.next(st, a, o));
+        format!("`{}`", m.states()[end])
+    };
+    let mut parts = Vec::new();
+    for m in &s.models {
+        if let Some(machine) = m.kind.machine() {
+            parts.push(format!("model {} in {}", m.name, follow(machine)));
+        }
+    }
+    if let Some(machine) = s.environment.machine() {
+        parts.push(format!("the environment in {}", follow(machine)));
+    }
+    for e in &s.events {
+        if let Some(machine) = e.kind.machine() {
+            parts.push(format!("event “{}” in {}", e.name, follow(machine)));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("Machine states: {}.", parts.join("; ")))
+}
+
 /// Narrates an episode played with a detailed trace ([`imitator::simulate::Trace::Detailed`])
 /// by the imitator `imitator` on `s`.
 pub fn explain(s: &Scenario, imitator: Standard, ep: &Episode<Rational>) -> String {
@@ -157,6 +184,9 @@ pub fn explain(s: &Scenario, imitator: Standard, ep: &Episode<Rational>) -> Stri
         out.push('\n');
         out.push_str(&rule_line(&format!("step {}", rec.step)));
         out.push_str(&wrap(2, 4, &history_text(s, &past), WIDTH));
+        if let Some(states) = machine_states(s, &past) {
+            out.push_str(&wrap(2, 4, &states, WIDTH));
+        }
         narrate_step(&mut out, &ctx);
         past.push((rec.action, rec.observation));
     }

@@ -193,6 +193,7 @@ fn skip_reasons(o: &Outcome) -> String {
                 Some(Limit::MaxDepth) => "at the depth limit".to_string(),
                 Some(Limit::TruthWeight) => "with a prior too long to normalize".to_string(),
                 Some(Limit::Events) => "with too many event states".to_string(),
+                Some(Limit::Machines) => "with too many machine states".to_string(),
                 Some(other) => format!("over a limit ({other:?})"),
                 None => "refused by the engine".to_string(),
             };

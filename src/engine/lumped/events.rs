@@ -15,7 +15,7 @@ pub(crate) struct Trackers<'a> {
     events: &'a [Event],
     combos: Vec<Vec<u32>>,
     index: HashMap<Vec<u32>, u32>,
-    next: HashMap<(u32, u32, u32), u32>,
+    next: HashMap<(u32, u32, u32, u32), u32>,
     /// Steps after this one behave alike for every tracker.
     last_step: usize,
 }
@@ -44,24 +44,33 @@ impl<'a> Trackers<'a> {
         self.combos.len()
     }
 
-    /// The combination after taking `action` at step `step` (1-based).
-    pub(crate) fn advance(&mut self, combo: u32, step: usize, action: usize) -> u32 {
+    /// The combination after taking `action` and seeing `observation` at step `step` (1-based).
+    pub(crate) fn advance(&mut self, combo: u32, step: usize, action: usize, observation: usize) -> u32 {
         let s = step.min(self.last_step) as u32;
-        if let Some(&id) = self.next.get(&(combo, s, action as u32)) {
+        let key = (combo, s, action as u32, observation as u32);
+        if let Some(&id) = self.next.get(&key) {
             return id;
         }
-        let next: Vec<u32> =
-            self.events.iter().zip(&self.combos[combo as usize]).map(|(e, &st)| e.advance(st, step, action)).collect();
+        let next: Vec<u32> = self
+            .events
+            .iter()
+            .zip(&self.combos[combo as usize])
+            .map(|(e, &st)| e.advance(st, step, action, observation))
+            .collect();
         let id = self.intern(next);
-        self.next.insert((combo, s, action as u32), id);
+        self.next.insert(key, id);
         id
     }
 
-    /// `table[c · actions + a]`: the combination after `a` at step `step`, for
-    /// every combination `c` met so far.
-    pub(crate) fn table(&mut self, step: usize, actions: usize) -> Vec<u32> {
+    /// `table[(c · actions + a) · observations + o]`: the combination after
+    /// `a` and `o` at step `step`, for every combination `c` met so far.
+    /// Without events there is one combination, and every step leads back to it.
+    pub(crate) fn table(&mut self, step: usize, actions: usize, observations: usize) -> Vec<u32> {
         let known = self.len();
-        (0..known * actions).map(|i| self.advance((i / actions) as u32, step, i % actions)).collect()
+        let radix = actions * observations;
+        (0..known * radix)
+            .map(|i| self.advance((i / radix) as u32, step, (i % radix) / observations, i % observations))
+            .collect()
     }
 
     /// Whether combination `combo` is in event `event`.
@@ -91,7 +100,7 @@ pub(crate) fn demonstrator_events(s: &Scenario, depth: usize) -> Vec<Rational> {
                     if p.is_zero() {
                         continue;
                     }
-                    let c2 = trackers.advance(combo, d + 1, a);
+                    let c2 = trackers.advance(combo, d + 1, a, o);
                     let k2 = (mu.next_context(mc, a, o), env.next_context(ec, a, o), c2);
                     *next.entry(k2).or_default() += n * p;
                 }

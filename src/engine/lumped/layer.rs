@@ -212,9 +212,11 @@ pub struct StepInputs<'a> {
     pub wp: &'a [Vec<u64>],
     /// Each `(1+θ)`-weighted probability times the step's weighted denominator, by value id.
     pub wr: &'a [Vec<u64>],
-    /// `advance[combo · actions + a]`: the event trackers after action `a`.
+    /// `advance[(combo · actions + a) · observations + o]`: the event trackers
+    /// after action `a` and observation `o`.
     pub advance: &'a [u32],
     pub actions: usize,
+    pub observations: usize,
     /// The widths of the next layer.
     pub widths: Widths,
     /// The most entries the next layer may hold.
@@ -244,6 +246,7 @@ struct Group {
     prob: u32,
     weighted: u32,
     action: u32,
+    observation: u32,
     /// The truth is in the top set at the source state.
     top: bool,
     /// The truth gives the action positive probability there.
@@ -271,6 +274,7 @@ fn route(src: &Shard, inp: &StepInputs) -> Vec<Mail> {
                 prob: tr.prob,
                 weighted: tr.weighted,
                 action: tr.action,
+                observation: tr.observation,
                 top: st.truth_in_top,
                 acts: tr.truth_acts,
             });
@@ -300,7 +304,8 @@ impl Keys {
 /// The tag of an entry with tag `tg` after a step of group `g`.
 #[inline]
 fn next_tag(tg: u32, g: &Group, inp: &StepInputs) -> u32 {
-    let combo = inp.advance[tag_combo(tg) as usize * inp.actions + g.action as usize];
+    let step = g.action as usize * inp.observations + g.observation as usize;
+    let combo = inp.advance[tag_combo(tg) as usize * inp.actions * inp.observations + step];
     tag(combo, tag_e(tg) && g.top, tag_dem_ok(tg) && g.acts)
 }
 

@@ -606,6 +606,34 @@ pub fn run(
     figures
 }
 
+/// Refuses a scenario whose machines (models, the environment and events
+/// declared as machines) have more combinations of states than
+/// [`MAX_MACHINE_PRODUCT`](crate::limits::MAX_MACHINE_PRODUCT): the engine
+/// merges on every machine's state, so the product bounds how many merged
+/// states each posterior may split into. Checked before any work.
+pub fn check_machines(scenario: &Scenario) -> Result<(), LimitError> {
+    use crate::limits::MAX_MACHINE_PRODUCT;
+    let sizes = scenario
+        .models
+        .iter()
+        .filter_map(|m| m.kind.machine())
+        .chain(scenario.environment.machine())
+        .chain(scenario.events.iter().filter_map(|e| e.kind.machine()))
+        .map(|m| m.states().len() as u128);
+    let product = sizes.fold(1u128, |p, n| p.saturating_mul(n));
+    if product > MAX_MACHINE_PRODUCT {
+        return Err(LimitError::new(
+            Limit::Machines,
+            format!(
+                "the machines of this scenario have {product} combinations of states, more than \
+                 {MAX_MACHINE_PRODUCT} (limits::MAX_MACHINE_PRODUCT), which the lumped engine merges on: \
+                 declare fewer or smaller machines"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Hands the engine's layers to a [`Watch`].
 pub struct Watching<'a>(pub &'a dyn Watch);
 
@@ -640,6 +668,8 @@ pub fn run_observed(
     super::check_truth_weight(scenario)?;
     let truth = scenario.truth;
     let actions = scenario.actions.len();
+    let observations = scenario.observations.len();
+    check_machines(scenario)?;
     let mut space = StateSpace::new(scenario, rule);
     let mut trackers = Trackers::new(&scenario.events, depth);
     let mut posts = TruthPosts::default();
@@ -775,7 +805,7 @@ pub fn run_observed(
             )
             .into());
         }
-        let advance = trackers.table(d + 1, actions);
+        let advance = trackers.table(d + 1, actions, observations);
         let (next_den, next_den_r) = (&den * &step_p, &den_r * &step_r);
         let held = layer.bytes() + space.memory_bytes();
         let inputs = StepInputs {
@@ -784,6 +814,7 @@ pub fn run_observed(
             wr: &wr.table,
             advance: &advance,
             actions,
+            observations,
             widths: Widths::new(d + 1, &next_den, &next_den_r, &q, &theta_max),
             max_states: opts.limits.max_states,
             max_bytes: opts.limits.max_memory.saturating_sub(held),

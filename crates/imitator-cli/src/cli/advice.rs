@@ -18,7 +18,7 @@ pub fn advice(limit: Limit) -> Option<&'static str> {
         Limit::ChainStates => "lower --depth or --max-states",
         // The library's message already says what to do (declare fewer
         // events, give priors with a smaller common denominator).
-        Limit::Events | Limit::TruthWeight => return None,
+        Limit::Events | Limit::TruthWeight | Limit::Machines => return None,
     })
 }
 

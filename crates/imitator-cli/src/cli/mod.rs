@@ -23,9 +23,15 @@ use imitator_report::csv;
 use std::io::Write;
 use std::path::Path;
 
-/// Reads a scenario or returns its error (which names the file, the key and line:column).
+/// Reads a scenario or returns its error (which names the file, the key and
+/// line:column); what the file holds that is no error but likely a mistake (a
+/// machine state its transitions never reach) is a warning on standard error.
 pub fn load(path: &Path) -> anyhow::Result<Scenario> {
-    Scenario::from_file(path).map_err(anyhow::Error::new)
+    let s = Scenario::from_file(path).map_err(anyhow::Error::new)?;
+    for w in &s.warnings {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
+    Ok(s)
 }
 
 /// Warns on standard error of each declared event that cannot happen at `depth`

@@ -25,7 +25,8 @@ use imitator_report::search::{document, ours, table, worst_files};
 /// input, usage or I/O. Candidates a limit skipped do not change it.
 #[derive(clap::Args)]
 pub struct Args {
-    /// iid (random iid classes), after-action (random classes Markov in the last action), or grid
+    /// iid (random iid classes), after-action (random classes Markov in the last action), machine
+    /// (random classes of small machine models: 2 or 3 states, rules on the actions), or grid
     /// (a fixed iid class: model i puts i/(M+1) on the first action; a grid over truth, priors and α).
     #[arg(long, value_parser = super::named::<Family>())]
     pub family: Family,
