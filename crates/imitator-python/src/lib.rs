@@ -59,6 +59,7 @@ fn limit_name(limit: Limit) -> &'static str {
         Limit::ChainStates => "chain_states",
         Limit::Events => "events",
         Limit::TruthWeight => "truth_weight",
+        Limit::Machines => "machines",
     }
 }
 
@@ -71,7 +72,7 @@ fn advice(limit: Limit) -> Option<&'static str> {
         Limit::States => "raise max_states= or lower depth=",
         Limit::Memory => "raise max_memory_mib= or lower depth=",
         Limit::Time => "raise time_limit= or lower depth=",
-        Limit::ChainStates | Limit::Events | Limit::TruthWeight => return None,
+        Limit::ChainStates | Limit::Events | Limit::TruthWeight | Limit::Machines => return None,
     })
 }
 
