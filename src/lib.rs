@@ -73,6 +73,7 @@ pub mod names;
 pub mod number;
 pub mod policy_line;
 pub mod progress;
+pub mod sampled;
 pub mod scenario;
 pub mod search;
 pub mod simulate;
