@@ -61,6 +61,7 @@
 
 pub mod bounds;
 pub mod checks;
+pub mod conformance;
 pub mod diff;
 pub mod engine;
 pub mod environment;

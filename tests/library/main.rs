@@ -20,6 +20,7 @@ macro_rules! fixture {
 #[path = "../common/mod.rs"]
 mod common;
 
+mod conformance;
 mod engines_agree;
 mod hand_computed;
 mod limits_memory;

@@ -29,7 +29,7 @@ use num_traits::{One, Zero};
 
 /// The one thing each wrong imitator changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flaw {
+pub(crate) enum Flaw {
     /// (a) `m(a) = max_{ν ∈ Top} ν(a)`.
     MaxOverTop,
     /// (b) collect rank `n` iff `post(ν(n)) ≥ α·Σ_{i<n} post(ν(i))`.
@@ -48,7 +48,7 @@ enum Flaw {
     DoubledUpdate,
 }
 
-struct Wrong(Flaw);
+pub(crate) struct Wrong(pub(crate) Flaw);
 
 /// The top-set rule with the candidate in its own sum: the one line of [`top_set`] changed.
 fn top_set_self_inclusive(posterior: &[Rational], ranking: &[usize], alpha: &Rational) -> Vec<usize> {
