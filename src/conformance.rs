@@ -95,8 +95,16 @@ pub fn cases() -> Vec<Case> {
             Variant::AlwaysQuery,
             0,
         ),
-        variant(case("map-tie", "variants.toml", 3, "variants: map acts with the first of tied leaders"), Variant::Map, 0),
-        variant(case("map-warmup", "variants.toml", 5, "variants and warm-ups: asks at steps 1..K exactly"), Variant::Map, 2),
+        variant(
+            case("map-tie", "variants.toml", 3, "variants: map acts with the first of tied leaders"),
+            Variant::Map,
+            0,
+        ),
+        variant(
+            case("map-warmup", "variants.toml", 5, "variants and warm-ups: asks at steps 1..K exactly"),
+            Variant::Map,
+            2,
+        ),
         variant(
             case("mixture-warmup", "variants.toml", 4, "variants and warm-ups: the posterior mixture after K"),
             Variant::Mixture,
@@ -142,7 +150,8 @@ impl Case {
             }
             Pass::Sampled => {
                 let Sample { paths, depth, seed } = self.sample;
-                let drawn = crate::sampled::sample_paths(s, &rule, depth, paths, seed, crate::limits::MAX_LAYER_MEMORY)?;
+                let drawn =
+                    crate::sampled::sample_paths(s, &rule, depth, paths, seed, crate::limits::MAX_LAYER_MEMORY)?;
                 crate::sampled::visit_paths::<crate::limits::LimitError>(
                     s,
                     &rule,
@@ -222,7 +231,14 @@ impl Verdict {
 /// name their output (a file, or `the command's output`), `asked` the
 /// histories of the pass when they were asked for (`None`: they listed the
 /// reachable histories themselves, the full pass only).
-pub fn judge(case: &Case, pass: Pass, output: &[u8], name: &str, asked: Option<&[Vec<Step>]>, tol: &Tolerance) -> Verdict {
+pub fn judge(
+    case: &Case,
+    pass: Pass,
+    output: &[u8],
+    name: &str,
+    asked: Option<&[Vec<Step>]>,
+    tol: &Tolerance,
+) -> Verdict {
     let s = case.scenario();
     let rule = case.rule();
     if output.iter().all(u8::is_ascii_whitespace) {

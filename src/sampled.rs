@@ -87,7 +87,10 @@ impl<'s> Cursor<'s> {
             self.space.try_expand_all(&[id], self.path.len()).map_err(|e| {
                 LimitError::new(
                     crate::limits::Limit::Memory,
-                    format!("{} (the states met along the listed histories; at most {} bytes)", e.message, self.max_memory),
+                    format!(
+                        "{} (the states met along the listed histories; at most {} bytes)",
+                        e.message, self.max_memory
+                    ),
                 )
             })?;
         }

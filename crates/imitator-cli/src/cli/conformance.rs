@@ -54,16 +54,16 @@ use std::time::{Duration, Instant};
 /// {scenario}, an unknown placeholder, a folder that cannot be read or written).
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
-#[group(id = "mode", required = true, multiple = false, args = ["command", "policies", "emit"])]
+#[command(group(clap::ArgGroup::new("mode").required(true).multiple(false)))]
 pub struct Args {
     /// Run this command line (through `sh -c`) for each case and pass; see the placeholders above.
-    #[arg(long, value_name = "TEMPLATE")]
+    #[arg(long, value_name = "TEMPLATE", group = "mode")]
     pub command: Option<String>,
     /// Read policy lines written beforehand: DIR/CASE.jsonl and DIR/CASE.sampled.jsonl.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", group = "mode")]
     pub policies: Option<PathBuf>,
     /// Write the suite's scenarios, histories and suite.json into DIR, and stop.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", group = "mode")]
     pub emit: Option<PathBuf>,
     /// Seconds each run of --command may take before it is stopped (an ERROR for that pass).
     #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
@@ -207,7 +207,14 @@ impl Drop for Scratch {
 }
 
 /// Runs the template for one pass of one case and judges what it wrote.
-fn by_command(t: &str, case: &Case, pass: Pass, work: &Path, timeout: Duration, tol: &Tolerance) -> anyhow::Result<Verdict> {
+fn by_command(
+    t: &str,
+    case: &Case,
+    pass: Pass,
+    work: &Path,
+    timeout: Duration,
+    tol: &Tolerance,
+) -> anyhow::Result<Verdict> {
     let asks = t.contains("{histories}");
     if pass == Pass::Sampled && !asks {
         return Ok(Verdict::Skipped("the command has no {histories}: sampled histories cannot be asked".into()));
@@ -215,7 +222,8 @@ fn by_command(t: &str, case: &Case, pass: Pass, work: &Path, timeout: Duration, 
     let s = case.scenario();
     let scenario = work.join(case.file);
     if !scenario.exists() {
-        std::fs::write(&scenario, case.text()).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", scenario.display()))?;
+        std::fs::write(&scenario, case.text())
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", scenario.display()))?;
     }
     let asked = if asks { Some(case.asked(&s, pass)?) } else { None };
     let histories = work.join(format!("{}.{}.histories.jsonl", case.id, pass.name()));
@@ -278,7 +286,11 @@ fn run(line: &str, timeout: Duration) -> Result<Vec<u8>, String> {
     if !status.success() {
         let last = String::from_utf8_lossy(&err).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
         let code = status.code().map_or("a signal".to_string(), |c| format!("status {c}"));
-        return Err(if last.is_empty() { format!("the command exited with {code}") } else { format!("the command exited with {code}: {last}") });
+        return Err(if last.is_empty() {
+            format!("the command exited with {code}")
+        } else {
+            format!("the command exited with {code}: {last}")
+        });
     }
     Ok(out)
 }
@@ -329,7 +341,12 @@ fn emit(dir: &Path, chosen: &[Case]) -> anyhow::Result<()> {
     let manifest = serde_json::to_string_pretty(&report::manifest(chosen))? + "\n";
     folder.write("suite.json", manifest.as_bytes())?;
     folder.commit()?;
-    let _ = writeln!(std::io::stderr(), "wrote the suite ({} cases) to {}", chosen.len(), dir.display());
+    let _ = writeln!(
+        std::io::stderr(),
+        "wrote the suite ({}) to {}",
+        imitator_report::words::count(chosen.len(), "case"),
+        dir.display()
+    );
     Ok(())
 }
 
