@@ -20,6 +20,7 @@
 use crate::diff::{diff, diff_listed, read_lines_from, DiffReport, Tolerance};
 use crate::engine::histories::{walk, Step};
 use crate::imitator::{Standard, Variant};
+use crate::number::Rational;
 use crate::scenario::Scenario;
 
 /// The suite's scenario files: `(file name, TOML text)`.
@@ -252,6 +253,9 @@ pub fn judge(
         Ok(t) => t,
         Err(e) => return Verdict::Error(format!("{name}:{e}")),
     };
+    if let Some(e) = theirs.iter().find_map(|t| not_a_distribution(t)) {
+        return Verdict::Error(format!("{name}:{e}"));
+    }
     let report = match pass {
         Pass::Full => diff(&s, &rule, theirs, case.depth, tol),
         Pass::Sampled => match diff_listed(&s, &rule, theirs, asked, tol, crate::limits::MAX_LAYER_MEMORY) {
@@ -264,6 +268,33 @@ pub fn judge(
     } else {
         Verdict::Disagree(Box::new(report))
     }
+}
+
+/// `LINE: why` when a line's `m(a)` and `θ` do not sum to 1: exactly, for
+/// exact strings; within `10⁻⁹` once a JSON number is among them (a float sum
+/// of a few terms is off by far less). Such a line is no policy at all, so it
+/// is reported as malformed rather than compared.
+fn not_a_distribution(t: &crate::diff::TheirLine) -> Option<String> {
+    use crate::diff::Num;
+    use num_traits::{One, Signed};
+    let mut sum = Rational::default();
+    let mut floats = false;
+    for x in t.m.iter().chain(std::iter::once(&t.theta)) {
+        match x {
+            Num::Exact(r) => sum += r,
+            Num::Float(f) => {
+                floats = true;
+                match Rational::from_float(*f) {
+                    Some(r) => sum += r,
+                    None => return Some(format!("{}: `{}` is not a probability", t.line, x.text())),
+                }
+            }
+        }
+    }
+    let off = (&sum - Rational::one()).abs();
+    let slack = if floats { Rational::new(1.into(), 1_000_000_000.into()) } else { Rational::default() };
+    (off > slack)
+        .then(|| format!("{}: m and theta sum to {}, not 1: not a policy", t.line, crate::number::fmt_exact(&sum)))
 }
 
 /// One row of the suite's table.

@@ -253,12 +253,21 @@ fn emit_then_policies_written_by_hand() {
     let file = theirs.join("map-warmup.jsonl");
     let text = std::fs::read_to_string(&file).unwrap();
     let mut lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    lines[7]["theta"] = "1/2".into();
+    lines[7]["m"] = serde_json::json!({"a": "1/4", "b": "3/4"});
     std::fs::write(&file, lines.iter().map(|v| v.to_string() + "\n").collect::<String>()).unwrap();
     let (code, failing, doc) = suite(&["--policies", theirs.to_str().unwrap(), "--case", "alpha-at-w,map-warmup"]);
     assert_eq!((code, failing), (1, vec!["map-warmup full".to_string()]));
     let first = doc["passes"][2]["first_difference"].as_str().unwrap();
-    assert_eq!(first, "line 8, history ?a/- ?a/- a/-: theta ours 0 theirs 1/2");
+    assert_eq!(first, "line 8, history ?a/- ?a/- a/-: m.a ours 3/4 theirs 1/4; m.b ours 1/4 theirs 3/4");
+    assert_eq!(doc["passes"][2]["diff"]["differing"], 1);
+
+    // A line that is no policy (m and theta do not sum to 1) is an ERROR, with the file and line.
+    lines[7]["theta"] = "1/2".into();
+    std::fs::write(&file, lines.iter().map(|v| v.to_string() + "\n").collect::<String>()).unwrap();
+    let (code, failing, doc) = suite(&["--policies", theirs.to_str().unwrap(), "--case", "map-warmup"]);
+    assert_eq!((code, failing), (1, vec!["map-warmup full".to_string()]));
+    let why = doc["passes"][0]["first_difference"].as_str().unwrap();
+    assert_eq!(why, format!("{}:8: m and theta sum to 3/2, not 1: not a policy", file.display()));
 
     // A malformed line is an ERROR with the file and the line, and the suite goes on.
     std::fs::write(&file, "{\"history\": []}\n").unwrap();

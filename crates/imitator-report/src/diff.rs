@@ -83,6 +83,10 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     } else {
         let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
     }
+    // First, so that the count of missing histories below reads as what it is.
+    if let Some(h) = hint(r) {
+        let _ = writeln!(o, "hint: {h}");
+    }
     let _ = writeln!(o, "compared: {}, {} differ", crate::words::count(r.compared, "history"), r.differing);
     match &r.first {
         None => {
@@ -138,9 +142,6 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     }
     if r.missing > r.missing_first.len() {
         let _ = writeln!(o, "  …");
-    }
-    if let Some(h) = hint(r) {
-        let _ = writeln!(o, "hint: {h}");
     }
     let _ = writeln!(o, "{}", if r.agrees() { "AGREE" } else { "DISAGREE" });
     o
