@@ -253,7 +253,7 @@ pub fn judge(
         Ok(t) => t,
         Err(e) => return Verdict::Error(format!("{name}:{e}")),
     };
-    if let Some(e) = theirs.iter().find_map(|t| not_a_distribution(t)) {
+    if let Some(e) = theirs.iter().find_map(not_a_distribution) {
         return Verdict::Error(format!("{name}:{e}"));
     }
     let report = match pass {

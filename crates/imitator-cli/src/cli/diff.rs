@@ -59,7 +59,8 @@ pub struct Args {
     pub file: PathBuf,
     /// Their policy lines (JSON Lines).
     pub theirs: PathBuf,
-    /// Largest absolute deviation that still agrees, for every number (e.g. 1e-9 or 1/1000). Default: 0 for exact strings, 1e-12 for JSON numbers.
+    /// Largest absolute deviation that still agrees, for every number (e.g. 1e-9 or 1/1000). Default: 0, and 1e-12 for
+    /// theta written as a JSON number.
     #[arg(long)]
     pub tolerance: Option<String>,
     /// Largest deviation that still agrees as a fraction of the exact value, for every number (e.g. 1e-6).
