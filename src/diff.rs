@@ -358,26 +358,82 @@ impl Lines<'_> {
     }
 }
 
-/// How far apart two numbers may be (absolute) and still agree.
-#[derive(Debug, Clone)]
+/// How far one of their numbers may be from ours and still agree: it agrees
+/// when it is within `absolute` of ours **or** within `relative · |ours|`.
+/// Both are exact rationals, and the deviation is computed exactly (a JSON
+/// number is taken as the exact value of its `f64`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Within {
+    /// The largest absolute deviation accepted.
+    pub absolute: Rational,
+    /// The largest deviation accepted, as a fraction of our value.
+    pub relative: Rational,
+}
+
+impl Within {
+    /// Whether a deviation `d` from our value `ours` is accepted.
+    pub fn accepts(&self, d: &Rational, ours: &Rational) -> bool {
+        *d <= self.absolute || *d <= &self.relative * ours.abs()
+    }
+}
+
+/// How far apart two numbers may be and still agree: see [`Within`].
+///
+/// Numbers they wrote as strings are exact and held to 0 by default. JSON
+/// numbers are floats: by default they are held to a relative `10⁻¹²` (so that
+/// a probability of `10⁻²⁰` off by a factor of 100 is caught, which no
+/// absolute tolerance can promise), and `θ`, which floats can only compute
+/// as `1 − Σ m(a)` and so know to about `10⁻¹⁶` absolutely, also to an
+/// absolute `10⁻¹²` (a correct float implementation writes `θ = 1e-17` where
+/// the exact value is 0).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tolerance {
     /// For numbers they wrote as strings (compared exactly).
-    pub exact: Rational,
-    /// For JSON numbers (compared as `f64` with the exact value rounded to `f64`).
-    pub float: f64,
+    pub exact: Within,
+    /// For JSON numbers other than `θ`.
+    pub float: Within,
+    /// For `θ` written as a JSON number.
+    pub float_theta: Within,
+}
+
+/// `10⁻¹²`, the default tolerance of JSON numbers (relative, and absolute for `θ`).
+pub fn float_default() -> Rational {
+    Rational::new(1.into(), num_bigint::BigInt::from(10u64).pow(12))
 }
 
 impl Default for Tolerance {
-    /// 0 for exact strings, `1e-12` for JSON numbers.
+    /// 0 for exact strings; for JSON numbers relative `10⁻¹²`, and for `θ` also absolute `10⁻¹²`.
     fn default() -> Self {
-        Tolerance { exact: Rational::zero(), float: 1e-12 }
+        let zero = Within { absolute: Rational::zero(), relative: Rational::zero() };
+        let rel = Within { absolute: Rational::zero(), relative: float_default() };
+        Tolerance {
+            exact: zero,
+            float: rel,
+            float_theta: Within { absolute: float_default(), relative: float_default() },
+        }
     }
 }
 
 impl Tolerance {
-    /// The same tolerance for both kinds of numbers.
+    /// The default, with the absolute tolerance `x` for every number of both kinds (`--tolerance`).
     pub fn uniform(x: &Rational) -> Self {
-        Tolerance { exact: x.clone(), float: x.to_f64().unwrap_or(f64::INFINITY) }
+        Tolerance::default().with_absolute(x)
+    }
+
+    /// This tolerance with the absolute tolerance `x` for every number of both kinds.
+    pub fn with_absolute(mut self, x: &Rational) -> Self {
+        for w in [&mut self.exact, &mut self.float, &mut self.float_theta] {
+            w.absolute = x.clone();
+        }
+        self
+    }
+
+    /// This tolerance with the relative tolerance `r` for every number of both kinds (`--rel-tolerance`).
+    pub fn with_relative(mut self, r: &Rational) -> Self {
+        for w in [&mut self.exact, &mut self.float, &mut self.float_theta] {
+            w.relative = r.clone();
+        }
+        self
     }
 }
 
@@ -470,6 +526,68 @@ pub struct DiffReport {
     pub missing: usize,
     /// The first few of those, in the order of the listing.
     pub missing_first: Vec<Vec<Step>>,
+    /// The depth their file reaches: its longest history's steps plus one
+    /// (`None` for a file of no lines). When it is below `horizon`, their file
+    /// stops short of the comparison, and a front end says how to compare at
+    /// their depth.
+    pub their_depth: Option<usize>,
+    /// Whether only the histories they list were compared ([`diff_listed`]):
+    /// then `missing` counts the histories asked for and not answered.
+    pub listed_only: bool,
+}
+
+impl DiffReport {
+    fn new(horizon: usize, their_depth: Option<usize>, listed_only: bool) -> Self {
+        DiffReport {
+            horizon,
+            compared: 0,
+            differing: 0,
+            first: None,
+            largest: None,
+            unreachable: Vec::new(),
+            missing: 0,
+            missing_first: Vec::new(),
+            their_depth,
+            listed_only,
+        }
+    }
+
+    /// Compares their line `t` with the exact values `e` at its history.
+    fn judge(&mut self, s: &Scenario, e: &Entry, t: &TheirLine, tol: &Tolerance) {
+        self.compared += 1;
+        let fields = compare_line(s, e, t, tol);
+        for (fd, _) in &fields {
+            if let Some(d) = &fd.deviation {
+                if self.largest.as_ref().is_none_or(|l| d.value > l.deviation.value) {
+                    self.largest = Some(Largest {
+                        deviation: d.clone(),
+                        field: fd.field.clone(),
+                        line: t.line,
+                        history: t.history.clone(),
+                    });
+                }
+            }
+        }
+        let beyond: Vec<FieldDiff> = fields.into_iter().filter(|(_, b)| *b).map(|(fd, _)| fd).collect();
+        if !beyond.is_empty() {
+            self.differing += 1;
+            // The first in the order of the listing (by length, then lexicographically).
+            let earlier = |d: &Difference| (t.history.len(), &t.history) < (d.history.len(), &d.history);
+            if self.first.as_ref().is_none_or(earlier) {
+                self.first = Some(Difference { line: t.line, history: t.history.clone(), fields: beyond });
+            }
+        }
+    }
+
+    /// Whether their file stops short of the comparison: its longest history
+    /// is shorter than the horizon's, and some reachable history is missing.
+    /// Returns the depth their file reaches (what `--depth` would compare).
+    pub fn stops_short(&self) -> Option<usize> {
+        match self.their_depth {
+            Some(d) if !self.listed_only && d < self.horizon && self.missing > 0 => Some(d),
+            _ => None,
+        }
+    }
 }
 
 impl DiffReport {
@@ -486,13 +604,18 @@ fn compare(field: String, ours: &Rational, theirs: &Num, tol: &Tolerance) -> (Fi
     let (deviation, beyond) = match theirs {
         Num::Exact(r) => {
             let d = (r - ours).abs();
-            let beyond = d > tol.exact;
+            let beyond = !tol.exact.accepts(&d, ours);
             (Some(Deviation { value: d, exact: true }), beyond)
         }
         Num::Float(x) => {
+            // Shown as the f64 difference; judged on the exact difference from the f64 they wrote.
             let d = (x - ours.to_f64().unwrap_or(f64::NAN)).abs();
-            // A NaN difference is never within the tolerance.
-            let beyond = d.is_nan() || d > tol.float;
+            let within = if field == "theta" { &tol.float_theta } else { &tol.float };
+            // A NaN or an infinity is never within the tolerance.
+            let beyond = match Rational::from_float(*x) {
+                Some(exact) => !within.accepts(&(exact - ours).abs(), ours),
+                None => true,
+            };
             (Rational::from_float(d).map(|value| Deviation { value, exact: false }), beyond)
         }
     };
@@ -557,17 +680,9 @@ pub fn diff(
     tol: &Tolerance,
 ) -> DiffReport {
     let longest = theirs.iter().map(|t| t.history.len() + 1).max().unwrap_or(0);
+    let their_depth = (!theirs.is_empty()).then_some(longest);
     let mut pending: HashMap<Vec<Step>, TheirLine> = theirs.into_iter().map(|t| (t.history.clone(), t)).collect();
-    let mut report = DiffReport {
-        horizon,
-        compared: 0,
-        differing: 0,
-        first: None,
-        largest: None,
-        unreachable: Vec::new(),
-        missing: 0,
-        missing_first: Vec::new(),
-    };
+    let mut report = DiffReport::new(horizon, their_depth, false);
     let _ = walk::<()>(s, rule, horizon.max(longest), |e| {
         let Some(t) = pending.remove(e.history) else {
             if e.history.len() < horizon {
@@ -578,31 +693,59 @@ pub fn diff(
             }
             return Ok(());
         };
-        report.compared += 1;
-        let fields = compare_line(s, e, &t, tol);
-        for (fd, _) in &fields {
-            if let Some(d) = &fd.deviation {
-                if report.largest.as_ref().is_none_or(|l| d.value > l.deviation.value) {
-                    report.largest = Some(Largest {
-                        deviation: d.clone(),
-                        field: fd.field.clone(),
-                        line: t.line,
-                        history: t.history.clone(),
-                    });
-                }
-            }
-        }
-        let beyond: Vec<FieldDiff> = fields.into_iter().filter(|(_, b)| *b).map(|(fd, _)| fd).collect();
-        if !beyond.is_empty() {
-            report.differing += 1;
-            if report.first.is_none() {
-                report.first = Some(Difference { line: t.line, history: t.history.clone(), fields: beyond });
-            }
-        }
+        report.judge(s, e, &t, tol);
         Ok(())
     });
     let mut rest: Vec<(usize, Vec<Step>)> = pending.into_values().map(|t| (t.line, t.history)).collect();
     rest.sort_by(|a, b| (a.1.len(), &a.1).cmp(&(b.1.len(), &b.1)));
     report.unreachable = rest;
     report
+}
+
+/// Compares only the histories they list (and, when `asked` is given, counts
+/// as missing each asked history they do not answer), at any depth: each
+/// listed history is followed step by step ([`crate::sampled::Cursor`]) rather
+/// than found in a listing of every reachable history, so a file of histories
+/// sampled at depth 1000 (`policy --sample`) is checked in time linear in its
+/// size. The values compared are those [`diff`] would compare.
+///
+/// The first difference is the one at the shortest history (then the first in
+/// the order of the listing), as in [`diff`]. The state space built along the
+/// way may hold about `max_memory` bytes.
+pub fn diff_listed(
+    s: &Scenario,
+    rule: &dyn Rule<Rational>,
+    mut theirs: Vec<TheirLine>,
+    asked: Option<&[Vec<Step>]>,
+    tol: &Tolerance,
+    max_memory: u64,
+) -> Result<DiffReport, crate::limits::LimitError> {
+    let longest = theirs.iter().map(|t| t.history.len() + 1).max().unwrap_or(0);
+    let their_depth = (!theirs.is_empty()).then_some(longest);
+    let horizon = longest.max(asked.map_or(0, |a| a.iter().map(|h| h.len() + 1).max().unwrap_or(0)));
+    let mut report = DiffReport::new(horizon, their_depth, true);
+    // Lexicographically, every history right after its prefixes: the cursor
+    // moves one step from each line to the next along a path (where in the
+    // order of the listing it would climb down from the root each time).
+    theirs.sort_by(|a, b| a.history.cmp(&b.history));
+    let mut cursor = crate::sampled::Cursor::new(s, rule, max_memory);
+    let mut unreachable = Vec::new();
+    for t in &theirs {
+        if cursor.seek(&t.history)? < t.history.len() {
+            unreachable.push((t.line, t.history.clone()));
+        } else {
+            report.judge(s, &cursor.entry(), t, tol);
+        }
+    }
+    unreachable.sort_by(|a, b| (a.1.len(), &a.1).cmp(&(b.1.len(), &b.1)));
+    report.unreachable = unreachable;
+    if let Some(asked) = asked {
+        let answered: std::collections::HashSet<&[Step]> = theirs.iter().map(|t| t.history.as_slice()).collect();
+        let mut missing: Vec<&Vec<Step>> = asked.iter().filter(|h| !answered.contains(h.as_slice())).collect();
+        missing.sort_by(|a, b| (a.len(), *a).cmp(&(b.len(), *b)));
+        missing.dedup();
+        report.missing = missing.len();
+        report.missing_first = missing.into_iter().take(MISSING_KEPT).map(|h| h.to_vec()).collect();
+    }
+    Ok(report)
 }

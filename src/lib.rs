@@ -61,6 +61,7 @@
 
 pub mod bounds;
 pub mod checks;
+pub mod conformance;
 pub mod diff;
 pub mod engine;
 pub mod environment;
@@ -74,6 +75,7 @@ pub mod names;
 pub mod number;
 pub mod policy_line;
 pub mod progress;
+pub mod sampled;
 pub mod scenario;
 pub mod search;
 pub mod simulate;

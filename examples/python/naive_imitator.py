@@ -1,22 +1,32 @@
 #!/usr/bin/env python3
-"""A naive imitator in plain Python floats: a client for `imitator diff`.
+"""A naive imitator in plain Python floats: a client for `imitator diff` and `imitator conformance`.
 
 It implements the conservative online imitator of Cohen, Hutter & Nanda
-(JMLR 2022) straight from its definition, and writes its policy at every
-reachable full history in the JSON Lines format of `imitator policy`
-(numbers as JSON floats). Standard library only (Python 3.11+ for tomllib).
+(JMLR 2022) straight from its definition, and writes its policy in the JSON
+Lines format of `imitator policy` (numbers as JSON floats). Standard library
+only (Python 3.11+ for tomllib).
 
     python3 naive_imitator.py SCENARIO.toml [--depth T] [--variant V] [--warmup K] > mine.jsonl
     imitator diff SCENARIO.toml mine.jsonl [--variant V] [--warmup K]
+
+    imitator conformance --command "python3 naive_imitator.py {scenario} --depth {depth} \\
+        --variant {variant} --warmup {warmup} --histories {histories}"
 
 The variants are the verifier's: conservative (the paper's imitator, the
 default), always-query, and the train-then-deploy baselines map and mixture,
 which ask at each of the first K steps and then act with the top-ranked model
 or the posterior mixture without ever asking.
 
-Histories: every full history of length 0..T-1 with positive probability, by
-length, then lexicographically; a step is ordered by its query flag (False
-first), then its action, then its observation, in declaration order.
+Histories: without --histories, every full history of length 0..T-1 with
+positive probability, by length, then lexicographically; a step is ordered by
+its query flag (False first), then its action, then its observation, in
+declaration order. With --histories FILE (one {"history": [...]} per line), the
+policy at each of those histories, in that order; a history it cannot reach
+gets no line.
+
+Floats: the weights are renormalized after every update (unnormalized, they
+underflow after a few hundred queried steps), and p_im is left out where it is
+below 1e-300, where a double no longer holds it to full precision.
 """
 import argparse
 import json
@@ -98,10 +108,14 @@ class Scenario:
         return lambda world: table[self.observations[world[-1][1]]] if world else start
 
 
+def normalize(weights):
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
 def policy(sc, weights, world, variant="conservative", warmup=0):
     """Posterior, ranking, top set, m(a) and theta at a history."""
-    total = sum(weights)
-    post = [w / total for w in weights]
+    post = normalize(weights)
     ranking = sorted(range(len(post)), key=lambda i: -post[i])  # stable: ties to the earlier model
     top, above = [], 0.0
     for n, i in enumerate(ranking):
@@ -123,41 +137,86 @@ def policy(sc, weights, world, variant="conservative", warmup=0):
         theta = 1.0 - sum(m)
         if theta < 1e-12:  # rounding: 1 - sum(m) may be a hair off an exact 0
             theta = 0.0
-    return post, ranking, top, m, theta, probs[sc.truth]
+    return post, ranking, top, m, theta, probs
 
 
-def walk(sc, target, out, variant, warmup, history=(), weights=None, p=1.0):
-    """Depth-first, in step order, down to histories of length `target`."""
-    if weights is None:
-        weights = list(sc.prior)
-    world = [(a, o) for (_, a, o) in history]
-    post, ranking, top, m, theta, truth = policy(sc, weights, world, variant, warmup)
-    if len(history) == target:
-        out.write(json.dumps({
+class Node:
+    """The imitator at one full history: its weights, the world history, P_im, and its policy."""
+
+    def __init__(self, sc, args, history=(), weights=None, p=1.0):
+        self.sc, self.args, self.history = sc, args, history
+        self.weights = list(sc.prior) if weights is None else weights
+        self.world = [(a, o) for (_, a, o) in history]
+        self.p = p
+        self.post, self.ranking, self.top, self.m, self.theta, self.probs = policy(
+            sc, self.weights, self.world, args.variant, args.warmup)
+
+    def child(self, query, a, o):
+        """The node one step on, or None if the step has probability zero."""
+        pa = self.theta * self.probs[self.sc.truth][a] if query else self.m[a]
+        po = self.sc.env(self.world, a)[o]
+        if pa <= 0.0 or po <= 0.0:
+            return None
+        weights = self.weights
+        if query:  # only the demonstrator's answers are evidence about it
+            weights = [w * self.probs[i][a] for i, w in enumerate(weights)]
+            weights = normalize(weights)  # unnormalized, they underflow on long histories
+        return Node(self.sc, self.args, self.history + ((query, a, o),), weights, self.p * pa * po)
+
+    def children(self):
+        for query in (False, True):
+            for a in range(len(self.sc.actions)):
+                for o in range(len(self.sc.observations)):
+                    c = self.child(query, a, o)
+                    if c is not None:
+                        yield c
+
+    def line(self):
+        sc = self.sc
+        out = {
             "history": [{"query": q, "action": sc.actions[a], "observation": sc.observations[o]}
-                        for (q, a, o) in history],
-            "posterior": dict(zip(sc.names, post)),
-            "ranking": [sc.names[i] for i in ranking],
-            "top": [sc.names[i] for i in top],
-            "m": dict(zip(sc.actions, m)),
-            "theta": theta,
-            "p_im": p,
-            "truth_in_top": sc.truth in top,
-        }) + "\n")
-        return
-    for query in (False, True):
-        for a in range(len(sc.actions)):
-            pa = theta * truth[a] if query else m[a]
-            if pa <= 0.0:
+                        for (q, a, o) in self.history],
+            "posterior": dict(zip(sc.names, self.post)),
+            "ranking": [sc.names[i] for i in self.ranking],
+            "top": [sc.names[i] for i in self.top],
+            "m": dict(zip(sc.actions, self.m)),
+            "theta": self.theta,
+            "truth_in_top": sc.truth in self.top,
+        }
+        if self.p >= 1e-300:
+            out["p_im"] = self.p
+        return json.dumps(out)
+
+
+def every_history(sc, args, depth, out):
+    """Every reachable history of length 0..depth-1, by length, then in step order."""
+    layer = [Node(sc, args)]
+    for _ in range(depth):
+        for node in layer:
+            out.write(node.line() + "\n")
+        layer = [c for node in layer for c in node.children()]
+
+
+def asked_histories(sc, args, path, out):
+    """The policy at each history of the file, following each from the last one's common prefix."""
+    stack = [Node(sc, args)]  # stack[k]: the node after the first k steps of the current history
+    with open(path) as f:
+        for text in f:
+            if not text.strip():
                 continue
-            if query:  # only the demonstrator's answers are evidence about it
-                probs = [model(world) for model in sc.models]
-                new = [w * probs[i][a] for i, w in enumerate(weights)]
-            else:
-                new = weights
-            for o, po in enumerate(sc.env(world, a)):
-                if po > 0.0:
-                    walk(sc, target, out, variant, warmup, history + ((query, a, o),), new, p * pa * po)
+            steps = [(s["query"], sc.actions.index(s["action"]), sc.observations.index(s.get("observation", "-")))
+                     for s in json.loads(text)["history"]]
+            k = 0
+            while k < len(steps) and k + 1 < len(stack) and stack[k + 1].history[k] == steps[k]:
+                k += 1
+            del stack[k + 1:]
+            for step in steps[k:]:
+                nxt = stack[-1].child(*step)
+                if nxt is None:
+                    break
+                stack.append(nxt)
+            if len(stack) == len(steps) + 1:
+                out.write(stack[-1].line() + "\n")
 
 
 def main():
@@ -167,13 +226,16 @@ def main():
     ap.add_argument("--variant", default="conservative", choices=["conservative", "always-query", "map", "mixture"],
                     help="which imitator (default: conservative)")
     ap.add_argument("--warmup", type=int, default=0, help="K: the steps map and mixture ask before they deploy")
+    ap.add_argument("--histories", help="write the policy at the histories of this JSON Lines file only")
     args = ap.parse_args()
     sc = Scenario(args.scenario)
+    if args.histories:
+        asked_histories(sc, args, args.histories, sys.stdout)
+        return
     depth = args.depth or sc.depth
     if not depth:
         sys.exit("no depth: give --depth T")
-    for length in range(depth):
-        walk(sc, length, sys.stdout, args.variant, args.warmup)
+    every_history(sc, args, depth, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ fn snapshot_settings() -> insta::Settings {
 }
 
 mod cli_errors;
+mod conformance;
 mod edges;
 mod export;
 mod io;

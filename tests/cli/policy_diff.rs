@@ -370,10 +370,10 @@ fn a_planted_bug_in_the_python_client_is_named() {
     let dir = tmp("bug");
     // The bug: the posterior also learns from the imitator's own actions.
     let source = std::fs::read_to_string(CLIENT).unwrap();
-    let sound = "            if query:  # only the demonstrator's answers are evidence about it\n";
+    let sound = "        if query:  # only the demonstrator's answers are evidence about it\n";
     assert_eq!(source.matches(sound).count(), 1, "the line the test replaces");
     let buggy = dir.join("buggy_imitator.py");
-    std::fs::write(&buggy, source.replace(sound, "            if True:\n")).unwrap();
+    std::fs::write(&buggy, source.replace(sound, "        if True:\n")).unwrap();
 
     // Three coins: the first departure is the posterior after one unqueried heads.
     let coins = example("three-coins.toml");

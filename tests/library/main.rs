@@ -21,6 +21,7 @@ macro_rules! fixture {
 mod common;
 
 mod cancel;
+mod conformance;
 mod engines_agree;
 mod hand_computed;
 mod lifetime_trust;

@@ -55,6 +55,21 @@ pub fn document(s: &Scenario, imitator: Standard, r: &DiffReport) -> Value {
             "first": r.missing_first.iter().map(|h| history_json(s, h)).collect::<Vec<_>>(),
         },
         "agree": r.agrees(),
+        "only_listed": r.listed_only,
+        "their_depth": r.their_depth,
+        "hint": hint(r),
+    })
+}
+
+/// What to do when their file stops short of the compared depth, or `None`.
+pub fn hint(r: &DiffReport) -> Option<String> {
+    r.stops_short().map(|d| {
+        format!(
+            "their longest history has {} steps, so their file reaches depth {d}, short of the compared depth {}: \
+             give --depth {d} to compare what it holds",
+            d - 1,
+            r.horizon
+        )
     })
 }
 
@@ -63,7 +78,15 @@ pub fn document(s: &Scenario, imitator: Standard, r: &DiffReport) -> Value {
 pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     let mut o = String::new();
     let variant = imitator.variant.label(imitator.warmup);
-    let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
+    if r.listed_only {
+        let _ = writeln!(o, "scenario {} · imitator {variant} · only the histories they list", s.name);
+    } else {
+        let _ = writeln!(o, "scenario {} · imitator {variant} · histories of length 0..{}", s.name, r.horizon - 1);
+    }
+    // First, so that the count of missing histories below reads as what it is.
+    if let Some(h) = hint(r) {
+        let _ = writeln!(o, "hint: {h}");
+    }
     let _ = writeln!(o, "compared: {}, {} differ", crate::words::count(r.compared, "history"), r.differing);
     match &r.first {
         None => {
@@ -106,7 +129,14 @@ pub fn text(s: &Scenario, imitator: Standard, r: &DiffReport) -> String {
     if r.unreachable.len() > 10 {
         let _ = writeln!(o, "  …");
     }
-    let _ = writeln!(o, "reachable histories they miss: {}", r.missing);
+    if r.listed_only {
+        // Nothing is missing unless histories were asked for (the conformance suite's sampled pass).
+        if r.missing > 0 {
+            let _ = writeln!(o, "histories asked for that they do not answer: {}", r.missing);
+        }
+    } else {
+        let _ = writeln!(o, "reachable histories they miss: {}", r.missing);
+    }
     for h in &r.missing_first {
         let _ = writeln!(o, "  {}", history_text(s, h));
     }

@@ -3,6 +3,7 @@
 
 pub mod advice;
 pub mod completions;
+pub mod conformance;
 pub mod diff;
 pub mod explain;
 pub mod export;

@@ -1,9 +1,44 @@
 //! `imitator policy`: the exact policy at every reachable history, as JSON Lines.
 
 use imitator::engine::histories::{size_within, walk};
+use imitator::sampled::visit_paths;
 use imitator_report::jsonl::LineWriter;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
+
+/// What stops the visit of sampled histories: a write, or the memory limit.
+enum Visit {
+    Io(io::Error),
+    Limit(imitator::limits::LimitError),
+}
+
+impl From<imitator::limits::LimitError> for Visit {
+    fn from(e: imitator::limits::LimitError) -> Self {
+        Visit::Limit(e)
+    }
+}
+
+/// The histories of `--sample n`, refused beforehand when their lines would
+/// be more than the listing's limits (limits::MAX_HISTORIES lines, limits::MAX_HISTORY_STEPS steps).
+pub fn sampled_paths(
+    s: &imitator::scenario::Scenario,
+    rule: &imitator::imitator::Standard,
+    depth: usize,
+    n: usize,
+    seed: u64,
+    memory: u64,
+) -> anyhow::Result<Vec<Vec<imitator::engine::histories::Step>>> {
+    use imitator::limits::{MAX_HISTORIES, MAX_HISTORY_STEPS};
+    anyhow::ensure!(n >= 1, "--sample must be at least 1");
+    let steps = (n as u64).saturating_mul(depth as u64).saturating_mul(depth as u64) / 2;
+    anyhow::ensure!(
+        (n as u64).saturating_mul(depth as u64) <= MAX_HISTORIES && steps <= MAX_HISTORY_STEPS,
+        "--sample {n} at depth {depth} may write {} lines of {steps} steps in all, more than {MAX_HISTORIES} lines or \
+         {MAX_HISTORY_STEPS} steps (limits::MAX_HISTORIES, limits::MAX_HISTORY_STEPS); give a smaller --sample or --depth",
+        (n as u64).saturating_mul(depth as u64)
+    );
+    Ok(imitator::sampled::sample_paths(s, rule, depth, n, seed, memory)?)
+}
 
 /// Write the imitator's exact policy at every reachable history, one JSON object per line
 ///
@@ -40,6 +75,12 @@ use std::path::PathBuf;
 /// is standard output. A stream (--out /dev/stdout) whose reader goes away
 /// (| head) ends quietly, as standard output does.
 ///
+/// Long horizons: --sample N draws N histories of T−1 steps from the
+/// imitator's own exact distribution (its queries included; --seed S, ChaCha8)
+/// and writes the line at every prefix of each, once, in lexicographic order
+/// (every history after its prefixes), to any depth up to 100000. Check such a
+/// file with `imitator diff --only-listed`.
+///
 /// Exit status (docs/exit-status.md): 0 written; 2 bad input, usage, a limit or I/O.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -56,6 +97,13 @@ pub struct Args {
     /// Write the lines to this file instead of stdout (`-`: stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Instead of every reachable history, the prefixes of N histories drawn from the imitator's exact
+    /// distribution (any depth).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// The seed of the draws of --sample (ChaCha8): the same seed gives the same file.
+    #[arg(long, default_value_t = 0, requires = "sample")]
+    pub seed: u64,
 }
 
 pub fn main(a: Args) -> anyhow::Result<u8> {
@@ -65,13 +113,27 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
     if let Some(path) = a.out.as_deref().filter(|p| p.as_os_str() != "-") {
         crate::atomic::check_file_name(path)?;
     }
-    size_within(&s, &rule, depth, a.memory.bytes()?)?;
+    let memory = a.memory.bytes()?;
+    let paths = match a.sample {
+        Some(n) => Some(sampled_paths(&s, &rule, depth, n, a.seed, memory)?),
+        None => {
+            size_within(&s, &rule, depth, memory)?;
+            None
+        }
+    };
     let mut lines = LineWriter::new(&s);
     let mut write = |w: &mut dyn Write| {
-        walk(&s, &rule, depth, |e| {
+        let mut line = |e: &imitator::engine::histories::Entry| {
             w.write_all(lines.render(e).as_bytes())?;
             w.write_all(b"\n")
-        })
+        };
+        match &paths {
+            None => walk(&s, &rule, depth, line),
+            Some(paths) => visit_paths(&s, &rule, paths, memory, |e| line(e).map_err(Visit::Io)).map_err(|e| match e {
+                Visit::Io(e) => e,
+                Visit::Limit(e) => io::Error::other(e.to_string()),
+            }),
+        }
     };
     match a.out.as_deref().filter(|p| p.as_os_str() != "-") {
         // Written beside the target and renamed when complete: the old file stays until then.
