@@ -42,7 +42,7 @@ def top_set(sc, post, non_strict=False):
     return top
 
 
-def my_policy_for(path, mistake=None):
+def my_policy_for(path, mistake=None, variant="conservative", warmup=0):
     """Your imitator as `imitator.diff` calls it: history → {"theta": θ, "m": {action: m(a)}}."""
     sc = naive.Scenario(path)
 
@@ -52,10 +52,10 @@ def my_policy_for(path, mistake=None):
             a, o = sc.actions.index(action), sc.observations.index(observation)
             if queried or mistake == "learns-when-acting":
                 probs = [model(world) for model in sc.models]
-                weights = [w * probs[i][a] for i, w in enumerate(weights)]
+                weights = naive.normalize([w * probs[i][a] for i, w in enumerate(weights)])
             world.append((a, o))
-        if mistake is None or mistake == "learns-when-acting":
-            _, _, _, m, theta, _ = naive.policy(sc, weights, world)
+        if mistake is None or mistake == "learns-when-acting" or variant != "conservative":
+            _, _, _, m, theta, _ = naive.policy(sc, weights, world, variant, warmup)
         else:
             total = sum(weights)
             top = top_set(sc, [w / total for w in weights], non_strict=mistake == "non-strict")
@@ -88,3 +88,28 @@ def test_each_mistake_is_caught(mistake):
     assert not d.clean
     assert d.first_difference is not None and d.first_difference.fields
     assert d.largest_deviation.deviation > Fraction(1, 10**12)
+
+
+def make_policy(mistake=None, folder=None):
+    """For the conformance suite: your imitator for one of its scenarios, variants and warm-ups."""
+
+    def make(scenario, variant, warmup):
+        path = folder / f"{scenario.name}.toml"
+        path.write_text(scenario.to_toml())
+        return my_policy_for(str(path), mistake, variant, warmup)
+
+    return make
+
+
+def test_my_imitator_passes_the_conformance_suite(tmp_path):
+    """Every case of the suite, each built to expose one family of mistakes, at every reachable history
+    and along histories hundreds of steps deep."""
+    result = imitator.conformance(make_policy(os.environ.get("MY_IMITATOR_MISTAKE"), tmp_path))
+    assert result.clean, str(result)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_suite_catches_each_mistake(tmp_path, mistake):
+    result = imitator.conformance(make_policy(mistake, tmp_path), sampled=False)
+    assert not result.clean
+    assert all(r.first_difference for r in result.failing())

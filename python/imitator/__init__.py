@@ -48,12 +48,15 @@ __all__ = [
     "Lifetime",
     "Interval",
     "DiffResult",
+    "Conformance",
     "load",
     "loads",
     "verify",
     "lifetime",
     "policy",
     "diff",
+    "sample_histories",
+    "conformance",
 ]
 
 Number = Union[Fraction, int, float, str]
@@ -564,14 +567,18 @@ def diff(
     warmup: int = 0,
     *,
     tolerance: Optional[Number] = None,
+    rel_tolerance: Optional[Number] = None,
+    sample: Optional[int] = None,
+    seed: int = 0,
     max_memory_mib: int = _LISTING_MEMORY_MIB,
 ) -> DiffResult:
     """Compares your imitator with the exact policy at every reachable history
-    of length ``0 … depth-1``.
+    of length ``0 … depth-1`` (or, with ``sample=N``, along N histories drawn
+    from the imitator's exact distribution to ``depth``: every prefix of each).
 
     ``my_policy`` is either
 
-    * a callable, called once at every reachable history with the history as
+    * a callable, called once at every history compared, with the history as
       a list of ``(action, observation, queried)`` name triples, returning
       ``{"theta": θ, "m": {action: m(a)}}`` (Fractions, ints or floats;
       it may add ``posterior``, ``top``, ``p_im`` and ``truth_in_top``, which
@@ -579,25 +586,141 @@ def diff(
     * an iterable of policy lines (JSON strings or dicts), as ``imitator
       policy`` writes them.
 
-    Exact numbers are compared exactly; floats within ``tolerance`` (default
-    ``1e-12``; a given tolerance applies to every number). The report is that
-    of ``imitator diff``, including the reachable histories it was never asked
-    about (an iterable that leaves some out).
+    Exact numbers are compared exactly, floats within the tolerances of
+    ``imitator diff``: by default relative ``1e-12`` (and for θ, which floats
+    compute as ``1 − Σm``, also absolute ``1e-12``); ``tolerance=`` sets the
+    absolute and ``rel_tolerance=`` the relative tolerance of every number,
+    and a number agrees when it is within either. The report is that of
+    ``imitator diff``, including the histories it was never asked about.
+
+    ``sample=N`` (with ``seed=``) checks late steps without listing every
+    history: depth 1000 is fine. It needs ``depth`` and a callable or the
+    lines of exactly those histories (``imitator.sample_histories``).
     """
     s = _scenario(scenario)
+    draw = None
+    if sample is not None:
+        if depth is None:
+            raise ValueError("sample= needs depth=: how deep to draw the histories")
+        draw = (int(sample), int(seed))
     if callable(my_policy):
         lines = []
-        # Only the histories of the exact listing are needed: its numbers stay unread.
-        listing = _native.policy(s, depth, variant, warmup, max_memory_mib)
+        if draw is None:
+            # Only the histories of the exact listing are needed: its numbers stay unread.
+            listing = _native.policy(s, depth, variant, warmup, max_memory_mib)
+        else:
+            listing = _native.sample(s, depth, draw[0], draw[1], variant, warmup, max_memory_mib).splitlines()
         try:
             for text in listing:
                 history = json.loads(text)["history"]
                 triples = [(st["action"], st["observation"], st["query"]) for st in history]
                 lines.append(_their_line(history, my_policy(triples)))
         finally:
-            listing.close()
+            if draw is None:
+                listing.close()
     else:
         lines = [_line_text(line) for line in my_policy]
     tol = None if tolerance is None else _text(tolerance, "tolerance")
-    doc = _native.diff(s, lines, depth, variant, warmup, tol, max_memory_mib)
+    rel = None if rel_tolerance is None else _text(rel_tolerance, "rel_tolerance")
+    doc = _native.diff(s, lines, depth, variant, warmup, tol, rel, max_memory_mib, draw)
     return DiffResult(json.loads(doc))
+
+
+def sample_histories(
+    scenario: Union[Scenario, str, "os.PathLike[str]"],
+    depth: int,
+    sample: int,
+    seed: int = 0,
+    variant: str = "conservative",
+    warmup: int = 0,
+    *,
+    max_memory_mib: int = _LISTING_MEMORY_MIB,
+) -> List[History]:
+    """The histories ``diff(..., sample=N, seed=S)`` compares: every prefix of
+    N histories drawn from the imitator's exact distribution to ``depth``
+    (seeded, so the same on every machine), as ``(action, observation,
+    queried)`` triples, in the order of the comparison."""
+    text = _native.sample(_scenario(scenario), depth, sample, seed, variant, warmup, max_memory_mib)
+    return [[(st["action"], st["observation"], st["query"]) for st in json.loads(line)["history"]]
+            for line in text.splitlines()]
+
+
+class Conformance:
+    """The conformance suite's verdict on your imitator, as ``imitator conformance`` reports it.
+
+    ``clean``: every pass agrees; ``rows``: one Record per pass (``case``,
+    ``pass``, ``variant``, ``warmup``, ``verdict`` — ``AGREE``, ``DISAGREE``,
+    ``ERROR`` or ``SKIPPED`` —, ``first_difference`` and ``catches``, the
+    family of mistakes the case targets); ``str(result)`` is the command's
+    table; ``to_dict()`` its JSON document.
+    """
+
+    def __init__(self, doc: Dict[str, Any], text: str) -> None:
+        self._doc = doc
+        self._text = text
+        self.rows: List[Record] = [_exact(row) for row in doc["passes"]]
+
+    @property
+    def clean(self) -> bool:
+        """Every pass agrees: the command's exit 0."""
+        return bool(self._doc.get("conforms"))
+
+    def failing(self) -> List[Record]:
+        """The passes that disagree or could not be compared."""
+        return [r for r in self.rows if r.verdict in ("DISAGREE", "ERROR")]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON document of ``imitator conformance --json``."""
+        return json.loads(json.dumps(self._doc))
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<Conformance {len(self.rows)} passes, {len(self.failing())} failing: {'clean' if self.clean else 'not clean'}>"
+
+
+def conformance(
+    make_policy: Callable[[Scenario, str, int], Callable[[History], Dict[str, Any]]],
+    cases: Optional[Iterable[str]] = None,
+    *,
+    sampled: bool = True,
+    tolerance: Optional[Number] = None,
+    rel_tolerance: Optional[Number] = None,
+) -> Conformance:
+    """Runs the conformance suite (``imitator conformance``) on your imitator, in this process.
+
+    The suite holds small scenarios, each built to expose one family of
+    mistakes (ties in the α rule and the ranking, α at w(μ), eliminated models,
+    a deterministic truth, many models, observations, machines, the variants
+    and warm-ups, long horizons). For each case ``make_policy(scenario,
+    variant, warmup)`` makes your imitator for it: a callable as
+    :func:`diff` takes (history → ``{"theta", "m"}``). It is asked at every
+    reachable history to the case's depth (the *full* pass) and, unless
+    ``sampled=False``, at every prefix of a few histories drawn far deeper
+    (the *sampled* pass). ``cases`` picks cases by name (default: all).
+    """
+    manifest = json.loads(_native.conformance_cases())["cases"]
+    chosen = manifest
+    if cases is not None:
+        wanted = list(cases)
+        known = {c["case"] for c in manifest}
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            raise ValueError(f"no conformance case {unknown[0]!r}; the cases are {', '.join(sorted(known))}")
+        chosen = [c for c in manifest if c["case"] in wanted]
+    answers = []
+    for case in chosen:
+        scenario = loads(case["toml"], case["scenario"])
+        policy_for = make_policy(scenario, case["variant"], case["warmup"])
+        for pass_ in ("full", "sampled") if sampled else ("full",):
+            lines = []
+            for text in _native.conformance_asked(case["case"], pass_).splitlines():
+                history = json.loads(text)["history"]
+                triples = [(st["action"], st["observation"], st["query"]) for st in history]
+                lines.append(_their_line(history, policy_for(triples)))
+            answers.append((case["case"], pass_, lines))
+    tol = None if tolerance is None else _text(tolerance, "tolerance")
+    rel = None if rel_tolerance is None else _text(rel_tolerance, "rel_tolerance")
+    doc, text = _native.conformance_judge(answers, tol, rel)
+    return Conformance(json.loads(doc), text)

@@ -1,7 +1,7 @@
 """Type stubs of the native part of `imitator` (the Rust core). Use the functions of `imitator` itself:
 they take and give Fractions, where these take and give exact numbers as "p/q" text and JSON documents."""
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 class ScenarioError(ValueError):
     """A scenario that cannot be read or is not valid: file, key, line and column in the message."""
@@ -60,5 +60,15 @@ def diff(
     variant: str,
     warmup: int,
     tolerance: Optional[str],
+    rel_tolerance: Optional[str],
     max_memory_mib: int,
+    sample: Optional[Tuple[int, int]],
 ) -> str: ...
+def sample(
+    scenario: Scenario, depth: int, sample: int, seed: int, variant: str, warmup: int, max_memory_mib: int
+) -> str: ...
+def conformance_cases() -> str: ...
+def conformance_asked(case: str, pass_: str) -> str: ...
+def conformance_judge(
+    answers: List[Tuple[str, str, List[str]]], tolerance: Optional[str], rel_tolerance: Optional[str]
+) -> Tuple[str, str]: ...

@@ -12,7 +12,7 @@
 //! a Ctrl-C raises `KeyboardInterrupt` at once and asks the engine (through
 //! [`Watch::cancelled`]) to stop at its next piece of work.
 
-use imitator::diff::{diff as diff_lines, read_lines, Tolerance};
+use imitator::diff::{diff as diff_lines, diff_listed, read_lines, Tolerance};
 use imitator::engine::histories::{size_within, walk};
 use imitator::engine::{EngineError, EngineKind, RunOptions};
 use imitator::imitator::{Rule, Standard, Variant};
@@ -452,8 +452,70 @@ fn policy(
     Ok(PolicyLines { rx: std::sync::Mutex::new(Some(rx)), stop })
 }
 
+/// The histories `sample` paths drawn to `depth` (with `seed`) pass
+/// through, every prefix once, refused beforehand past the listing's limits.
+fn sampled_asked(
+    s: &Scenario,
+    rule: &Standard,
+    depth: usize,
+    (n, seed): (usize, u64),
+    memory: u64,
+) -> Result<Vec<Vec<imitator::engine::histories::Step>>, PyErrText> {
+    use imitator::limits::{MAX_HISTORIES, MAX_HISTORY_STEPS};
+    if n < 1 {
+        return Err(PyErrText::Value("sample must be at least 1".into()));
+    }
+    let lines = (n as u64).saturating_mul(depth as u64);
+    let steps = lines.saturating_mul(depth as u64) / 2;
+    if lines > MAX_HISTORIES || steps > MAX_HISTORY_STEPS {
+        return Err(PyErrText::Limit(CoreLimitError::new(
+            Limit::Histories,
+            format!(
+                "sample={n} at depth {depth} may ask about {lines} histories of {steps} steps in all, more than \
+                 {MAX_HISTORIES} histories or {MAX_HISTORY_STEPS} steps (limits::MAX_HISTORIES, \
+                 limits::MAX_HISTORY_STEPS); give a smaller sample= or depth="
+            ),
+        )));
+    }
+    let paths = imitator::sampled::sample_paths(s, rule, depth, n, seed, memory).map_err(PyErrText::Limit)?;
+    let mut asked = Vec::new();
+    imitator::sampled::visit_paths::<CoreLimitError>(s, rule, &paths, memory, |e| {
+        asked.push(e.history.to_vec());
+        Ok(())
+    })
+    .map_err(PyErrText::Limit)?;
+    Ok(asked)
+}
+
+/// The histories file (one `{"history": [...]}` per line) of `sample`
+/// paths drawn from the imitator's exact distribution to `depth`: every
+/// prefix of each, in the order `diff` compares them.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn sample(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    depth: usize,
+    sample: usize,
+    seed: u64,
+    variant: &str,
+    warmup: usize,
+    max_memory_mib: u64,
+) -> PyResult<String> {
+    let s = scenario.inner.clone();
+    let rule = rule(variant, warmup)?;
+    horizon(py, &s, Some(depth))?;
+    let memory = limits(py, 1, max_memory_mib, None)?.max_memory;
+    let result = run_detached(py, None, move |_| {
+        sampled_asked(&s, &rule, depth, (sample, seed), memory)
+            .map(|asked| imitator_report::conformance::histories_file(&s, &asked))
+    })?;
+    result.map_err(|e| e.raise(py))
+}
+
 /// The `diff --json` document comparing `lines` (policy lines, JSON text,
-/// one per entry) with the exact policy.
+/// one per entry) with the exact policy: at every reachable history of
+/// length `0..depth`, or, with `sample`, at the histories [`sample`] gives.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 fn diff(
@@ -464,42 +526,142 @@ fn diff(
     variant: &str,
     warmup: usize,
     tolerance: Option<&str>,
+    rel_tolerance: Option<&str>,
     max_memory_mib: u64,
+    sample: Option<(usize, u64)>,
 ) -> PyResult<String> {
     let s = scenario.inner.clone();
     let rule = rule(variant, warmup)?;
     let horizon = horizon(py, &s, depth)?;
-    let tol = match tolerance {
-        None => Tolerance::default(),
-        Some(t) => {
-            let r = parse_rational(t).map_err(|e| value_error(format!("tolerance: {e}")))?;
-            if r.is_negative() {
-                return Err(value_error("tolerance must not be negative"));
-            }
-            Tolerance::uniform(&r)
-        }
-    };
+    let tol = tolerance_of(tolerance, rel_tolerance)?;
     let memory = limits(py, 1, max_memory_mib, None)?.max_memory;
     let result = run_detached(py, None, move |_| -> Result<String, PyErrText> {
         let text = lines.join("\n");
+        // Sampled histories run deeper than `depth` lines: `depth` bounds them instead.
         let theirs = read_lines(&s, text.as_bytes(), horizon).map_err(|e| match e.deeper {
             Some(d) => PyErrText::Value(format!("line {e}; give depth={d} to compare it")),
             None => PyErrText::Value(format!("line {e}")),
         })?;
-        size_within(&s, &rule, horizon, memory).map_err(PyErrText::Limit)?;
-        let r = diff_lines(&s, &rule, theirs, horizon, &tol);
+        let r = match sample {
+            None => {
+                size_within(&s, &rule, horizon, memory).map_err(PyErrText::Limit)?;
+                diff_lines(&s, &rule, theirs, horizon, &tol)
+            }
+            Some(draw) => {
+                let asked = sampled_asked(&s, &rule, horizon, draw, memory)?;
+                diff_listed(&s, &rule, theirs, Some(&asked), &tol, memory).map_err(PyErrText::Limit)?
+            }
+        };
         Ok(imitator_report::diff::document(&s, rule, &r).to_string())
     })?;
-    result.map_err(|e| match e {
-        PyErrText::Value(m) => value_error(m),
-        PyErrText::Limit(l) => limit_err(py, l),
-    })
+    result.map_err(|e| e.raise(py))
+}
+
+/// The conformance suite's cases (the manifest of `imitator conformance
+/// --emit`, JSON), each with its scenario's text under `"toml"`.
+#[pyfunction]
+fn conformance_cases() -> String {
+    let cases = imitator::conformance::cases();
+    let mut manifest = imitator_report::conformance::manifest(&cases);
+    if let Some(rows) = manifest["cases"].as_array_mut() {
+        for (row, case) in rows.iter_mut().zip(&cases) {
+            row["toml"] = serde_json::Value::String(case.text().to_string());
+        }
+    }
+    manifest.to_string()
+}
+
+fn case_and_pass(id: &str, pass: &str) -> PyResult<(imitator::conformance::Case, imitator::conformance::Pass)> {
+    use imitator::conformance::Pass;
+    let case = imitator::conformance::cases()
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| value_error(format!("no conformance case `{id}`")))?;
+    let pass = match pass {
+        "full" => Pass::Full,
+        "sampled" => Pass::Sampled,
+        other => return Err(value_error(format!("a pass is `full` or `sampled`, not `{other}`"))),
+    };
+    Ok((case, pass))
+}
+
+/// The histories one pass of one case asks about, as a histories file (one `{"history": [...]}` per line).
+#[pyfunction]
+fn conformance_asked(py: Python<'_>, case: &str, pass: &str) -> PyResult<String> {
+    let (case, pass) = case_and_pass(case, pass)?;
+    let s = case.scenario();
+    let asked = py.detach(|| case.asked(&s, pass)).map_err(|e| limit_err(py, e))?;
+    Ok(imitator_report::conformance::histories_file(&s, &asked))
+}
+
+/// Judges the suite: `answers` holds, per `(case, pass)`, the policy lines
+/// written for that pass's histories. Returns the JSON document of
+/// `imitator conformance --json` and its text table.
+#[pyfunction]
+fn conformance_judge(
+    py: Python<'_>,
+    answers: Vec<(String, String, Vec<String>)>,
+    tolerance: Option<&str>,
+    rel_tolerance: Option<&str>,
+) -> PyResult<(String, String)> {
+    use imitator::conformance::{judge, Outcome};
+    let tol = tolerance_of(tolerance, rel_tolerance)?;
+    let mut jobs = Vec::new();
+    for (id, pass, lines) in answers {
+        let (case, pass) = case_and_pass(&id, &pass)?;
+        jobs.push((case, pass, lines));
+    }
+    let outcomes = run_detached(py, None, move |_| -> Result<Vec<Outcome>, CoreLimitError> {
+        let mut outcomes = Vec::new();
+        for (case, pass, lines) in jobs {
+            let s = case.scenario();
+            let asked = case.asked(&s, pass)?;
+            let output = lines.join("\n");
+            let name = format!("the answers for {} ({})", case.id, pass.name());
+            let verdict = judge(&case, pass, output.as_bytes(), &name, Some(&asked), &tol);
+            outcomes.push(Outcome { case, pass, verdict });
+        }
+        Ok(outcomes)
+    })?
+    .map_err(|e| limit_err(py, e))?;
+    Ok((
+        imitator_report::conformance::document(&outcomes).to_string(),
+        imitator_report::conformance::text(&outcomes),
+    ))
+}
+
+/// The tolerance of `tolerance=` and `rel_tolerance=` over the defaults (those of `imitator diff`).
+fn tolerance_of(absolute: Option<&str>, relative: Option<&str>) -> PyResult<Tolerance> {
+    let read = |what: &str, t: &str| -> PyResult<Rational> {
+        let r = parse_rational(t).map_err(|e| value_error(format!("{what}: {e}")))?;
+        if r.is_negative() {
+            return Err(value_error(format!("{what} must not be negative")));
+        }
+        Ok(r)
+    };
+    let mut tol = Tolerance::default();
+    if let Some(t) = absolute {
+        tol = tol.with_absolute(&read("tolerance", t)?);
+    }
+    if let Some(t) = relative {
+        tol = tol.with_relative(&read("rel_tolerance", t)?);
+    }
+    Ok(tol)
 }
 
 /// An error made on the worker thread, raised once back with the GIL.
 enum PyErrText {
     Value(String),
     Limit(CoreLimitError),
+}
+
+impl PyErrText {
+    fn raise(self, py: Python<'_>) -> PyErr {
+        match self {
+            PyErrText::Value(m) => value_error(m),
+            PyErrText::Limit(l) => limit_err(py, l),
+        }
+    }
 }
 
 /// The native part of the `imitator` module; `python/imitator/__init__.py` is its face.
@@ -513,6 +675,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lifetime, m)?)?;
     m.add_function(wrap_pyfunction!(policy, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance_cases, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance_asked, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance_judge, m)?)?;
+    m.add_function(wrap_pyfunction!(sample, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("LimitError", m.py().get_type::<LimitError>())?;
     Ok(())
