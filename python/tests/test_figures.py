@@ -21,8 +21,9 @@ def test_verify_equals_the_command_line(cli, path, engine, variant):
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_lifetime_equals_the_command_line(cli, path):
-    code, out = cli("verify", path, "--horizon", "infinite", "--width", "1/100", "--max-depth", 40, "--json")
-    life = imitator.lifetime(path, width=Fraction(1, 100), max_depth=40)
+    # Depth 8: long enough for settled states and closing intervals, short enough for every example.
+    code, out = cli("verify", path, "--horizon", "infinite", "--width", "1/100", "--max-depth", 8, "--json")
+    life = imitator.lifetime(path, width=Fraction(1, 100), max_depth=8)
     assert strip_stats(life.to_dict()) == strip_stats(json.loads(out))
     assert life.status == {0: "holds", 1: "fails", 3: "undecided"}[code]
     block = json.loads(out)["infinite"]
@@ -73,3 +74,15 @@ def test_threads_do_not_change_the_figures():
     one = imitator.verify("examples/rare-action.toml", depth=5, threads=1)
     two = imitator.verify("examples/rare-action.toml", depth=5, threads=2)
     assert strip_stats(one.to_dict()) == strip_stats(two.to_dict())
+
+
+def test_a_lifetime_that_holds(cli):
+    """Three coins to depth 60: both intervals clear their bounds before they are 1/1000 wide (exit 0)."""
+    code, out = cli("verify", "examples/three-coins.toml", "--horizon", "infinite", "--width", "1/1000",
+                    "--max-depth", 60, "--json")
+    life = imitator.lifetime("examples/three-coins.toml", width="1/1000", max_depth=60)
+    assert strip_stats(life.to_dict()) == strip_stats(json.loads(out))
+    assert (life.event_e.status, life.query_cubed_sum.status) == ("holds", "holds")
+    assert code == 0 and life.status == "holds" and life.holds
+    assert life.stopped_because == "max-depth" and life.depth_reached == 60
+    assert life.event_e.lo >= life.event_e.proved_bound
