@@ -35,8 +35,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("unqueried-steps.toml", include_str!("../conformance/unqueried-steps.toml")),
     ("variants.toml", include_str!("../conformance/variants.toml")),
     ("long-horizon.toml", include_str!("../conformance/long-horizon.toml")),
-    // Finite-state machine models, environments and events: add their
-    // scenario here, and its cases to [`cases`], once the scenario format has them.
+    ("machines.toml", include_str!("../conformance/machines.toml")),
 ];
 
 /// How the sampled pass of a case draws its histories.
@@ -91,6 +90,7 @@ pub fn cases() -> Vec<Case> {
         case("many-models", "many-models.toml", 4, "many models (where Top is cut; min over Top; priors)"),
         case("observations", "observations.toml", 4, "observation-dependent models and environment"),
         case("unqueried-steps", "unqueried-steps.toml", 5, "only queried actions update the posterior"),
+        case("machines", "machines.toml", 5, "machine models and environments: first-match rules, no match stays"),
         variant(
             case("always-query", "variants.toml", 4, "variants: always-query learns from every answer"),
             Variant::AlwaysQuery,

@@ -58,7 +58,7 @@ fn the_shipped_python_client_conforms() {
     let (code, failing, doc) = suite(&["--command", &template(Path::new(CLIENT))]);
     assert_eq!((code, failing.len()), (0, 0), "{doc}");
     let passes = doc["passes"].as_array().unwrap();
-    assert_eq!(passes.len(), 26);
+    assert_eq!(passes.len(), 28);
     assert!(passes.iter().all(|p| p["verdict"] == "AGREE"));
     assert_eq!(doc["conforms"], Value::Bool(true));
 }
@@ -79,7 +79,7 @@ const MUTANTS: &[Mutant] = &[
         edits: &[(TOP_TEST, "if n > 0 and not post[i] >= sc.alpha * above:")],
         caught: &[
             "alpha-tie full", "alpha-tie sampled", "ranking-tie full", "ranking-tie sampled", "elimination full",
-            "elimination sampled", "many-models full", "many-models sampled", "unqueried-steps full",
+            "elimination sampled", "many-models full", "many-models sampled", "unqueried-steps full", "machines full",
             "always-query full", "always-query sampled", "map-warmup full", "map-warmup sampled",
             "mixture-warmup full", "mixture-warmup sampled", "long-horizon full", "long-horizon sampled",
         ],
@@ -90,8 +90,8 @@ const MUTANTS: &[Mutant] = &[
         caught: &[
             "alpha-at-w full", "alpha-at-w sampled", "ranking-tie full", "ranking-tie sampled", "elimination full",
             "elimination sampled", "deterministic-truth full", "deterministic-truth sampled", "many-models full",
-            "many-models sampled", "observations full", "observations sampled", "always-query full",
-            "always-query sampled", "map-tie full", "map-tie sampled", "map-warmup full", "map-warmup sampled",
+            "many-models sampled", "observations full", "observations sampled", "machines full", "machines sampled",
+            "always-query full", "always-query sampled", "map-tie full", "map-tie sampled", "map-warmup full", "map-warmup sampled",
             "mixture-warmup full", "mixture-warmup sampled", "long-horizon full", "long-horizon sampled",
         ],
     },
@@ -126,9 +126,18 @@ const MUTANTS: &[Mutant] = &[
             "alpha-tie full", "alpha-tie sampled", "alpha-at-w full", "alpha-at-w sampled", "ranking-tie full",
             "ranking-tie sampled", "elimination full", "elimination sampled", "many-models full",
             "many-models sampled", "observations full", "observations sampled", "unqueried-steps full",
-            "unqueried-steps sampled", "map-tie full", "map-tie sampled", "map-warmup full", "map-warmup sampled",
-            "mixture-warmup full", "mixture-warmup sampled",
+            "unqueried-steps sampled", "machines full", "machines sampled", "map-tie full", "map-tie sampled",
+            "map-warmup full", "map-warmup sampled", "mixture-warmup full", "mixture-warmup sampled",
         ],
+    },
+    Mutant {
+        name: "no-match-resets",
+        edits: &[(
+            "                    s = r[\"to\"]\n                    break\n",
+            "                    s = r[\"to\"]\n                    break\n            else:  # no rule matches: back to the \
+             start\n                s = machine.get(\"start_state\", machine[\"states\"][0])\n",
+        )],
+        caught: &["machines full", "machines sampled"],
     },
     Mutant {
         name: "warmup-short",
@@ -148,7 +157,8 @@ const MUTANTS: &[Mutant] = &[
             "alpha-at-w full", "alpha-at-w sampled", "ranking-tie full", "ranking-tie sampled", "elimination full",
             "elimination sampled", "deterministic-truth full", "deterministic-truth sampled", "many-models full",
             "many-models sampled", "observations full", "observations sampled", "unqueried-steps full",
-            "unqueried-steps sampled", "always-query full", "always-query sampled", "map-warmup full",
+            "unqueried-steps sampled", "machines full", "machines sampled", "always-query full", "always-query sampled",
+            "map-warmup full",
             "map-warmup sampled", "mixture-warmup full", "mixture-warmup sampled", "long-horizon full",
             "long-horizon sampled",
         ],
@@ -184,6 +194,7 @@ mutants! {
     mutant_prior_not_normalized_fails: "prior-unnormalized",
     mutant_weights_not_renormalized_underflow: "no-renormalize",
     mutant_unqueried_steps_update_sometimes_fails: "unqueried-sometimes",
+    mutant_no_rule_matching_resets_a_machine_fails: "no-match-resets",
     mutant_warmup_one_short_fails: "warmup-short",
     mutant_top_set_one_update_late_fails: "top-late",
 }

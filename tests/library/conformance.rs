@@ -86,7 +86,7 @@ fn every_wrong_imitator_fails_the_suite() {
     use Flaw::*;
     let all_but = |skip: &[&str]| {
         let ids = ["alpha-tie", "alpha-at-w", "ranking-tie", "elimination", "deterministic-truth", "many-models"];
-        let more = ["observations", "unqueried-steps"];
+        let more = ["observations", "unqueried-steps", "machines"];
         both(&ids.iter().chain(&more).copied().filter(|id| !skip.contains(id)).collect::<Vec<_>>())
     };
     // (a), (d), (e), (f): everything but the exact tie of alpha-tie, where Top = {lead} either way.
@@ -96,18 +96,19 @@ fn every_wrong_imitator_fails_the_suite() {
     // (b) `>=`: the ties, and where the truth's posterior lands on the bar (unqueried-steps, full pass only).
     let mut ge = both(&["alpha-tie", "ranking-tie", "elimination", "many-models"]);
     ge.push("unqueried-steps full".into());
+    ge.push("machines full".into());
     assert_eq!(caught_by(&Wrong(NonStrictTop)), ge);
     // (c) updating on unqueried steps: every case where an unqueried step happens.
     assert_eq!(caught_by(&Wrong(UpdateOnOwnActions)), all_but(&["deterministic-truth"]));
     // (g) the candidate in its own sum: alpha-at-w first of all.
     assert_eq!(
         caught_by(&Wrong(SelfInclusiveSum)),
-        both(&["alpha-at-w", "ranking-tie", "elimination", "many-models", "observations"])
+        both(&["alpha-at-w", "ranking-tie", "elimination", "many-models", "observations", "machines"])
     );
     // (h) each answer counted twice.
     let mut doubled = both(&["alpha-at-w"]);
     doubled.push("ranking-tie full".into());
-    doubled.extend(both(&["many-models", "observations", "unqueried-steps"]));
+    doubled.extend(both(&["many-models", "observations", "unqueried-steps", "machines"]));
     assert_eq!(caught_by(&Wrong(DoubledUpdate)), doubled);
 }
 
