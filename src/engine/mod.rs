@@ -11,6 +11,7 @@ pub mod chain;
 pub(crate) mod demonstrator;
 pub mod exhaustive;
 pub mod histories;
+pub mod fixed;
 pub(crate) mod limbs;
 pub mod lumped;
 pub(crate) mod scaled;
