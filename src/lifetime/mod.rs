@@ -33,12 +33,12 @@ use crate::checks::{self, Status};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
 use crate::engine::settled::{Settled, SettledCache};
+use crate::engine::space::StateSpace;
 use crate::engine::trust::{self, Assumption, Breach};
 use crate::engine::{EngineError, Figures, RunOptions};
 use crate::imitator::Rule;
 pub use crate::limits::Stop;
 use crate::limits::{Limit, LimitError, Limits};
-use crate::engine::space::StateSpace;
 use crate::number::Rational;
 use crate::progress::Watch as Progress;
 use crate::scenario::Scenario;
@@ -46,6 +46,7 @@ use num_bigint::BigInt;
 use num_traits::{One, Signed, Zero};
 
 pub mod rounded;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 /// The default `--max-depth` of an infinite-horizon run.
@@ -289,6 +290,76 @@ struct StateInfo {
     keeps: bool,
     /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
     tail: Option<Vec<u64>>,
+    /// The floor rounded down in fixed point (`crate::engine::fixed`), for rounded runs.
+    floor_lo: u128,
+    /// `θ³` rounded down and up in fixed point; `None` when θ is negative or `θ³ ≥ 16`.
+    cube: Option<(u128, u128)>,
+}
+
+/// What is known of state `id` whose settled search found `class`; with
+/// `U(s)` when it was computed here (not found in `tails`).
+fn state_info(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    conservative: bool,
+    space: &StateSpace,
+    id: u32,
+    class: Settled,
+    tails: &FxHashMap<u32, Option<Vec<u64>>>,
+) -> (StateInfo, Option<Option<Vec<u64>>>) {
+    let st = space.state(id);
+    let posterior = space.posterior(st.key.posterior);
+    let contexts = space.contexts(st.key.contexts);
+    let settled = class == Settled::Yes;
+    let mu = &posterior[scenario.truth];
+    let floor = bounds::lifetime_keep_floor(&scenario.alpha, mu);
+    let keeps = floor.is_positive();
+    // A bound from an unsettled state rests on the rule's behaving as
+    // the paper's there: ask it, once per state.
+    let breach = match class {
+        Settled::Breaks(b) => Some(b),
+        Settled::Yes => None,
+        Settled::No if (st.truth_in_top && keeps) || conservative => {
+            let s = scenario;
+            let dists: Vec<&[Rational]> =
+                s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
+            let truth = dists[s.truth];
+            trust::unqueried_update(rule, posterior, &st.m, &dists)
+                .and_then(|()| trust::bayes_update(rule, posterior, &st.theta, truth, &dists))
+                .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
+                .and_then(
+                    |()| if conservative { trust::min_over_top(&st.top, &dists, &st.m, &st.theta) } else { Ok(()) },
+                )
+                .err()
+        }
+        Settled::No => None,
+    };
+    // The query bound from a state is the conservative imitator's
+    // (`Rule::is_conservative`); for any other rule the tail is unbounded.
+    let (tail, fresh) = if settled || !conservative {
+        (None, None)
+    } else if let Some(t) = tails.get(&st.key.posterior) {
+        (t.clone(), None)
+    } else {
+        let s = scenario;
+        let t = bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth).map(|u| limbs::from_big(&u));
+        (t.clone(), Some(t))
+    };
+    let cube = &st.theta * &st.theta * &st.theta;
+    let info = StateInfo {
+        settled,
+        breach,
+        top: None,
+        keeps,
+        tail,
+        floor_lo: crate::engine::fixed::floor_of(&floor).unwrap_or(0),
+        cube: if st.theta.is_negative() {
+            None
+        } else {
+            crate::engine::fixed::floor_of(&cube).zip(crate::engine::fixed::ceil_of(&cube))
+        },
+    };
+    (info, fresh)
 }
 
 /// What the lifetime knows of each state, computed once per state: the
@@ -322,59 +393,45 @@ impl<'s> Know<'s> {
 
     /// What is known of state `id`, which is `depth` steps deep.
     fn info(&mut self, space: &StateSpace, depth: usize, id: u32) -> &StateInfo {
-        let i = id as usize;
-        if self.infos.len() <= i {
-            self.infos.resize(space.len().max(i + 1), None);
+        self.prepare(space, depth, &[id]);
+        self.known(id)
+    }
+
+    /// Computes what is known of every state of `ids` (all `depth` steps
+    /// deep) not known yet: the settled search in turn (it shares a cache),
+    /// the rest (trust checks, floors, `U(s)`) in parallel.
+    pub(crate) fn prepare(&mut self, space: &StateSpace, depth: usize, ids: &[u32]) {
+        if self.infos.len() < space.len() {
+            self.infos.resize(space.len(), None);
         }
-        if self.infos[i].is_none() {
-            let st = space.state(id);
-            let posterior = space.posterior(st.key.posterior);
-            let contexts = space.contexts(st.key.contexts);
-            let class = self.settled.classify(&st.key.posterior, posterior, contexts, depth + 1);
-            let settled = class == Settled::Yes;
-            let mu = &posterior[self.scenario.truth];
-            let keeps = bounds::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
-            // A bound from an unsettled state rests on the rule's behaving as
-            // the paper's there: ask it, once per state.
-            let breach = match class {
-                Settled::Breaks(b) => Some(b),
-                Settled::Yes => None,
-                Settled::No if (st.truth_in_top && keeps) || self.conservative => {
-                    let s = self.scenario;
-                    let dists: Vec<&[Rational]> =
-                        s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
-                    let truth = dists[s.truth];
-                    trust::unqueried_update(self.rule, posterior, &st.m, &dists)
-                        .and_then(|()| trust::bayes_update(self.rule, posterior, &st.theta, truth, &dists))
-                        .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
-                        .and_then(|()| {
-                            if self.conservative {
-                                trust::min_over_top(&st.top, &dists, &st.m, &st.theta)
-                            } else {
-                                Ok(())
-                            }
-                        })
-                        .err()
-                }
-                Settled::No => None,
-            };
-            // The query bound from a state is the conservative imitator's
-            // (`Rule::is_conservative`); for any other rule the tail is unbounded.
-            let tail = if settled || !self.conservative {
-                None
-            } else {
-                let s = self.scenario;
-                self.tails
-                    .entry(st.key.posterior)
-                    .or_insert_with(|| {
-                        bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth)
-                            .map(|u| limbs::from_big(&u))
-                    })
-                    .clone()
-            };
-            self.infos[i] = Some(StateInfo { settled, breach, top: None, keeps, tail });
+        let mut todo: Vec<u32> = ids.iter().copied().filter(|&id| self.infos[id as usize].is_none()).collect();
+        todo.sort_unstable();
+        todo.dedup();
+        if todo.is_empty() {
+            return;
         }
-        self.infos[i].as_ref().expect("just computed")
+        let classes: Vec<Settled> = todo
+            .iter()
+            .map(|&id| {
+                let st = space.state(id);
+                let posterior = space.posterior(st.key.posterior);
+                let contexts = space.contexts(st.key.contexts);
+                self.settled.classify(&st.key.posterior, posterior, contexts, depth + 1)
+            })
+            .collect();
+        let (scenario, rule, conservative) = (self.scenario, self.rule, self.conservative);
+        let tails = &self.tails;
+        let computed: Vec<(StateInfo, Option<Option<Vec<u64>>>)> = todo
+            .par_iter()
+            .zip(classes)
+            .map(|(&id, class)| state_info(scenario, rule, conservative, space, id, class, tails))
+            .collect();
+        for (&id, (info, tail)) in todo.iter().zip(computed) {
+            if let Some(t) = tail {
+                self.tails.entry(space.state(id).key.posterior).or_insert(t);
+            }
+            self.infos[id as usize] = Some(info);
+        }
     }
 
     /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.

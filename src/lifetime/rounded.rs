@@ -72,15 +72,6 @@ struct Entry {
     hi: u128,
 }
 
-/// What the rounded run knows of a state besides [`Know`]'s.
-#[derive(Clone, Copy)]
-struct Aux {
-    /// `⌊floor_s · 2^FRAC_BITS⌋`, the supermartingale floor rounded down.
-    floor_lo: u128,
-    /// `θ³` rounded down and up, in fixed point (`None`: θ³ ≥ 16).
-    cube: Option<(u128, u128)>,
-}
-
 /// One shard's share of a layer's sums, all exact integers: masses in units
 /// of `2^-FRAC_BITS`, `tail` in units of `2^-(FRAC_BITS + 64)`.
 #[derive(Default)]
@@ -146,7 +137,7 @@ fn add_fixed(s: &mut Sum, x: u128) {
 fn overflow(depth: usize, what: &str) -> EngineError {
     EngineError::Inconsistent {
         depth,
-        what: format!("{what} does not fit the rounded run's fixed point (a probability above 16)"),
+        what: format!("{what} does not fit the rounded run's fixed point (negative, or 16 or more)"),
     }
 }
 
@@ -170,7 +161,6 @@ pub fn run(
     let mut know = Know::new(scenario, rule, true);
     let conservative = know.conservative;
     let mut space = StateSpace::new(scenario, rule);
-    let mut aux: Vec<Option<Aux>> = Vec::new();
     // Each value id's probability rounded down and up.
     let mut weights: Vec<(u128, u128)> = Vec::new();
     let mut layer: Vec<Vec<Entry>> = vec![Vec::new(); SHARDS];
@@ -187,6 +177,7 @@ pub fn run(
     let mut best_hi_q: Option<Rational> = None;
     let mut statuses = (Status::Undecided, Status::Undecided);
     let mut stop: Option<Stop> = None;
+    let mut stepped = 0usize;
 
     for d in 0..limits.max_depth {
         if deadline.is_some_and(|t| Instant::now() >= t) {
@@ -201,15 +192,25 @@ pub fn run(
             stop = Some(Stop::Memory);
             break;
         }
+        for e in layer.iter().flatten() {
+            let st = space.state(e.state);
+            if st.theta.is_negative() {
+                return Err(EngineError::NegativeTheta {
+                    rule: rule.name(),
+                    theta: crate::number::fmt_exact(&st.theta),
+                    depth: d,
+                });
+            }
+        }
         while weights.len() < space.values() {
             let v = space.value(weights.len() as u32);
             let pair = floor_of(v).zip(ceil_of(v)).ok_or_else(|| overflow(d, "a transition's probability"))?;
             weights.push(pair);
         }
         // θ³ of step d+1, from layer d: Σ lo·⌊θ³⌋ and Σ hi·⌈θ³⌉.
+        know.prepare(&space, d, &ids);
         for e in layer.iter().flatten() {
-            let a = aux_of(&mut aux, &space, rule, e.state, d)?;
-            if let Some((c_lo, c_hi)) = a.cube {
+            if let Some((c_lo, c_hi)) = know.known(e.state).cube {
                 cubes_lo.add_product(&fixed::limbs(e.lo), &fixed::limbs(c_lo));
                 cubes_hi.add_product(&fixed::limbs(e.hi), &fixed::limbs(c_hi));
             } else {
@@ -217,13 +218,13 @@ pub fn run(
             }
         }
         // The step: every entry through every transition, routed to its child's shard.
-        let records: usize =
-            layer.iter().flatten().map(|e| space.state(e.state).transitions.len()).sum::<usize>();
+        let records: usize = layer.iter().flatten().map(|e| space.state(e.state).transitions.len()).sum::<usize>();
         let held = space.memory_bytes() + layer_bytes;
         if held.saturating_add(40 * records as u64) > limits.max_memory {
             stop = Some(Stop::Memory);
             break;
         }
+        stepped += layer.iter().map(Vec::len).sum::<usize>();
         let next = step(&layer, &space, &weights).ok_or_else(|| overflow(d + 1, "a mass"))?;
         let entries: usize = next.iter().map(Vec::len).sum();
         if entries > limits.max_states {
@@ -236,9 +237,9 @@ pub fn run(
         // What is known of every state of layer t, in the layer's order.
         let mut first_breach: Option<Breach> = None;
         let mut top_refused = Sum::default();
+        let ids: Vec<u32> = layer.iter().flatten().map(|e| e.state).collect();
+        know.prepare(&space, t, &ids);
         for e in layer.iter().flatten() {
-            know.info(&space, t, e.state);
-            aux_of(&mut aux, &space, rule, e.state, t)?;
             if e.e {
                 if let Some(b) = know.top_breach(&space, e.state) {
                     if first_breach.is_none() {
@@ -264,7 +265,7 @@ pub fn run(
         // The layer's sums, shard by shard.
         let tally = layer
             .par_iter()
-            .map(|shard| tally(shard, &space, &know, &aux, conservative))
+            .map(|shard| tally(shard, &space, &know, conservative))
             .reduce(Tally::default, Tally::merge);
         let mut refused_sum = tally.refused_hi.clone();
         refused_sum.merge(&top_refused);
@@ -337,7 +338,7 @@ pub fn run(
             stop = done;
             break;
         }
-        retire(&mut layer, &space, &know, &aux, &mut retired, budget, refusal.is_some());
+        retire(&mut layer, &space, &know, &mut retired, budget, refusal.is_some());
     }
 
     if steps.is_empty() {
@@ -347,6 +348,9 @@ pub fn run(
             format!("the infinite horizon stopped before its first depth: {}", describe(why)),
         )
         .into());
+    }
+    if std::env::var_os("IMITATOR_DEBUG_ROUNDED").is_some() {
+        eprintln!("space states {} posteriors {} stepped {} ", space.len(), space.posteriors(), stepped);
     }
     let stopped_because = stop.unwrap_or(Stop::MaxDepth);
     let depth_reached = steps.last().map(|s| s.depth).unwrap_or(0);
@@ -385,38 +389,6 @@ pub fn run(
         precision_bits: Some(PRECISION_BITS),
         retired: Some(retired_out),
     })
-}
-
-/// The rounded run's own knowledge of state `id` (`depth` steps deep), computed once.
-fn aux_of(
-    aux: &mut Vec<Option<Aux>>,
-    space: &StateSpace,
-    rule: &dyn Rule<Rational>,
-    id: u32,
-    depth: usize,
-) -> Result<Aux, EngineError> {
-    let scenario = space.scenario();
-    let i = id as usize;
-    if aux.len() <= i {
-        aux.resize(space.len().max(i + 1), None);
-    }
-    if let Some(a) = aux[i] {
-        return Ok(a);
-    }
-    let st = space.state(id);
-    if st.theta.is_negative() {
-        return Err(EngineError::NegativeTheta {
-            rule: rule.name(),
-            theta: crate::number::fmt_exact(&st.theta),
-            depth,
-        });
-    }
-    let mu = &space.posterior(st.key.posterior)[scenario.truth];
-    let floor = bounds::lifetime_keep_floor(&scenario.alpha, mu);
-    let cube = &st.theta * &st.theta * &st.theta;
-    let a = Aux { floor_lo: floor_of(&floor).unwrap_or(0), cube: floor_of(&cube).zip(ceil_of(&cube)) };
-    aux[i] = Some(a);
-    Ok(a)
 }
 
 /// The next layer: every entry of `layer` through every transition of its
@@ -474,7 +446,7 @@ fn step(layer: &[Vec<Entry>], space: &StateSpace, weights: &[(u128, u128)]) -> O
 }
 
 /// One shard's sums (every state's info computed).
-fn tally(shard: &[Entry], space: &StateSpace, know: &Know, aux: &[Option<Aux>], conservative: bool) -> Tally {
+fn tally(shard: &[Entry], space: &StateSpace, know: &Know, conservative: bool) -> Tally {
     let mut out = Tally::default();
     for e in shard {
         let info = know.known(e.state);
@@ -499,9 +471,8 @@ fn tally(shard: &[Entry], space: &StateSpace, know: &Know, aux: &[Option<Aux>], 
             None => out.tail_infinite = true,
         }
         if in_e && info.keeps {
-            let a = aux[e.state as usize].expect("computed");
             // ⌊lo·⌊floor⌋⌋ ≤ P·floor.
-            add_fixed(&mut out.keep_lo, mul_floor(e.lo, a.floor_lo).unwrap_or(0));
+            add_fixed(&mut out.keep_lo, mul_floor(e.lo, info.floor_lo).unwrap_or(0));
         }
     }
     out
@@ -520,15 +491,7 @@ fn tail_u128(u: &[u64]) -> Option<u128> {
 /// Retires, after the intervals of a depth are computed, every settled entry
 /// (its future is known) and, within the budget, the lightest unsettled ones
 /// (before a refusal only): their shares move into `r`, the walk forgets them.
-fn retire(
-    layer: &mut [Vec<Entry>],
-    space: &StateSpace,
-    know: &Know,
-    aux: &[Option<Aux>],
-    r: &mut RetiredSums,
-    budget: u128,
-    refused: bool,
-) {
+fn retire(layer: &mut [Vec<Entry>], space: &StateSpace, know: &Know, r: &mut RetiredSums, budget: u128, refused: bool) {
     // The unsettled candidates: a finite tail, no breach; with what freezing
     // costs each width (upper estimates, in units of 2^-FRAC_BITS).
     let mut candidates: Vec<(u128, u128, u128, usize, usize)> = Vec::new();
@@ -542,11 +505,7 @@ fn retire(
             }
             let Some(u) = info.tail.as_deref().and_then(tail_u128) else { continue };
             let in_e = e.e && space.state(e.state).truth_in_top;
-            let kept = if in_e && info.keeps {
-                mul_floor(e.lo, aux[e.state as usize].expect("computed").floor_lo).unwrap_or(0)
-            } else {
-                0
-            };
+            let kept = if in_e && info.keeps { mul_floor(e.lo, info.floor_lo).unwrap_or(0) } else { 0 };
             let cost_e = if in_e { e.hi - kept.min(e.hi) } else { 0 };
             // ⌈hi·u / 2^64⌉, an upper estimate of hi·U in units of 2^-FRAC_BITS.
             let (h, l) = fixed::mul_wide(e.hi, u);
@@ -579,8 +538,7 @@ fn retire(
         if in_e {
             add_fixed(&mut r.e_hi, e.hi);
             if info.keeps {
-                let a = aux[e.state as usize].expect("computed");
-                add_fixed(&mut r.keep_lo, mul_floor(e.lo, a.floor_lo).unwrap_or(0));
+                add_fixed(&mut r.keep_lo, mul_floor(e.lo, info.floor_lo).unwrap_or(0));
             }
         }
         r.states += 1;

@@ -22,6 +22,7 @@ mod common;
 
 mod engines_agree;
 mod hand_computed;
+mod lifetime_rounded;
 mod lifetime_trust;
 mod limits_memory;
 mod policy_line_schema;

@@ -224,6 +224,19 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         fmt_approx(&last.unsettled_mass),
         decay.unwrap_or_default()
     );
+    match (&l.retired, l.precision_bits) {
+        (Some(r), Some(bits)) => {
+            let _ = writeln!(
+                out,
+                "    arithmetic: rounded ({bits}-bit fixed point, ends dyadic); {} retired within {} of each width",
+                crate::words::count(r.states as usize, "unsettled state"),
+                fmt_approx(&r.budget)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "    arithmetic: exact");
+        }
+    }
     if let Some(r) = &l.refusal {
         let _ = writeln!(
             out,
