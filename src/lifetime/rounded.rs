@@ -177,7 +177,6 @@ pub fn run(
     let mut best_hi_q: Option<Rational> = None;
     let mut statuses = (Status::Undecided, Status::Undecided);
     let mut stop: Option<Stop> = None;
-    let mut stepped = 0usize;
 
     for d in 0..limits.max_depth {
         if deadline.is_some_and(|t| Instant::now() >= t) {
@@ -224,7 +223,6 @@ pub fn run(
             stop = Some(Stop::Memory);
             break;
         }
-        stepped += layer.iter().map(Vec::len).sum::<usize>();
         let next = step(&layer, &space, &weights).ok_or_else(|| overflow(d + 1, "a mass"))?;
         let entries: usize = next.iter().map(Vec::len).sum();
         if entries > limits.max_states {
@@ -348,9 +346,6 @@ pub fn run(
             format!("the infinite horizon stopped before its first depth: {}", describe(why)),
         )
         .into());
-    }
-    if std::env::var_os("IMITATOR_DEBUG_ROUNDED").is_some() {
-        eprintln!("space states {} posteriors {} stepped {} ", space.len(), space.posteriors(), stepped);
     }
     let stopped_because = stop.unwrap_or(Stop::MaxDepth);
     let depth_reached = steps.last().map(|s| s.depth).unwrap_or(0);
