@@ -115,6 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opts = imitator::lifetime::Options {
         width: ratio(1, 1_000_000),
         limits: Limits { max_depth: 2_000, ..Limits::default() },
+        ..imitator::lifetime::Options::new()
     };
     let l = imitator::lifetime::run(&scenario, &MyConservative, &opts, imitator::progress::SILENT)?;
     let last = l.last();

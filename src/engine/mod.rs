@@ -10,6 +10,7 @@ pub mod bayes;
 pub mod chain;
 pub(crate) mod demonstrator;
 pub mod exhaustive;
+pub mod fixed;
 pub mod histories;
 pub(crate) mod limbs;
 pub mod lumped;

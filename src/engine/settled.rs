@@ -56,12 +56,26 @@ pub struct SettledCache<'s, K> {
     rule: &'s dyn Rule<Rational>,
     /// What the search found from each (posterior, node) met.
     known: FxHashMap<(K, Node), Settled>,
+    /// Also ask, at every context of the search, that the rule's top set is
+    /// the α rule's ([`SettledCache::check_top_sets`]).
+    check_top: bool,
 }
 
 impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
     /// An empty cache for `rule` on `scenario`.
     pub fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>) -> Self {
-        SettledCache { scenario, rule, known: FxHashMap::default() }
+        SettledCache { scenario, rule, known: FxHashMap::default(), check_top: false }
+    }
+
+    /// Also ask the rule, at every context of the search, for its top set,
+    /// and find [`Settled::Breaks`] where it is not the α rule's at the frozen
+    /// posterior. Then a settled state's top set, so whether the truth is in
+    /// it, is the same at every later step, which is what retiring the state
+    /// (never looking at its future again) needs. Set it before any
+    /// classification: the answers cached are those of one setting.
+    pub fn check_top_sets(&mut self, on: bool) {
+        assert!(self.known.is_empty(), "set before any classification");
+        self.check_top = on;
     }
 
     /// How many (posterior, context) answers are cached.
@@ -145,6 +159,9 @@ impl<'s, K: Hash + Eq + Clone> SettledCache<'s, K> {
             return Ok(None);
         }
         trust::unqueried_update(self.rule, posterior, &policy.m, &dists)?;
+        if self.check_top {
+            trust::alpha_top_set(posterior, &s.alpha, &policy.top)?;
+        }
         let env_ctx = *ctx.last().expect("the environment's context") as usize;
         let next_phase = self.rule.phase(step + 1) as u32;
         let mut out = Vec::new();

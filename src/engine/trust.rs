@@ -111,19 +111,39 @@ pub fn bayes_update(
 }
 
 /// Whether `q` is [`update_posterior`] of `posterior` on action `a`, without
-/// normalizing: with `w_i = post(i)·ν_i(a)` and `S = Σ w_i`, whether
-/// `q_i · S = w_i` for every model, each side cross-multiplied as integers.
+/// normalizing and without reducing a fraction: with `w_i = post(i)·ν_i(a)`
+/// (an unreduced product) and `S = Σ w_i`, `q = w/S` exactly when `q` is
+/// proportional to `w` (`q_i·w_r = q_r·w_i` for one `r` with `w_r ≠ 0` and
+/// every `i`, each side cross-multiplied as integers) and `Σ q_i = 1` (over
+/// the product of the denominators): then `q = k·w` and `k·S = 1`.
 pub fn is_bayes(posterior: &[Rational], a: usize, dists: &[&[Rational]], q: &[Rational]) -> bool {
+    use num_bigint::BigInt;
     if q.len() != posterior.len() {
         return false;
     }
-    let w: Vec<Rational> = posterior.iter().zip(dists).map(|(p, d)| p * &d[a]).collect();
-    let total: Rational = w.iter().sum();
-    if total.is_zero() {
+    let w: Vec<(BigInt, BigInt)> =
+        posterior.iter().zip(dists).map(|(p, d)| (p.numer() * d[a].numer(), p.denom() * d[a].denom())).collect();
+    let Some(r) = w.iter().position(|(n, _)| !n.is_zero()) else {
         return q == posterior;
+    };
+    let (wr, qr) = (&w[r], &q[r]);
+    let proportional = w
+        .iter()
+        .zip(q)
+        .all(|((wn, wd), qi)| qi.numer() * &wr.0 * qr.denom() * wd == qr.numer() * wn * qi.denom() * &wr.1);
+    if !proportional {
+        return false;
     }
-    let (sn, sd) = (total.numer(), total.denom());
-    w.iter().zip(q).all(|(w, q)| q.numer() * sn * w.denom() == w.numer() * q.denom() * sd)
+    let (mut n, mut d) = (BigInt::zero(), BigInt::from(1u32));
+    for qi in q {
+        if *qi.denom() == d {
+            n += qi.numer();
+        } else {
+            n = n * qi.denom() + qi.numer() * &d;
+            d *= qi.denom();
+        }
+    }
+    n == d
 }
 
 /// Whether the rule's top set `top` (in any order) is the α rule's at `posterior`.
@@ -181,6 +201,9 @@ mod tests {
             let bayes = crate::imitator::update_posterior(&post, a, &dists);
             assert!(is_bayes(&post, a, &dists, &bayes));
             assert!(!is_bayes(&post, a, &dists, &post));
+            // Proportional to Bayes' rule but not summing to 1.
+            let doubled: Vec<Rational> = bayes.iter().map(|x| x * ratio(2, 1)).collect();
+            assert!(!is_bayes(&post, a, &dists, &doubled));
         }
         let wrong = alpha_top_set(&post, &ratio(1, 2), &[0]).unwrap_err();
         assert_eq!(

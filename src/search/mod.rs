@@ -439,8 +439,11 @@ pub fn evaluate_or_skip(c: &Candidate, opts: &Options) -> Result<Evaluation, Opt
             Ok(Evaluation { ratios: bound_ratios(&s, &v.figures), lifetime: None, broke: v.verdict.breaks_a_bound() })
         }
         Horizon::Infinite { width } => {
-            let lt_opts =
-                lifetime::Options { width: width.clone(), limits: Limits { max_depth: opts.depth, ..opts.limits } };
+            let lt_opts = lifetime::Options {
+                width: width.clone(),
+                limits: Limits { max_depth: opts.depth, ..opts.limits },
+                arithmetic: lifetime::Arithmetic::Exact,
+            };
             let lt = lifetime::run(&s, &rule, &lt_opts, crate::progress::SILENT).map_err(|e| e.limit())?;
             if matches!(lt.stopped_because, Stop::MaxStates | Stop::Memory | Stop::TimeLimit) {
                 return Err(lt.stopped_because.limit());

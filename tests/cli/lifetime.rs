@@ -162,9 +162,13 @@ fn bin() -> Command {
 #[test]
 fn bad_infinite_horizon_input_exits_2_with_a_message() {
     let file = concat!(workspace!(), "/examples/three-coins.toml");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--horizon", "infinite", "--engine", "exhaustive"], "--engine exhaustive"),
         (&["--horizon", "infinite", "--width", "0"], "--width"),
+        (&["--horizon", "infinite", "--width", "0", "--arithmetic", "exact"], "--width"),
+        (&["--horizon", "infinite", "--width", "-1/3", "--arithmetic", "rounded"], "--width"),
+        (&["--horizon", "infinite", "--arithmetic", "float"], "float"),
+        (&["--arithmetic", "exact"], "--arithmetic"),
         (&["--horizon", "infinite", "--width", "-1"], "--width"),
         (&["--horizon", "infinite", "--width", "narrow"], "narrow"),
         (&["--horizon", "forever"], "forever"),
@@ -181,8 +185,10 @@ fn bad_infinite_horizon_input_exits_2_with_a_message() {
 #[test]
 fn json_carries_the_infinite_block_and_exit_3_means_undecided() {
     let file = concat!(workspace!(), "/examples/three-coins.toml");
+    // Exact masses: at depth 3 the lower end of P(E_∞) is the floor 8/11 itself, which a
+    // rounded run's lower end (rounded down) cannot reach.
     let args = ["verify", file, "--horizon", "infinite", "--max-depth", "3", "--variant", "always-query", "--json"];
-    let out = bin().args(args).output().expect("runs");
+    let out = bin().args(args).args(["--arithmetic", "exact"]).output().expect("runs");
     // always-query never settles, so nothing bounds the rest of its queries: E Σθ³ ∈ [3, ∞),
     // undecided (3² < 2560), and no check fails: exit 3.
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
@@ -199,6 +205,43 @@ fn json_carries_the_infinite_block_and_exit_3_means_undecided() {
     assert_eq!(inf["unsettled_mass"]["by_depth"], serde_json::json!(["1", "1", "1"]));
     assert_eq!(doc["query_cubed_sum"]["by_depth"], serde_json::json!(["1", "2", "3"]));
     assert!(doc.get("partial").is_none(), "the lifetime block says where the run ended");
+}
+
+#[test]
+fn the_json_names_the_arithmetic_and_both_modes_agree() {
+    let file = concat!(workspace!(), "/examples/rare-action.toml");
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = bin()
+            .args(["verify", file, "--horizon", "infinite", "--width", "1/1000000", "--json"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("one JSON object")
+    };
+    let rounded = run(&[]);
+    let exact = run(&["--arithmetic", "exact"]);
+    let (r, e) = (&rounded["infinite"], &exact["infinite"]);
+    assert_eq!((&r["arithmetic"], &r["precision_bits"]), (&"rounded".into(), &124.into()));
+    assert_eq!(e["arithmetic"], "exact");
+    assert!(e.get("precision_bits").is_none() && e.get("retired").is_none());
+    assert_eq!(e["tail_bounds"], serde_json::json!(["settled", "supermartingale-floor", "posterior-ratio-tail"]));
+    assert!(r["retired"]["budget"] == "1/4000000");
+    for k in ["event_e", "query_cubed_sum"] {
+        let (rlo, rhi) = (exact_of(&r[k]["lo"]), exact_of(&r[k]["hi"]));
+        let (elo, ehi) = (exact_of(&e[k]["lo"]), exact_of(&e[k]["hi"]));
+        assert!(rlo <= ehi && elo <= rhi, "{k}: the intervals meet");
+        // Dyadic ends.
+        for x in [&rlo, &rhi] {
+            let d = x.denom();
+            assert!(d.trailing_zeros() == Some(d.bits() - 1) || *d == 1.into(), "{k}: {x} is dyadic");
+        }
+        assert_eq!(r[k]["status"], e[k]["status"]);
+    }
+}
+
+fn exact_of(v: &serde_json::Value) -> Rational {
+    imitator::number::parse_rational(v.as_str().expect("an exact number")).expect("parses")
 }
 
 #[test]

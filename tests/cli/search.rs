@@ -305,6 +305,7 @@ fn lifetime_search_ranks_by_upper_ends_that_verify_reproduces() {
         // The same figure through `verify --horizon infinite`.
         let v = bin()
             .args(["verify", "--horizon", "infinite", "--width", "1/10000", "--max-depth", "300", "--json"])
+            .args(["--arithmetic", "exact"])
             .arg(&file)
             .output()
             .unwrap();

@@ -24,6 +24,7 @@ mod cancel;
 mod conformance;
 mod engines_agree;
 mod hand_computed;
+mod lifetime_rounded;
 mod lifetime_trust;
 mod limits_memory;
 mod machines;

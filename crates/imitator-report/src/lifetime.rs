@@ -63,6 +63,29 @@ pub struct InfiniteBlock<'a> {
     /// Absent for a rule that passes every assumption, as the paper's does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumption_failed: Option<AssumptionFailed>,
+    /// `exact` or `rounded`.
+    pub arithmetic: &'static str,
+    /// The fixed-point fraction bits of a rounded run (absent when exact).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision_bits: Option<u32>,
+    /// The bounds on states' futures the intervals rest on.
+    pub tail_bounds: Vec<&'static str>,
+    /// Retired states and their share of the widths (rounded runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<RetiredBlock<'a>>,
+}
+
+/// `retired` of the block `infinite`.
+#[derive(Debug, Serialize)]
+pub struct RetiredBlock<'a> {
+    /// Unsettled states retired.
+    pub states: u64,
+    /// Their upper mass.
+    pub mass: Exact<'a>,
+    /// Their share of each width, and the budget of each.
+    pub event_e_width: Exact<'a>,
+    pub query_cubed_sum_width: Option<Exact<'a>>,
+    pub budget: Exact<'a>,
 }
 
 impl<'a> InfiniteBlock<'a> {
@@ -93,6 +116,16 @@ impl<'a> InfiniteBlock<'a> {
                 check: r.check(),
                 assumption: r.assumption().describe(),
                 detail: r.breach.detail.clone(),
+            }),
+            arithmetic: imitator::names::Named::name(l.arithmetic),
+            precision_bits: l.precision_bits,
+            tail_bounds: l.tail_bounds.iter().map(|b| b.name()).collect(),
+            retired: l.retired.as_ref().map(|r| RetiredBlock {
+                states: r.states,
+                mass: Exact(&r.mass),
+                event_e_width: Exact(&r.event_e_width),
+                query_cubed_sum_width: r.query_width.as_ref().map(Exact),
+                budget: Exact(&r.budget),
             }),
         }
     }
@@ -191,6 +224,19 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         fmt_approx(&last.unsettled_mass),
         decay.unwrap_or_default()
     );
+    match (&l.retired, l.precision_bits) {
+        (Some(r), Some(bits)) => {
+            let _ = writeln!(
+                out,
+                "    arithmetic: rounded ({bits}-bit fixed point, ends dyadic); {} retired within {} of each width",
+                crate::words::count(r.states as usize, "unsettled state"),
+                fmt_approx(&r.budget)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "    arithmetic: exact");
+        }
+    }
     if let Some(r) = &l.refusal {
         let _ = writeln!(
             out,

@@ -36,11 +36,12 @@ pub fn command(o: &Options) -> String {
 
 /// The `verify` command that reproduces a worst figure from its file.
 fn reproduce(path: &Path, o: &Options) -> String {
-    let engine = match o.horizon {
-        Horizon::Finite => "--engine lumped ",
-        Horizon::Infinite { .. } => "",
+    let (engine, arithmetic) = match o.horizon {
+        Horizon::Finite => ("--engine lumped ", ""),
+        // The search runs every lifetime with exact masses.
+        Horizon::Infinite { .. } => ("", " --arithmetic exact"),
     };
-    format!("imitator verify {} {engine}{}", path.display(), horizon_flags(o))
+    format!("imitator verify {} {engine}{}{arithmetic}", path.display(), horizon_flags(o))
 }
 
 /// The ratio as a formula: at `T`, or (upper end) over the lifetime.

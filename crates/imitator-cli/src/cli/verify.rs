@@ -35,6 +35,10 @@ pub struct Args {
     /// With --horizon infinite: the deepest it goes (default 100000).
     #[arg(long, value_name = "T")]
     pub max_depth: Option<usize>,
+    /// With --horizon infinite: how the masses are carried. rounded (default): outward-rounded fixed point,
+    /// light states retired within a quarter of --width (dyadic ends, fast); exact: every mass exact.
+    #[arg(long, value_parser = super::named::<imitator::lifetime::Arithmetic>(), value_name = "MODE")]
+    pub arithmetic: Option<imitator::lifetime::Arithmetic>,
     /// Worker threads, at most 256 (default: every core). The figures are identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -69,8 +73,8 @@ pub fn main(a: Args) -> anyhow::Result<u8> {
         return infinite(a);
     }
     anyhow::ensure!(
-        a.width.is_none() && a.max_depth.is_none(),
-        "--width and --max-depth belong to --horizon infinite; a finite run goes to --depth"
+        a.width.is_none() && a.max_depth.is_none() && a.arithmetic.is_none(),
+        "--width, --max-depth and --arithmetic belong to --horizon infinite; a finite run goes to --depth"
     );
     let engine = a.engine.unwrap_or(EngineKind::Exhaustive);
     let s = super::load(&a.file)?;
@@ -109,6 +113,7 @@ fn infinite(a: Args) -> anyhow::Result<u8> {
     let s = super::load(&a.file)?;
     let rule = a.imitator.rule();
     let mut opts = super::lifetime_options(a.width.as_deref(), a.max_depth)?;
+    opts.arithmetic = a.arithmetic.unwrap_or(imitator::lifetime::Arithmetic::Rounded);
     opts.limits = imitator::limits::Limits {
         max_depth: opts.limits.max_depth,
         ..super::limits(a.max_states, a.max_memory, a.time_limit)?

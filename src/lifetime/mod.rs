@@ -33,6 +33,7 @@ use crate::checks::{self, Status};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Control, LayerView, Observer};
 use crate::engine::settled::{Settled, SettledCache};
+use crate::engine::space::StateSpace;
 use crate::engine::trust::{self, Assumption, Breach};
 use crate::engine::{EngineError, Figures, RunOptions};
 use crate::imitator::Rule;
@@ -42,11 +43,46 @@ use crate::number::Rational;
 use crate::progress::Watch as Progress;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
-use num_traits::{One, Signed};
+use num_traits::{One, Signed, Zero};
+
+pub mod rounded;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 /// The default `--max-depth` of an infinite-horizon run.
 pub const DEFAULT_MAX_DEPTH: usize = crate::limits::MAX_DEPTH;
+
+/// How the lifetime carries its masses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// Every mass exact, on the lumped engine: the figures of every depth are
+    /// exact sums (the intervals' ends may have long denominators).
+    Exact,
+    /// Every mass as two fixed-point numbers of [`rounded::PRECISION_BITS`]
+    /// fraction bits, the lower one rounded down and the upper one rounded
+    /// up at every operation; states too light to matter are retired within a
+    /// share of the width ([`rounded`]). The ends are dyadic rationals.
+    Rounded,
+}
+
+impl crate::names::Named for Arithmetic {
+    const ALL: &'static [Self] = &[Arithmetic::Rounded, Arithmetic::Exact];
+    const WHAT: &'static str = "arithmetic";
+    fn name(self) -> &'static str {
+        match self {
+            Arithmetic::Exact => "exact",
+            Arithmetic::Rounded => "rounded",
+        }
+    }
+    fn about(self) -> &'static str {
+        match self {
+            Arithmetic::Exact => "every mass exact (the lumped engine's figures, digit for digit)",
+            Arithmetic::Rounded => "masses in outward-rounded 124-bit fixed point, light states retired (fast)",
+        }
+    }
+}
+
+crate::names::display_by_name!(Arithmetic);
 
 /// Settings of one infinite-horizon run.
 #[derive(Debug, Clone)]
@@ -55,13 +91,60 @@ pub struct Options {
     pub width: Rational,
     /// The lumped engine's limits, and the deepest the run goes ([`Limits::max_depth`]).
     pub limits: Limits,
+    /// Exact or outward-rounded masses.
+    pub arithmetic: Arithmetic,
 }
 
 impl Options {
-    /// The defaults: width 10⁻⁹ and the default [`Limits`] (depth 100000).
+    /// The defaults: width 10⁻⁹, the default [`Limits`] (depth 100000) and exact masses.
     pub fn new() -> Self {
-        Options { width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)), limits: Limits::default() }
+        Options {
+            width: Rational::new(BigInt::one(), BigInt::from(1_000_000_000u64)),
+            limits: Limits::default(),
+            arithmetic: Arithmetic::Exact,
+        }
     }
+}
+
+/// A bound on an unsettled (or retired) state's future that the run used,
+/// by its name in the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TailBound {
+    /// A settled state's future is known: no query, `E` kept or lost for ever.
+    Settled,
+    /// `P(E_∞)` from an unsettled state: `max(0, 1 − α/((1+α)·post_s(μ)))`.
+    SupermartingaleFloor,
+    /// `E Σθ³` from an unsettled state: `U(s)`.
+    PosteriorRatioTail,
+    /// A light state's future replaced by the two bounds above, within the retirement budget.
+    Retirement,
+}
+
+impl TailBound {
+    /// Its name in the outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            TailBound::Settled => "settled",
+            TailBound::SupermartingaleFloor => "supermartingale-floor",
+            TailBound::PosteriorRatioTail => "posterior-ratio-tail",
+            TailBound::Retirement => "retirement",
+        }
+    }
+}
+
+/// What retiring light states cost, at the depth reached (rounded runs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retired {
+    /// How many merged states were retired while unsettled.
+    pub states: u64,
+    /// Their upper mass in total.
+    pub mass: Rational,
+    /// Their share of the width of `P(E_∞)`.
+    pub event_e_width: Rational,
+    /// Their share of the width of `E Σθ³` (`None`: unbounded).
+    pub query_width: Option<Rational>,
+    /// The most each share may take: a quarter of the requested width.
+    pub budget: Rational,
 }
 
 impl Default for Options {
@@ -164,6 +247,14 @@ pub struct Lifetime {
     /// The first state where the rule broke an assumption of the proofs, if
     /// any: `None` for the paper's imitator.
     pub refusal: Option<Refusal>,
+    /// How the masses were carried.
+    pub arithmetic: Arithmetic,
+    /// The fixed-point fraction bits of a rounded run (`None` when exact).
+    pub precision_bits: Option<u32>,
+    /// The bounds on states' futures the intervals rest on, in order.
+    pub tail_bounds: Vec<TailBound>,
+    /// Retired states and their share of the widths (rounded runs; `None` when exact).
+    pub retired: Option<Retired>,
 }
 
 impl Lifetime {
@@ -199,14 +290,170 @@ struct StateInfo {
     keeps: bool,
     /// `U(s)·2^64` as limbs when unsettled (conservative only); `None`: infinite or not needed.
     tail: Option<Vec<u64>>,
+    /// The floor rounded down in fixed point (`crate::engine::fixed`), for rounded runs.
+    floor_lo: u128,
+    /// `θ³` rounded down and up in fixed point; `None` when θ is negative or `θ³ ≥ 16`.
+    cube: Option<(u128, u128)>,
+}
+
+/// What is known of state `id` whose settled search found `class`; with
+/// `U(s)` when it was computed here (not found in `tails`).
+fn state_info(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    conservative: bool,
+    space: &StateSpace,
+    id: u32,
+    class: Settled,
+    tails: &FxHashMap<u32, Option<Vec<u64>>>,
+) -> (StateInfo, Option<Option<Vec<u64>>>) {
+    let st = space.state(id);
+    let posterior = space.posterior(st.key.posterior);
+    let contexts = space.contexts(st.key.contexts);
+    let settled = class == Settled::Yes;
+    let mu = &posterior[scenario.truth];
+    let floor = bounds::lifetime_keep_floor(&scenario.alpha, mu);
+    let keeps = floor.is_positive();
+    // A bound from an unsettled state rests on the rule's behaving as
+    // the paper's there: ask it, once per state.
+    let breach = match class {
+        Settled::Breaks(b) => Some(b),
+        Settled::Yes => None,
+        Settled::No if (st.truth_in_top && keeps) || conservative => {
+            let s = scenario;
+            let dists: Vec<&[Rational]> =
+                s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
+            let truth = dists[s.truth];
+            trust::unqueried_update(rule, posterior, &st.m, &dists)
+                .and_then(|()| trust::bayes_update(rule, posterior, &st.theta, truth, &dists))
+                .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
+                .and_then(
+                    |()| if conservative { trust::min_over_top(&st.top, &dists, &st.m, &st.theta) } else { Ok(()) },
+                )
+                .err()
+        }
+        Settled::No => None,
+    };
+    // The query bound from a state is the conservative imitator's
+    // (`Rule::is_conservative`); for any other rule the tail is unbounded.
+    let (tail, fresh) = if settled || !conservative {
+        (None, None)
+    } else if let Some(t) = tails.get(&st.key.posterior) {
+        (t.clone(), None)
+    } else {
+        let s = scenario;
+        let t = bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth).map(|u| limbs::from_big(&u));
+        (t.clone(), Some(t))
+    };
+    let cube = &st.theta * &st.theta * &st.theta;
+    let info = StateInfo {
+        settled,
+        breach,
+        top: None,
+        keeps,
+        tail,
+        floor_lo: crate::engine::fixed::floor_of(&floor).unwrap_or(0),
+        cube: if st.theta.is_negative() {
+            None
+        } else {
+            crate::engine::fixed::floor_of(&cube).zip(crate::engine::fixed::ceil_of(&cube))
+        },
+    };
+    (info, fresh)
+}
+
+/// What the lifetime knows of each state, computed once per state: the
+/// settled classification, the trust checks, the floor and `U(s)`. Shared by
+/// the exact and the rounded runs.
+pub(crate) struct Know<'s> {
+    scenario: &'s Scenario,
+    /// [`Rule::is_conservative`] of the rule run.
+    pub(crate) conservative: bool,
+    rule: &'s dyn Rule<Rational>,
+    settled: SettledCache<'s, u32>,
+    /// Per state id.
+    infos: Vec<Option<StateInfo>>,
+    /// `U` per posterior id (the same posterior recurs at many states and depths).
+    tails: FxHashMap<u32, Option<Vec<u64>>>,
+}
+
+impl<'s> Know<'s> {
+    pub(crate) fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, check_top: bool) -> Self {
+        let mut settled = SettledCache::new(scenario, rule);
+        settled.check_top_sets(check_top);
+        Know {
+            scenario,
+            conservative: rule.is_conservative(),
+            rule,
+            settled,
+            infos: Vec::new(),
+            tails: FxHashMap::default(),
+        }
+    }
+
+    /// What is known of state `id`, which is `depth` steps deep.
+    fn info(&mut self, space: &StateSpace, depth: usize, id: u32) -> &StateInfo {
+        self.prepare(space, depth, &[id]);
+        self.known(id)
+    }
+
+    /// Computes what is known of every state of `ids` (all `depth` steps
+    /// deep) not known yet: the settled search in turn (it shares a cache),
+    /// the rest (trust checks, floors, `U(s)`) in parallel.
+    pub(crate) fn prepare(&mut self, space: &StateSpace, depth: usize, ids: &[u32]) {
+        if self.infos.len() < space.len() {
+            self.infos.resize(space.len(), None);
+        }
+        let mut todo: Vec<u32> = ids.iter().copied().filter(|&id| self.infos[id as usize].is_none()).collect();
+        todo.sort_unstable();
+        todo.dedup();
+        if todo.is_empty() {
+            return;
+        }
+        let classes: Vec<Settled> = todo
+            .iter()
+            .map(|&id| {
+                let st = space.state(id);
+                let posterior = space.posterior(st.key.posterior);
+                let contexts = space.contexts(st.key.contexts);
+                self.settled.classify(&st.key.posterior, posterior, contexts, depth + 1)
+            })
+            .collect();
+        let (scenario, rule, conservative) = (self.scenario, self.rule, self.conservative);
+        let tails = &self.tails;
+        let computed: Vec<(StateInfo, Option<Option<Vec<u64>>>)> = todo
+            .par_iter()
+            .zip(classes)
+            .map(|(&id, class)| state_info(scenario, rule, conservative, space, id, class, tails))
+            .collect();
+        for (&id, (info, tail)) in todo.iter().zip(computed) {
+            if let Some(t) = tail {
+                self.tails.entry(space.state(id).key.posterior).or_insert(t);
+            }
+            self.infos[id as usize] = Some(info);
+        }
+    }
+
+    /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.
+    fn top_breach(&mut self, space: &StateSpace, id: u32) -> Option<&Breach> {
+        let info = self.infos[id as usize].as_mut().expect("computed first");
+        if info.top.is_none() {
+            let st = space.state(id);
+            info.top = Some(trust::alpha_top_set(space.posterior(st.key.posterior), &self.scenario.alpha, &st.top));
+        }
+        info.top.as_ref().and_then(|r| r.as_ref().err())
+    }
+
+    /// The info of a state already computed.
+    fn known(&self, id: u32) -> &StateInfo {
+        self.infos[id as usize].as_ref().expect("computed first")
+    }
 }
 
 struct Watch<'s> {
     scenario: &'s Scenario,
     opts: &'s Options,
-    /// [`Rule::is_conservative`] of the rule run.
-    conservative: bool,
-    rule: &'s dyn Rule<Rational>,
+    know: Know<'s>,
     /// The first broken assumption met.
     refusal: Option<Refusal>,
     /// The largest lower ends so far, of `P(E_∞)` and `E Σθ³`.
@@ -214,11 +461,6 @@ struct Watch<'s> {
     /// A contradiction between the intervals: the run ends with it.
     error: Option<EngineError>,
     progress: &'s dyn Progress,
-    settled: SettledCache<'s, u32>,
-    /// Per state id.
-    infos: Vec<Option<StateInfo>>,
-    /// `U` per posterior id (the same posterior recurs at many states and depths).
-    tails: FxHashMap<u32, Option<Vec<u64>>>,
     /// The smallest upper end of `E Σθ³` so far.
     best_hi_q: Option<Rational>,
     steps: Vec<Step>,
@@ -227,76 +469,6 @@ struct Watch<'s> {
     query_bound_squared: Rational,
     stop: Option<Stop>,
     statuses: (Status, Status),
-}
-
-impl<'s> Watch<'s> {
-    fn info(&mut self, view: &LayerView, id: u32) -> &StateInfo {
-        let i = id as usize;
-        if self.infos.len() <= i {
-            self.infos.resize(view.space().len().max(i + 1), None);
-        }
-        if self.infos[i].is_none() {
-            let space = view.space();
-            let st = space.state(id);
-            let posterior = space.posterior(st.key.posterior);
-            let contexts = space.contexts(st.key.contexts);
-            let class = self.settled.classify(&st.key.posterior, posterior, contexts, view.depth() + 1);
-            let settled = class == Settled::Yes;
-            let mu = &posterior[self.scenario.truth];
-            let keeps = bounds::lifetime_keep_floor(&self.scenario.alpha, mu).is_positive();
-            // A bound from an unsettled state rests on the rule's behaving as
-            // the paper's there: ask it, once per state.
-            let breach = match class {
-                Settled::Breaks(b) => Some(b),
-                Settled::Yes => None,
-                Settled::No if (st.truth_in_top && keeps) || self.conservative => {
-                    let s = self.scenario;
-                    let dists: Vec<&[Rational]> =
-                        s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
-                    let truth = dists[s.truth];
-                    trust::unqueried_update(self.rule, posterior, &st.m, &dists)
-                        .and_then(|()| trust::bayes_update(self.rule, posterior, &st.theta, truth, &dists))
-                        .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
-                        .and_then(|()| {
-                            if self.conservative {
-                                trust::min_over_top(&st.top, &dists, &st.m, &st.theta)
-                            } else {
-                                Ok(())
-                            }
-                        })
-                        .err()
-                }
-                Settled::No => None,
-            };
-            // The query bound from a state is the conservative imitator's
-            // (`Rule::is_conservative`); for any other rule the tail is unbounded.
-            let tail = if settled || !self.conservative {
-                None
-            } else {
-                let s = self.scenario;
-                self.tails
-                    .entry(st.key.posterior)
-                    .or_insert_with(|| {
-                        bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth)
-                            .map(|u| limbs::from_big(&u))
-                    })
-                    .clone()
-            };
-            self.infos[i] = Some(StateInfo { settled, breach, top: None, keeps, tail });
-        }
-        self.infos[i].as_ref().expect("just computed")
-    }
-
-    /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.
-    fn top_breach(&mut self, view: &LayerView, id: u32) -> Option<&Breach> {
-        let info = self.infos[id as usize].as_mut().expect("computed first");
-        if info.top.is_none() {
-            let space = view.space();
-            let st = space.state(id);
-            info.top = Some(trust::alpha_top_set(space.posterior(st.key.posterior), &self.scenario.alpha, &st.top));
-        }
-        info.top.as_ref().and_then(|r| r.as_ref().err())
-    }
 }
 
 impl Observer for Watch<'_> {
@@ -315,7 +487,7 @@ impl Observer for Watch<'_> {
         let (mut e_mass, mut e_settled, mut unsettled, mut tail_sum, mut refused) =
             (Sum::default(), Sum::default(), Sum::default(), Sum::default(), Sum::default());
         let mut first_breach: Option<Breach> = None;
-        let conservative = self.conservative;
+        let conservative = self.know.conservative;
         // Unsettled states with E and a positive floor: their mass per posterior.
         let mut keep_by_posterior: FxHashMap<u32, Sum> = FxHashMap::default();
         let mut tail_infinite = false;
@@ -324,18 +496,18 @@ impl Observer for Watch<'_> {
             let mass = e.mass();
             let in_e = e.e && st.truth_in_top;
             let posterior_id = st.key.posterior;
-            self.info(view, e.state);
+            self.know.info(space, t, e.state);
             // Where E held before this state, the floor of its parent assumed
             // the α rule here: a rule that drops the truth otherwise breaks it.
             if e.e {
-                if let Some(b) = self.top_breach(view, e.state) {
+                if let Some(b) = self.know.top_breach(space, e.state) {
                     if first_breach.is_none() {
                         first_breach = Some(b.clone());
                     }
                     refused.add(mass);
                 }
             }
-            let info = self.infos[e.state as usize].as_ref().expect("computed");
+            let info = self.know.known(e.state);
             if in_e {
                 e_mass.add(mass);
             }
@@ -459,20 +631,29 @@ pub fn run(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Lifetime, EngineError> {
+    match opts.arithmetic {
+        Arithmetic::Exact => run_exact(scenario, rule, opts, progress),
+        Arithmetic::Rounded => rounded::run(scenario, rule, opts, progress),
+    }
+}
+
+/// The exact run: the lumped engine, watched depth by depth.
+fn run_exact(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Lifetime, EngineError> {
     let w = scenario.truth_weight();
     let alpha = &scenario.alpha;
     let mut watch = Watch {
         scenario,
         opts,
-        conservative: rule.is_conservative(),
-        rule,
+        know: Know::new(scenario, rule, false),
         refusal: None,
         max_lo: (None, None),
         error: None,
         progress,
-        settled: SettledCache::new(scenario, rule),
-        infos: Vec::new(),
-        tails: FxHashMap::default(),
         best_hi_q: None,
         steps: Vec::new(),
         event_e_bound: bounds::event_e_proved_bound(alpha, w),
@@ -517,6 +698,7 @@ pub fn run(
         .into());
     }
     let depth_reached = watch.steps.last().map(|s| s.depth).unwrap_or(0);
+    let tail_bounds = used_bounds(&watch.steps, watch.know.conservative, false);
     Ok(Lifetime {
         figures,
         depth_reached,
@@ -529,7 +711,28 @@ pub fn run(
         event_e_status: watch.statuses.0,
         query_status: watch.statuses.1,
         refusal: watch.refusal,
+        arithmetic: Arithmetic::Exact,
+        precision_bits: None,
+        tail_bounds,
+        retired: None,
     })
+}
+
+/// The bounds the intervals rest on: the settled states always; the floor and
+/// `U(s)` while some state is unsettled (the latter for the conservative
+/// imitator only); retirement when a state was retired.
+fn used_bounds(steps: &[Step], conservative: bool, retired: bool) -> Vec<TailBound> {
+    let mut out = vec![TailBound::Settled];
+    if steps.iter().any(|s| !s.unsettled_mass.is_zero()) {
+        out.push(TailBound::SupermartingaleFloor);
+        if conservative {
+            out.push(TailBound::PosteriorRatioTail);
+        }
+    }
+    if retired {
+        out.push(TailBound::Retirement);
+    }
+    out
 }
 
 /// Asserts what the intervals after depth `depth` must satisfy, whatever the
