@@ -404,6 +404,7 @@ def lifetime(
     variant: str = "conservative",
     warmup: int = 0,
     *,
+    arithmetic: str = "rounded",
     max_states: int = _MAX_STATES,
     max_memory_mib: int = _MAX_MEMORY_MIB,
     time_limit: Optional[float] = None,
@@ -413,9 +414,13 @@ def lifetime(
     depth until both are at most ``width`` wide (or a check fails, or
     ``max_depth``, default 100000, or a limit is reached).
 
-    Same run as ``imitator verify FILE --horizon infinite --width W``
-    (docs/lifetime.md). ``width`` is exact: a Fraction, an int, a string
-    (``"1/1000000"``) or a float read as its decimal writing (``1e-6``).
+    Same run as ``imitator verify FILE --horizon infinite --width W
+    --arithmetic A`` (docs/lifetime.md). ``width`` is exact: a Fraction, an
+    int, a string (``"1/1000000"``) or a float read as its decimal writing
+    (``1e-6``). ``arithmetic="rounded"`` (the default, as on the command line)
+    carries the masses in outward-rounded fixed point, so the ends are exact
+    dyadic numbers that still enclose the truth; ``"exact"`` keeps every mass
+    exact.
     """
     doc = _native.lifetime(
         _scenario(scenario),
@@ -423,6 +428,7 @@ def lifetime(
         max_depth,
         variant,
         warmup,
+        arithmetic,
         max_states,
         max_memory_mib,
         time_limit,

@@ -47,6 +47,7 @@ def lifetime(
     max_depth: Optional[int],
     variant: str,
     warmup: int,
+    arithmetic: str,
     max_states: int,
     max_memory_mib: int,
     time_limit: Optional[float],

@@ -179,6 +179,9 @@ pub fn run(
     let mut stop: Option<Stop> = None;
 
     for d in 0..limits.max_depth {
+        if progress.cancelled() {
+            return Err(EngineError::Cancelled);
+        }
         if deadline.is_some_and(|t| Instant::now() >= t) {
             stop = Some(Stop::TimeLimit);
             break;

@@ -320,6 +320,7 @@ fn lifetime(
     max_depth: Option<usize>,
     variant: &str,
     warmup: usize,
+    arithmetic: &str,
     max_states: usize,
     max_memory_mib: u64,
     time_limit: Option<f64>,
@@ -328,6 +329,7 @@ fn lifetime(
     let s = scenario.inner.clone();
     let rule = rule(variant, warmup)?;
     let mut opts = life::Options::new();
+    opts.arithmetic = arithmetic.parse().map_err(|e: imitator::names::UnknownName| value_error(e.to_string()))?;
     opts.width = parse_rational(width).map_err(|e| value_error(format!("width: {e}")))?;
     if !opts.width.is_positive() {
         return Err(value_error(format!("width must be greater than 0, not {width}")));
