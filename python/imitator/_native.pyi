@@ -1,7 +1,7 @@
 """Type stubs of the native part of `imitator` (the Rust core). Use the functions of `imitator` itself:
 they take and give Fractions, where these take and give exact numbers as "p/q" text and JSON documents."""
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 class ScenarioError(ValueError):
     """A scenario that cannot be read or is not valid: file, key, line and column in the message."""
@@ -62,3 +62,18 @@ def diff(
     tolerance: Optional[str],
     max_memory_mib: int,
 ) -> str: ...
+def atlas_shard(
+    family: str,
+    actions: int,
+    models: int,
+    grid: int,
+    alpha: str,
+    priors: Optional[int],
+    width: str,
+    max_depth: int,
+    max_states: int,
+    shard: str,
+    threads: Optional[int],
+) -> str: ...
+def atlas_merge(parts: List[str]) -> str: ...
+def atlas_files(json: str) -> List[Tuple[str, bytes]]: ...
