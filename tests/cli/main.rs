@@ -44,6 +44,7 @@ fn snapshot_settings() -> insta::Settings {
     s
 }
 
+mod atlas;
 mod cli_errors;
 mod edges;
 mod export;
