@@ -159,11 +159,11 @@ impl Options {
                 return Err(bad(name, format!("{n} is more than {MAX_ATLAS_SIZE}, the most an atlas class has")));
             }
         }
-        if self.grid < 1 || self.grid > MAX_ATLAS_GRID {
+        if !(1..=MAX_ATLAS_GRID).contains(&self.grid) {
             return Err(bad("grid", format!("{} is not between 1 and {MAX_ATLAS_GRID}", self.grid)));
         }
         if let Some(p) = self.priors {
-            if p < 1 || p > MAX_ATLAS_GRID {
+            if !(1..=MAX_ATLAS_GRID).contains(&p) {
                 return Err(bad("priors", format!("{p} is not between 1 and {MAX_ATLAS_GRID}")));
             }
         }
@@ -249,7 +249,7 @@ pub fn binomial(n: u64, k: u64) -> u64 {
 /// come in pairs `(p, 1−p)` (so `M` odd), `f = C(G/2, (M−1)/2)`.
 pub fn iid_two_action_count(grid: u64, models: u64) -> u64 {
     let all = binomial(grid + 1, models) * models;
-    let fixed = if grid % 2 == 0 && models % 2 == 1 { binomial(grid / 2, (models - 1) / 2) } else { 0 };
+    let fixed = if grid.is_multiple_of(2) && !models.is_multiple_of(2) { binomial(grid / 2, (models - 1) / 2) } else { 0 };
     (all + fixed) / 2
 }
 
@@ -341,7 +341,10 @@ pub fn points(family: Family, actions: usize, grid: u64) -> Vec<Vec<Vec<u64>>> {
         Family::AfterAction => {
             let mut out: Vec<Vec<Vec<u64>>> = vec![Vec::new()];
             for _ in 0..=actions {
-                out = out.into_iter().flat_map(|p| comps.iter().map(move |c| [p.clone(), vec![c.clone()]].concat())).collect();
+                out = out
+                    .into_iter()
+                    .flat_map(|p| comps.iter().map(move |c| [p.clone(), vec![c.clone()]].concat()))
+                    .collect();
             }
             out
         }
@@ -406,10 +409,8 @@ pub fn classes(opts: &Options) -> Result<Vec<Class>, AtlasError> {
     opts.validate()?;
     let pts = points(opts.family, opts.actions, opts.grid);
     let index: FxHashMap<&Vec<Vec<u64>>, usize> = pts.iter().enumerate().map(|(i, p)| (p, i)).collect();
-    let maps: Vec<Vec<usize>> = permutations(opts.actions)
-        .iter()
-        .map(|perm| pts.iter().map(|p| index[&rename(p, perm)]).collect())
-        .collect();
+    let maps: Vec<Vec<usize>> =
+        permutations(opts.actions).iter().map(|perm| pts.iter().map(|p| index[&rename(p, perm)]).collect()).collect();
     let m = opts.models;
     let weight_sets: Vec<Vec<u64>> = {
         let p = opts.priors.unwrap_or(1);
@@ -565,7 +566,10 @@ pub fn run_class(class: &Class, opts: &Options, alpha: &Rational) -> Run {
             Run {
                 depth_reached: lt.depth_reached,
                 stopped_because: lt.stopped_because.name().to_string(),
-                event_e: Interval { lo: down(&last.event_e.lo), hi: Some(last.event_e.hi.as_ref().map_or_else(Rational::one, up)) },
+                event_e: Interval {
+                    lo: down(&last.event_e.lo),
+                    hi: Some(last.event_e.hi.as_ref().map_or_else(Rational::one, up)),
+                },
                 query: Interval { lo: down(&last.query_cubed_sum.lo), hi: last.query_cubed_sum.hi.as_ref().map(up) },
             }
         }
@@ -640,10 +644,7 @@ impl Ratio {
             lo: &i.lo / lo_den,
             hi: i.hi.as_ref().map(|h| h / hi_den),
         };
-        let missed = Interval {
-            lo: &one - run.event_e.hi.as_ref().unwrap_or(&one),
-            hi: Some(&one - &run.event_e.lo),
-        };
+        let missed = Interval { lo: &one - run.event_e.hi.as_ref().unwrap_or(&one), hi: Some(&one - &run.event_e.lo) };
         match self {
             Ratio::A => {
                 let d = alpha / ((&one + alpha) * &w);
@@ -853,7 +854,9 @@ pub fn merge(parts: Vec<Atlas>) -> Result<Atlas, MergeError> {
         }
         *slot = Some(i);
         let expected = (0..total).filter(|&c| p.shard.holds(c));
-        if !p.classes.iter().map(|c| c.index).eq(expected) || p.classes.iter().any(|c| c.runs.len() != opts.alphas.len()) {
+        if !p.classes.iter().map(|c| c.index).eq(expected)
+            || p.classes.iter().any(|c| c.runs.len() != opts.alphas.len())
+        {
             return Err(MergeError::Classes { part: i + 1, index: p.shard.index, count });
         }
     }

@@ -21,8 +21,21 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 const SMALL: &[&str] = &[
-    "atlas", "--family", "iid", "--actions", "2", "--models", "3", "--grid", "3", "--alpha", "1/2,1/10", "--width",
-    "1/1000", "--max-depth", "300",
+    "atlas",
+    "--family",
+    "iid",
+    "--actions",
+    "2",
+    "--models",
+    "3",
+    "--grid",
+    "3",
+    "--alpha",
+    "1/2,1/10",
+    "--width",
+    "1/1000",
+    "--max-depth",
+    "300",
 ];
 
 fn atlas(extra: &[&str], out: &Path) -> Output {
@@ -94,7 +107,8 @@ fn files_shards_threads_and_witnesses() {
     let m = bin().args(["atlas", "merge"]).args(&dirs[..2]).arg("--out").arg(&bad).output().unwrap();
     assert_eq!(m.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&m.stderr).contains("shard 3/3 is missing"));
-    let m = bin().args(["atlas", "merge"]).args([&dirs[0], &dirs[1], &dirs[0]]).arg("--out").arg(&bad).output().unwrap();
+    let m =
+        bin().args(["atlas", "merge"]).args([&dirs[0], &dirs[1], &dirs[0]]).arg("--out").arg(&bad).output().unwrap();
     assert_eq!(m.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&m.stderr).contains("are both shard 1/3"));
     let other = temp_dir("other");

@@ -204,7 +204,9 @@ pub fn check_folder(target: &Path, replaceable: fn(&str) -> bool) -> Result<Path
                             return Err(invalid(
                                 target,
                                 "will not replace the folder",
-                                &format!("it holds `{child}`, which this command does not write; give a new or empty folder"),
+                                &format!(
+                                    "it holds `{child}`, which this command does not write; give a new or empty folder"
+                                ),
                             ));
                         }
                     }

@@ -41,8 +41,7 @@ pub fn flags(o: &Options) -> String {
 
 /// The command that makes this atlas (its shard, if one).
 pub fn command(a: &Atlas) -> String {
-    let shard =
-        if a.shard.count > 1 { format!(" --shard {}/{}", a.shard.index, a.shard.count) } else { String::new() };
+    let shard = if a.shard.count > 1 { format!(" --shard {}/{}", a.shard.index, a.shard.count) } else { String::new() };
     format!("imitator atlas {}{shard} --out DIR", flags(&a.options))
 }
 
@@ -165,14 +164,10 @@ pub fn parse_json(text: &str) -> Result<Atlas, String> {
     let o = get(&v, "options")?;
     let family_name = get(&o, "family")?.as_str().ok_or("“family” is not a string")?.to_string();
     let family: Family = parse(&family_name).map_err(|e| e.to_string())?;
-    let alphas = get(&o, "alpha")?.as_array().ok_or("“alpha” is not a list")?.iter().map(rat).collect::<Result<_, _>>()?;
-    let mut opts = Options::new(
-        family,
-        int(&o, "actions")? as usize,
-        int(&o, "models")? as usize,
-        int(&o, "grid")?,
-        alphas,
-    );
+    let alphas =
+        get(&o, "alpha")?.as_array().ok_or("“alpha” is not a list")?.iter().map(rat).collect::<Result<_, _>>()?;
+    let mut opts =
+        Options::new(family, int(&o, "actions")? as usize, int(&o, "models")? as usize, int(&o, "grid")?, alphas);
     opts.priors = match get(&o, "priors")? {
         Value::Null => None,
         p => Some(p.as_u64().ok_or("“priors” is not a whole number")?),
@@ -232,8 +227,11 @@ fn to_f64(r: &Rational) -> f64 {
     r.to_f64().unwrap_or(f64::NAN)
 }
 
+/// Points of a plot, already converted for drawing.
+type Points = Vec<(f64, f64)>;
+
 /// The points (α, lower end) and (α, upper end) of one ratio.
-fn curve(a: &Atlas, all: &[Class], ratio: Ratio) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn curve(a: &Atlas, all: &[Class], ratio: Ratio) -> (Points, Points) {
     let mut lo = Vec::new();
     let mut hi = Vec::new();
     let mut order: Vec<usize> = (0..a.options.alphas.len()).collect();
@@ -271,8 +269,20 @@ pub fn plots(a: &Atlas, all: &[Class]) -> Result<Vec<(String, String)>, String> 
             x_zero: false,
             y_zero: false,
             series: vec![
-                Series { name: "largest upper end".into(), color: (0xd6, 0x27, 0x28), points: hi, markers: true, wide: false },
-                Series { name: "largest lower end (witness)".into(), color: (0x1f, 0x77, 0xb4), points: lo, markers: true, wide: false },
+                Series {
+                    name: "largest upper end".into(),
+                    color: (0xd6, 0x27, 0x28),
+                    points: hi,
+                    markers: true,
+                    wide: false,
+                },
+                Series {
+                    name: "largest lower end (witness)".into(),
+                    color: (0x1f, 0x77, 0xb4),
+                    points: lo,
+                    markers: true,
+                    wide: false,
+                },
             ],
             notes: Vec::new(),
         };
@@ -317,9 +327,8 @@ pub fn witnesses(a: &Atlas, all: &[Class]) -> Result<Vec<(String, String)>, Stri
 
 /// `atlas.csv`: one row per (ratio, α), exact numbers beside decimal ones.
 pub fn csv(a: &Atlas, all: &[Class]) -> String {
-    let mut s = String::from(
-        "ratio,alpha,lower,lower_approx,witness_class,upper,upper_approx,upper_class,undecided_runs\n",
-    );
+    let mut s =
+        String::from("ratio,alpha,lower,lower_approx,witness_class,upper,upper_approx,upper_class,undecided_runs\n");
     for l in lines(a, all) {
         let undecided = a.undecided().iter().filter(|(_, j, _)| *j == l.alpha).count();
         let _ = writeln!(
@@ -342,7 +351,11 @@ pub fn csv(a: &Atlas, all: &[Class]) -> String {
 pub fn markdown(a: &Atlas, all: &[Class]) -> String {
     let o = &a.options;
     let mut s = String::new();
-    let _ = writeln!(s, "# Atlas of constants: {} family, {} actions, {} models, grid 1/{}\n", o.family, o.actions, o.models, o.grid);
+    let _ = writeln!(
+        s,
+        "# Atlas of constants: {} family, {} actions, {} models, grid 1/{}\n",
+        o.family, o.actions, o.models, o.grid
+    );
     let _ = writeln!(s, "Made by `{}`.\n", command(a));
     if a.shard.count > 1 {
         let _ = writeln!(s, "**Shard {} of {}**: only its classes are in this table; `imitator atlas merge` puts the shards together.\n", a.shard.index, a.shard.count);
@@ -391,7 +404,10 @@ pub fn markdown(a: &Atlas, all: &[Class]) -> String {
     if undecided.is_empty() {
         let _ = writeln!(s, "Every class closed both intervals to the width.\n");
     } else {
-        let _ = writeln!(s, "These runs did not close their intervals; their upper ends still count in every maximum above.\n");
+        let _ = writeln!(
+            s,
+            "These runs did not close their intervals; their upper ends still count in every maximum above.\n"
+        );
         let _ = writeln!(s, "| class | α | depth reached | stopped because | width of P(E_∞) | width of E Σθ³ |");
         let _ = writeln!(s, "|---|---|---|---|---|---|");
         for (c, j, r) in &undecided {

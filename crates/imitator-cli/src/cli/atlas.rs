@@ -160,7 +160,8 @@ fn merge(m: MergeArgs) -> anyhow::Result<u8> {
     let mut parts = Vec::new();
     for dir in &m.dirs {
         let path = dir.join("atlas.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
         parts.push(parse_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?);
     }
     let name = |k: usize| m.dirs[k - 1].display().to_string();
