@@ -249,7 +249,8 @@ pub fn binomial(n: u64, k: u64) -> u64 {
 /// come in pairs `(p, 1−p)` (so `M` odd), `f = C(G/2, (M−1)/2)`.
 pub fn iid_two_action_count(grid: u64, models: u64) -> u64 {
     let all = binomial(grid + 1, models) * models;
-    let fixed = if grid.is_multiple_of(2) && !models.is_multiple_of(2) { binomial(grid / 2, (models - 1) / 2) } else { 0 };
+    let fixed =
+        if grid.is_multiple_of(2) && !models.is_multiple_of(2) { binomial(grid / 2, (models - 1) / 2) } else { 0 };
     (all + fixed) / 2
 }
 
