@@ -177,6 +177,9 @@ impl Options {
             if !a.is_positive() || *a >= Rational::one() {
                 return Err(bad("alpha", format!("{a} is not in (0, 1)")));
             }
+            if a.denom().to_u64().is_none_or(|d| d >= 1 << 63) {
+                return Err(bad("alpha", format!("{a}: its denominator is 2^63 or more, more than an atlas takes")));
+            }
             if self.alphas[..i].contains(a) {
                 return Err(bad("alpha", format!("{a} is listed twice")));
             }
@@ -196,7 +199,7 @@ impl Options {
                 "grid",
                 format!(
                     "this family, grid and class size make about {tuples} classes before symmetry, more than \
-                     {MAX_ATLAS_TUPLES}, the most an atlas enumerates; give a coarser --grid or fewer --models"
+                     {MAX_ATLAS_TUPLES}, the most an atlas enumerates; give a coarser grid or fewer models"
                 ),
             ));
         }
@@ -796,14 +799,18 @@ pub enum MergeError {
     #[error("no shard to merge")]
     Empty,
     /// Two shards were run with different arguments.
-    #[error("part {second} was run with different arguments than part {first} ({what})")]
+    #[error("part {second} was run with {option} {theirs}, part {first} with {option} {ours}")]
     Arguments {
         /// The first part (from 1, in the order given).
         first: usize,
         /// The part that differs.
         second: usize,
-        /// What differs.
-        what: String,
+        /// The option that differs (`grid`, `alpha`, …; `shards` for the number of shards).
+        option: &'static str,
+        /// Its value in the first part.
+        ours: String,
+        /// Its value in the part that differs.
+        theirs: String,
     },
     /// Two parts are the same shard.
     #[error("parts {first} and {second} are both shard {index}/{count}")]
@@ -844,10 +851,10 @@ pub fn merge(parts: Vec<Atlas>) -> Result<Atlas, MergeError> {
     let mut seen: Vec<Option<usize>> = vec![None; count as usize];
     for (i, p) in parts.iter().enumerate() {
         let what = differs(&opts, &p.options)
-            .or_else(|| (p.shard.count != count).then(|| format!("{} shards, not {count}", p.shard.count)))
-            .or_else(|| (p.total != total).then(|| format!("{} classes, not {total}", p.total)));
-        if let Some(what) = what {
-            return Err(MergeError::Arguments { first: 1, second: i + 1, what });
+            .or_else(|| (p.shard.count != count).then(|| ("shards", count.to_string(), p.shard.count.to_string())))
+            .or_else(|| (p.total != total).then(|| ("classes", total.to_string(), p.total.to_string())));
+        if let Some((option, ours, theirs)) = what {
+            return Err(MergeError::Arguments { first: 1, second: i + 1, option, ours, theirs });
         }
         let slot = &mut seen[(p.shard.index - 1) as usize];
         if let Some(j) = slot {
@@ -869,19 +876,20 @@ pub fn merge(parts: Vec<Atlas>) -> Result<Atlas, MergeError> {
     Ok(Atlas { options: opts, shard: Shard::WHOLE, total, classes })
 }
 
-/// What differs between two atlases' options, named by option.
-fn differs(a: &Options, b: &Options) -> Option<String> {
+/// What differs between two atlases' options: the option (by name), its value in `a`, its value in `b`.
+fn differs(a: &Options, b: &Options) -> Option<(&'static str, String, String)> {
+    let priors = |p: Option<u64>| p.map_or("uniform".to_string(), |p| p.to_string());
     let pairs = [
-        ("--family", a.family.to_string(), b.family.to_string()),
-        ("--actions", a.actions.to_string(), b.actions.to_string()),
-        ("--models", a.models.to_string(), b.models.to_string()),
-        ("--grid", a.grid.to_string(), b.grid.to_string()),
-        ("--alpha", join(&a.alphas), join(&b.alphas)),
-        ("--priors", format!("{:?}", a.priors), format!("{:?}", b.priors)),
-        ("--width", a.width.to_string(), b.width.to_string()),
-        ("--max-depth", a.max_depth.to_string(), b.max_depth.to_string()),
+        ("family", a.family.to_string(), b.family.to_string()),
+        ("actions", a.actions.to_string(), b.actions.to_string()),
+        ("models", a.models.to_string(), b.models.to_string()),
+        ("grid", a.grid.to_string(), b.grid.to_string()),
+        ("alpha", join(&a.alphas), join(&b.alphas)),
+        ("priors", priors(a.priors), priors(b.priors)),
+        ("width", a.width.to_string(), b.width.to_string()),
+        ("max-depth", a.max_depth.to_string(), b.max_depth.to_string()),
     ];
-    pairs.into_iter().find(|(_, x, y)| x != y).map(|(name, x, y)| format!("{name} {y}, not {x}"))
+    pairs.into_iter().find(|(_, x, y)| x != y)
 }
 
 fn join(v: &[Rational]) -> String {

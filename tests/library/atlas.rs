@@ -200,7 +200,9 @@ fn same_atlas_on_one_and_two_threads_and_shards_merge_into_it() {
     assert_eq!(merge(twice), Err(MergeError::Twice { first: 1, second: 3, index: 1, count: 3 }));
     let other = run_on(1, &opts(Family::Iid, 2, 3, 3, "1/2"), Shard { index: 3, count: 3 });
     match merge(vec![parts[0].clone(), parts[1].clone(), other]) {
-        Err(MergeError::Arguments { second: 3, what, .. }) => assert_eq!(what, "--alpha 1/2, not 1/2,1/10"),
+        Err(MergeError::Arguments { second: 3, option, ours, theirs, .. }) => {
+            assert_eq!((option, ours.as_str(), theirs.as_str()), ("alpha", "1/2,1/10", "1/2"))
+        }
         e => panic!("expected an argument mismatch, got {e:?}"),
     }
 }
@@ -226,4 +228,29 @@ fn bad_lists_and_shards_name_the_option() {
     o.grid = 1000;
     o.models = 8;
     assert_eq!(o.validate().unwrap_err().option, "grid", "too many classes, refused before enumerating");
+}
+
+#[test]
+fn atlas_json_reads_back_and_refuses_what_is_out_of_place() {
+    use imitator_report::atlas::{json, parse_json};
+    let o = opts(Family::Iid, 2, 2, 3, "1/2,1/3");
+    let a = run_on(1, &o, Shard { index: 2, count: 2 });
+    let all = classes(&o).unwrap();
+    let text = json(&a, &all);
+    assert_eq!(parse_json(&text).unwrap(), a);
+    // A class of the other shard, a run missing, a shard past its count, not JSON.
+    let other = text.replacen("\"index\": 1,", "\"index\": 0,", 1);
+    assert_ne!(other, text);
+    assert!(parse_json(&other).unwrap_err().contains("out of place"), "{}", parse_json(&other).unwrap_err());
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["classes"][0]["runs"].as_array_mut().unwrap().pop();
+    assert!(parse_json(&v.to_string()).unwrap_err().contains("runs, not one per α"));
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["shard"]["index"] = 3.into();
+    assert!(parse_json(&v.to_string()).unwrap_err().contains("shard 3/2"));
+    assert!(parse_json("{").unwrap_err().starts_with("not JSON"));
+    // α with a denominator past 2^63 is refused by name, not a panic.
+    let mut o = opts(Family::Iid, 2, 2, 2, "1/2");
+    o.alphas = vec![r("1/100000000000000000000")];
+    assert_eq!(o.validate().unwrap_err().option, "alpha");
 }

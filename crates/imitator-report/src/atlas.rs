@@ -197,7 +197,17 @@ pub fn parse_json(text: &str) -> Result<Atlas, String> {
                 query: pair("query_cubed_sum")?,
             });
         }
-        runs_of.push(ClassRuns { index: int(c, "index")?, runs });
+        let index = int(c, "index")?;
+        if runs.len() != opts.alphas.len() {
+            return Err(format!("class {index} has {} runs, not one per α ({})", runs.len(), opts.alphas.len()));
+        }
+        if index >= total || !shard.holds(index) || runs_of.last().is_some_and(|p: &ClassRuns| p.index >= index) {
+            return Err(format!(
+                "class {index} is out of place in shard {}/{} of {total} classes",
+                shard.index, shard.count
+            ));
+        }
+        runs_of.push(ClassRuns { index, runs });
     }
     Ok(Atlas { options: opts, shard, total, classes: runs_of })
 }
@@ -437,6 +447,9 @@ pub fn markdown(a: &Atlas, all: &[Class]) -> String {
 /// Every file of the atlas folder: `(name, bytes)`, in a fixed order.
 pub fn files(a: &Atlas) -> Result<Vec<(String, Vec<u8>)>, String> {
     let all = all_classes(a).map_err(|e| e.to_string())?;
+    if all.len() as u64 != a.total {
+        return Err(format!("it counts {} classes, but its options make {}", a.total, all.len()));
+    }
     let mut out: Vec<(String, Vec<u8>)> = vec![
         ("atlas.md".into(), markdown(a, &all).into_bytes()),
         ("atlas.csv".into(), csv(a, &all).into_bytes()),

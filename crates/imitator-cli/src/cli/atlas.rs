@@ -168,8 +168,13 @@ fn merge(m: MergeArgs) -> anyhow::Result<u8> {
     let whole = atlas::merge(parts).map_err(|e| {
         use atlas::MergeError as E;
         match e {
-            E::Arguments { first, second, what } => {
-                anyhow::anyhow!("{} was made with other arguments than {}: {what}", name(second), name(first))
+            E::Arguments { first, second, option, ours, theirs } => {
+                let flag = if option == "shards" { "--shard …/".to_string() } else { format!("--{option} ") };
+                anyhow::anyhow!(
+                    "{} was made with other arguments than {}: {flag}{theirs}, not {ours}",
+                    name(second),
+                    name(first)
+                )
             }
             E::Twice { first, second, index, count } => {
                 anyhow::anyhow!("{} and {} are both shard {index}/{count}", name(first), name(second))
