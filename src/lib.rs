@@ -59,6 +59,7 @@
 //! rule written outside the crate, verified, run over the whole lifetime and
 //! exported.
 
+pub mod atlas;
 pub mod bounds;
 pub mod checks;
 pub mod conformance;

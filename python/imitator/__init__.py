@@ -57,6 +57,8 @@ __all__ = [
     "diff",
     "sample_histories",
     "conformance",
+    "atlas",
+    "AtlasResult",
 ]
 
 Number = Union[Fraction, int, float, str]
@@ -730,3 +732,120 @@ def conformance(
     rel = None if rel_tolerance is None else _text(rel_tolerance, "rel_tolerance")
     doc, text = _native.conformance_judge(answers, tol, rel)
     return Conformance(json.loads(doc), text)
+
+
+# --- The atlas of constants -------------------------------------------------
+
+
+def _atlas_shard(args: Dict[str, Any], index: int, count: int) -> str:
+    """One shard's ``atlas.json`` text: what each Dask task runs (a plain
+    module-level function, so that it pickles by name)."""
+    return _native.atlas_shard(
+        args["family"],
+        args["actions"],
+        args["models"],
+        args["grid"],
+        args["alpha"],
+        args["priors"],
+        args["width"],
+        args["max_depth"],
+        args["max_states"],
+        f"{index}/{count}",
+        args["threads"],
+    )
+
+
+class AtlasResult:
+    """A whole atlas (``imitator atlas``): ``json`` is the very text of its
+    ``atlas.json``, ``data`` that document with its exact numbers as
+    Fractions, ``ratios`` the largest certified lower and upper ends per
+    ratio and α, ``undecided`` the runs whose intervals did not close."""
+
+    def __init__(self, text: str) -> None:
+        self.json = text
+        self.data = _exact(json.loads(text))
+
+    @property
+    def total(self) -> int:
+        """How many classes the family has."""
+        return int(self.data["classes_total"])
+
+    @property
+    def ratios(self) -> List[Record]:
+        return list(self.data["ratios"])
+
+    @property
+    def undecided(self) -> List[Record]:
+        return list(self.data["undecided"])
+
+    def extremes(self, ratio: str, alpha: Number) -> Record:
+        """The line of ``ratio`` (``a``, ``a_prime``, ``b``, ``b_prime``,
+        ``query_cubed_sum``) at ``alpha``: ``lower``, ``witness``, ``upper``."""
+        a = Fraction(_text(alpha, "alpha"))
+        for line in self.data["ratios"]:
+            if line["ratio"] == ratio and line["alpha"] == a:
+                return line
+        raise KeyError(f"no line for ratio {ratio!r} at alpha {a}")
+
+    def files(self) -> Dict[str, bytes]:
+        """Every file ``imitator atlas --out DIR`` writes, by name, byte for byte."""
+        return dict(_native.atlas_files(self.json))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AtlasResult) and other.json == self.json
+
+    def __repr__(self) -> str:
+        return f"AtlasResult({self.total} classes, {len(self.undecided)} undecided runs)"
+
+
+def atlas(
+    family: str,
+    actions: int,
+    models: int,
+    grid: int,
+    alpha: Iterable[Number],
+    *,
+    priors: Optional[int] = None,
+    width: Number = Fraction(1, 10**6),
+    max_depth: int = 100000,
+    max_states: int = 200000,
+    shards: Optional[int] = None,
+    threads: Optional[int] = None,
+    client: Any = None,
+) -> AtlasResult:
+    """Every class of a grid family over its lifetime (``imitator atlas``).
+
+    Without ``client`` the atlas runs in this process (in ``shards`` parts, one
+    after the other, when given). With a ``dask.distributed`` ``client`` it is
+    split into ``shards`` parts (default: four per worker), each run by one
+    task with ``client.map``, and the parts are merged here: the result equals
+    the single-process run's, byte for byte. ``threads`` is each part's
+    worker threads (default: every core of its machine; give 1 when each Dask
+    worker process has one core).
+    """
+    if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
+        raise ValueError(f"shards must be a whole number at least 1, not {shards!r}")
+    alphas = ",".join(_text(a, "alpha") for a in alpha)
+    args = {
+        "family": family,
+        "actions": actions,
+        "models": models,
+        "grid": grid,
+        "alpha": alphas,
+        "priors": priors,
+        "width": _text(width, "width"),
+        "max_depth": max_depth,
+        "max_states": max_states,
+        "threads": threads,
+    }
+    if client is None:
+        n = shards or 1
+        parts = [_atlas_shard(args, i, n) for i in range(1, n + 1)]
+    else:
+        if shards is None:
+            workers = len(client.scheduler_info().get("workers", {})) or 1
+            shards = 4 * workers
+        n = shards
+        futures = client.map(_atlas_shard, [args] * n, range(1, n + 1), [n] * n, pure=False)
+        parts = client.gather(futures)
+    return AtlasResult(_native.atlas_merge(list(parts)))

@@ -73,3 +73,18 @@ def conformance_asked(case: str, pass_: str) -> str: ...
 def conformance_judge(
     answers: List[Tuple[str, str, List[str]]], tolerance: Optional[str], rel_tolerance: Optional[str]
 ) -> Tuple[str, str]: ...
+def atlas_shard(
+    family: str,
+    actions: int,
+    models: int,
+    grid: int,
+    alpha: str,
+    priors: Optional[int],
+    width: str,
+    max_depth: int,
+    max_states: int,
+    shard: str,
+    threads: Optional[int],
+) -> str: ...
+def atlas_merge(parts: List[str]) -> str: ...
+def atlas_files(json: str) -> List[Tuple[str, bytes]]: ...

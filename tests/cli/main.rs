@@ -44,6 +44,7 @@ fn snapshot_settings() -> insta::Settings {
     s
 }
 
+mod atlas;
 mod cli_errors;
 mod conformance;
 mod edges;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const SETUP: &str = "python3 -m venv target/python-venv && target/python-venv/bin/pip install pytest nbclient \
-                     ipykernel matplotlib ./python, then IMITATOR_PYTHON=$PWD/target/python-venv/bin/python \
+                     ipykernel matplotlib \"dask[distributed]\" ./python, then IMITATOR_PYTHON=$PWD/target/python-venv/bin/python \
                      cargo test --release --test cli -- python::";
 
 fn root() -> PathBuf {

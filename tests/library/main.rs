@@ -20,6 +20,7 @@ macro_rules! fixture {
 #[path = "../common/mod.rs"]
 mod common;
 
+mod atlas;
 mod cancel;
 mod conformance;
 mod engines_agree;

@@ -191,8 +191,28 @@ pub fn check_folder(target: &Path, replaceable: fn(&str) -> bool) -> Result<Path
             for entry in fs::read_dir(&abs).map_err(fail(target, "cannot read"))? {
                 let entry = entry.map_err(fail(target, "cannot read"))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let is_file = entry.file_type().map_err(fail(target, "cannot read"))?.is_file();
-                if !is_file || !replaceable(&name) {
+                let kind = entry.file_type().map_err(fail(target, "cannot read"))?;
+                // A folder of the output (`replaceable("NAME/")`) may hold
+                // only files that `replaceable("NAME/FILE")` accepts.
+                if kind.is_dir() && replaceable(&format!("{name}/")) {
+                    let inner = abs.join(&name);
+                    for entry in fs::read_dir(&inner).map_err(fail(target, "cannot read"))? {
+                        let entry = entry.map_err(fail(target, "cannot read"))?;
+                        let child = format!("{name}/{}", entry.file_name().to_string_lossy());
+                        let is_file = entry.file_type().map_err(fail(target, "cannot read"))?.is_file();
+                        if !is_file || !replaceable(&child) {
+                            return Err(invalid(
+                                target,
+                                "will not replace the folder",
+                                &format!(
+                                    "it holds `{child}`, which this command does not write; give a new or empty folder"
+                                ),
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                if !kind.is_file() || !replaceable(&name) {
                     return Err(invalid(
                         target,
                         "will not replace the folder",
@@ -252,8 +272,12 @@ impl Folder {
     }
 
     /// Writes the file `name` of the folder.
+    /// A name `DIR/FILE` goes into the folder's subfolder `DIR`, created on first use.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let shown = self.shown.join(name);
+        if let Some((dir, _)) = name.rsplit_once('/') {
+            fs::create_dir_all(self.tmp.join(dir)).map_err(fail(&shown, "cannot create the folder of"))?;
+        }
         let mut f = Slow(File::create(self.tmp.join(name)).map_err(fail(&shown, "cannot create"))?);
         f.write_all(bytes).map_err(fail(&shown, "cannot write"))?;
         f.0.sync_all().map_err(fail(&shown, "cannot write"))

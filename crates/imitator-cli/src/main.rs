@@ -50,6 +50,7 @@ enum Command {
     Export(cli::export::Args),
     Report(cli::report::Args),
     Search(cli::search::Args),
+    Atlas(cli::atlas::Args),
     Completions(cli::completions::CompletionsArgs),
     Man(cli::completions::ManArgs),
 }
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         Command::Export(a) => cli::export::main(a),
         Command::Report(a) => cli::report::main(a),
         Command::Search(a) => cli::search::main(a),
+        Command::Atlas(a) => cli::atlas::main(a),
         Command::Completions(a) => cli::completions::completions(a, Cli::command()),
         Command::Man(a) => cli::completions::man(a, Cli::command()),
     };

@@ -626,10 +626,7 @@ fn conformance_judge(
         Ok(outcomes)
     })?
     .map_err(|e| limit_err(py, e))?;
-    Ok((
-        imitator_report::conformance::document(&outcomes).to_string(),
-        imitator_report::conformance::text(&outcomes),
-    ))
+    Ok((imitator_report::conformance::document(&outcomes).to_string(), imitator_report::conformance::text(&outcomes)))
 }
 
 /// The tolerance of `tolerance=` and `rel_tolerance=` over the defaults (those of `imitator diff`).
@@ -667,6 +664,72 @@ impl PyErrText {
 }
 
 /// The native part of the `imitator` module; `python/imitator/__init__.py` is its face.
+/// One shard of an atlas (`imitator atlas … --shard I/N`): its `atlas.json`
+/// text. The Python side maps the shards over a Dask cluster and merges them
+/// with [`atlas_merge`].
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn atlas_shard(
+    py: Python<'_>,
+    family: &str,
+    actions: usize,
+    models: usize,
+    grid: u64,
+    alpha: &str,
+    priors: Option<u64>,
+    width: &str,
+    max_depth: usize,
+    max_states: usize,
+    shard: &str,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use imitator::atlas;
+    let flagged = |e: atlas::AtlasError| value_error(format!("{}: {}", e.option.replace('-', "_"), e.reason));
+    let family: atlas::Family = imitator::names::parse(family).map_err(|e| value_error(format!("family: {e}")))?;
+    let alphas = atlas::parse_alphas(alpha).map_err(flagged)?;
+    let mut opts = atlas::Options::new(family, actions, models, grid, alphas);
+    opts.priors = priors;
+    opts.width = parse_rational(width).map_err(|e| value_error(format!("width: {e}")))?;
+    opts.max_depth = max_depth;
+    opts.limits.max_states = max_states;
+    opts.validate().map_err(flagged)?;
+    let shard = atlas::parse_shard(shard).map_err(flagged)?;
+    let result = run_detached(py, threads, move |watch| {
+        atlas::run(&opts, shard, watch).map(|a| {
+            let all = atlas::classes(&a.options).expect("validated");
+            imitator_report::atlas::json(&a, &all)
+        })
+    })?;
+    result.map_err(flagged)
+}
+
+/// The merge of the shards' `atlas.json` texts (`imitator atlas merge`): the
+/// whole atlas's `atlas.json`, identical to the unsharded run's.
+#[pyfunction]
+fn atlas_merge(py: Python<'_>, parts: Vec<String>) -> PyResult<String> {
+    use imitator::atlas;
+    py.detach(move || {
+        let mut atlases = Vec::new();
+        for (i, text) in parts.iter().enumerate() {
+            atlases.push(imitator_report::atlas::parse_json(text).map_err(|e| format!("part {}: {e}", i + 1))?);
+        }
+        let whole = atlas::merge(atlases).map_err(|e| e.to_string())?;
+        let all = atlas::classes(&whole.options).map_err(|e| e.to_string())?;
+        Ok(imitator_report::atlas::json(&whole, &all))
+    })
+    .map_err(|e: String| value_error(e))
+}
+
+/// Every file `imitator atlas --out` writes for this `atlas.json`: `(name, bytes)`.
+#[pyfunction]
+fn atlas_files(py: Python<'_>, json: String) -> PyResult<Vec<(String, Vec<u8>)>> {
+    py.detach(move || {
+        let a = imitator_report::atlas::parse_json(&json)?;
+        imitator_report::atlas::files(&a)
+    })
+    .map_err(value_error)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScenario>()?;
@@ -681,6 +744,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(conformance_asked, m)?)?;
     m.add_function(wrap_pyfunction!(conformance_judge, m)?)?;
     m.add_function(wrap_pyfunction!(sample, m)?)?;
+    m.add_function(wrap_pyfunction!(atlas_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(atlas_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(atlas_files, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("LimitError", m.py().get_type::<LimitError>())?;
     Ok(())

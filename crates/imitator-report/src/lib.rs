@@ -20,6 +20,7 @@
 //! nothing depends on it but the binary: a Rust user of the core compiles none
 //! of it.
 
+pub mod atlas;
 pub mod conformance;
 pub mod csv;
 pub mod diff;

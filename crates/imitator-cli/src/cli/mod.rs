@@ -2,6 +2,7 @@
 //! Errors returned as `Err` are bad input (status 2).
 
 pub mod advice;
+pub mod atlas;
 pub mod completions;
 pub mod conformance;
 pub mod diff;
