@@ -9,8 +9,7 @@
 //!
 //! Like models, event kinds are open: a new kind implements [`EventKind`] and
 //! plugs into both engines. A scenario file declares [`AtLeast`] and
-//! [`AtStep`] (an action), [`ObservedAtLeast`] and [`ObservedAtStep`] (an
-//! observation, or an action and an observation together), [`Prefix`] (the
+//! [`AtStep`] (an action, an observation, or both together), [`Prefix`] (the
 //! first actions) and [`MachineEvent`] (a machine that ends in an accepting
 //! state).
 
@@ -142,93 +141,6 @@ fn observation_range(observation: usize, observations: usize) -> String {
     )
 }
 
-/// `action` is taken at least `count` times in `T` steps (`count = 0` holds always).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AtLeast {
-    /// The action counted.
-    pub action: usize,
-    /// How many times, at least.
-    pub count: usize,
-}
-
-impl EventKind for AtLeast {
-    fn advance(&self, state: u32, _: usize, action: usize, _: usize) -> u32 {
-        if action == self.action {
-            (state + 1).min(self.count as u32)
-        } else {
-            state
-        }
-    }
-    fn accepts(&self, state: u32) -> bool {
-        state as usize >= self.count
-    }
-    fn contains(&self, world: &[(usize, usize)]) -> bool {
-        world.iter().filter(|&&(a, _)| a == self.action).count() >= self.count
-    }
-    fn timed_until(&self) -> usize {
-        0
-    }
-    fn empty_at(&self, depth: usize) -> Option<String> {
-        (self.count > depth).then(|| format!("at_least = {} is more than the depth {depth}", self.count))
-    }
-    fn check(&self, actions: usize, _: usize) -> Result<(), (String, String)> {
-        if self.action >= actions {
-            return Err(("action".into(), action_range(self.action, actions)));
-        }
-        Ok(())
-    }
-    fn to_toml(&self, actions: &[String], _: &[String]) -> Option<Entries> {
-        Some(vec![("action", quote(&actions[self.action])), ("at_least", self.count.to_string())])
-    }
-}
-
-/// `action` is taken at step `step` (1-based); empty when `step > T`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AtStep {
-    /// The action.
-    pub action: usize,
-    /// The step, 1-based.
-    pub step: usize,
-}
-
-impl EventKind for AtStep {
-    fn advance(&self, state: u32, step: usize, action: usize, _: usize) -> u32 {
-        if step == self.step {
-            if action == self.action {
-                1
-            } else {
-                DEAD
-            }
-        } else {
-            state
-        }
-    }
-    fn accepts(&self, state: u32) -> bool {
-        state == 1
-    }
-    fn contains(&self, world: &[(usize, usize)]) -> bool {
-        self.step >= 1 && self.step <= world.len() && world[self.step - 1].0 == self.action
-    }
-    fn timed_until(&self) -> usize {
-        self.step
-    }
-    fn empty_at(&self, depth: usize) -> Option<String> {
-        (self.step > depth).then(|| format!("at_step = {} comes after the last step, {depth}", self.step))
-    }
-    fn check(&self, actions: usize, _: usize) -> Result<(), (String, String)> {
-        if self.step < 1 {
-            return Err(("at_step".into(), "must be a step >= 1".into()));
-        }
-        if self.action >= actions {
-            return Err(("action".into(), action_range(self.action, actions)));
-        }
-        Ok(())
-    }
-    fn to_toml(&self, actions: &[String], _: &[String]) -> Option<Entries> {
-        Some(vec![("action", quote(&actions[self.action])), ("at_step", self.step.to_string())])
-    }
-}
-
 /// The first actions are exactly `actions`; empty when longer than `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix {
@@ -272,7 +184,7 @@ impl EventKind for Prefix {
     }
 }
 
-/// Which steps an [`ObservedAtLeast`] or [`ObservedAtStep`] event counts: a
+/// Which steps an [`AtLeast`] or [`AtStep`] event counts: a
 /// step counts when every given key matches (the action, the observation, or both).
 fn step_matches(action: Option<usize>, observation: Option<usize>, a: usize, o: usize) -> bool {
     action.is_none_or(|x| x == a) && observation.is_none_or(|x| x == o)
@@ -317,9 +229,9 @@ fn step_entries(
 
 /// At least `count` steps whose action is `action` and whose observation is
 /// `observation` (each when given; a step counts when every given one
-/// matches). With the action alone it is [`AtLeast`].
+/// matches); `count = 0` holds always.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedAtLeast {
+pub struct AtLeast {
     /// The action a step must take, if any.
     pub action: Option<usize>,
     /// The observation a step must see, if any.
@@ -328,7 +240,14 @@ pub struct ObservedAtLeast {
     pub count: usize,
 }
 
-impl EventKind for ObservedAtLeast {
+impl AtLeast {
+    /// `action` taken at least `count` times, whatever the observations.
+    pub fn of_action(action: usize, count: usize) -> Self {
+        AtLeast { action: Some(action), observation: None, count }
+    }
+}
+
+impl EventKind for AtLeast {
     fn advance(&self, state: u32, _: usize, action: usize, observation: usize) -> u32 {
         if step_matches(self.action, self.observation, action, observation) {
             (state + 1).min(self.count as u32)
@@ -359,9 +278,9 @@ impl EventKind for ObservedAtLeast {
 }
 
 /// Step `step` (1-based) takes `action` and sees `observation` (each when
-/// given); empty when `step > T`. With the action alone it is [`AtStep`].
+/// given); empty when `step > T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedAtStep {
+pub struct AtStep {
     /// The action the step must take, if any.
     pub action: Option<usize>,
     /// The observation the step must see, if any.
@@ -370,7 +289,14 @@ pub struct ObservedAtStep {
     pub step: usize,
 }
 
-impl EventKind for ObservedAtStep {
+impl AtStep {
+    /// `action` taken at step `step`, whatever the observation.
+    pub fn of_action(action: usize, step: usize) -> Self {
+        AtStep { action: Some(action), observation: None, step }
+    }
+}
+
+impl EventKind for AtStep {
     fn advance(&self, state: u32, step: usize, action: usize, observation: usize) -> u32 {
         if step == self.step {
             if step_matches(self.action, self.observation, action, observation) {
@@ -493,18 +419,18 @@ mod tests {
     #[test]
     fn tracker_agrees_with_contains_on_every_short_history() {
         let events = [
-            Event::new("e", AtLeast { action: 1, count: 2 }),
-            Event::new("e", AtLeast { action: 0, count: 0 }),
-            Event::new("e", AtStep { action: 1, step: 2 }),
-            Event::new("e", AtStep { action: 0, step: 5 }),
+            Event::new("e", AtLeast::of_action(1, 2)),
+            Event::new("e", AtLeast::of_action(0, 0)),
+            Event::new("e", AtStep::of_action(1, 2)),
+            Event::new("e", AtStep::of_action(0, 5)),
             Event::new("e", Prefix { actions: vec![0, 1] }),
             Event::new("e", Prefix { actions: vec![] }),
             Event::new("e", Prefix { actions: vec![1, 1, 1, 1, 1] }),
             Event::new("e", Tracked(Prefix { actions: vec![1, 0] })),
-            Event::new("e", ObservedAtLeast { action: None, observation: Some(1), count: 2 }),
-            Event::new("e", ObservedAtLeast { action: Some(1), observation: Some(0), count: 1 }),
-            Event::new("e", ObservedAtStep { action: None, observation: Some(1), step: 2 }),
-            Event::new("e", ObservedAtStep { action: Some(0), observation: Some(1), step: 1 }),
+            Event::new("e", AtLeast { action: None, observation: Some(1), count: 2 }),
+            Event::new("e", AtLeast { action: Some(1), observation: Some(0), count: 1 }),
+            Event::new("e", AtStep { action: None, observation: Some(1), step: 2 }),
+            Event::new("e", AtStep { action: Some(0), observation: Some(1), step: 1 }),
             Event::new("e", two_in_a_row()),
         ];
         for e in events {
@@ -536,10 +462,10 @@ mod tests {
 
     #[test]
     fn events_read_observations() {
-        let storms = Event::new("storms", ObservedAtLeast { action: None, observation: Some(1), count: 2 });
+        let storms = Event::new("storms", AtLeast { action: None, observation: Some(1), count: 2 });
         assert!(storms.contains(&[(0, 1), (0, 0), (1, 1)]));
         assert!(!storms.contains(&[(0, 1), (0, 0), (1, 0)]));
-        let both = Event::new("both", ObservedAtLeast { action: Some(1), observation: Some(1), count: 1 });
+        let both = Event::new("both", AtLeast { action: Some(1), observation: Some(1), count: 1 });
         assert!(!both.contains(&[(0, 1), (1, 0)]), "the action and the observation at different steps");
         assert!(both.contains(&[(0, 1), (1, 1)]));
         let pair = Event::new("pair", two_in_a_row());
@@ -549,14 +475,14 @@ mod tests {
 
     #[test]
     fn step_and_prefix_beyond_the_horizon_are_empty() {
-        let late = Event::new("late", AtStep { action: 0, step: 4 });
+        let late = Event::new("late", AtStep::of_action(0, 4));
         assert!(!late.contains(&acts(&[0, 0, 0])));
         let long = Event::new("long", Prefix { actions: vec![0, 0, 0, 0] });
         assert!(!long.contains(&acts(&[0, 0, 0])));
         assert_eq!(late.empty_at(3).as_deref(), Some("at_step = 4 comes after the last step, 3"));
         assert_eq!(late.empty_at(4), None);
         assert_eq!(long.empty_at(3).as_deref(), Some("its prefix has 4 actions, more than the depth 3"));
-        let many = Event::new("many", AtLeast { action: 0, count: 4 });
+        let many = Event::new("many", AtLeast::of_action(0, 4));
         assert_eq!(many.empty_at(3).as_deref(), Some("at_least = 4 is more than the depth 3"));
         assert_eq!(many.empty_at(4), None);
     }

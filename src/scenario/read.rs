@@ -8,7 +8,7 @@ use super::builder::{self as rules, Fault};
 use super::position::Ctx;
 use super::{Scenario, ScenarioError};
 use crate::environment::{AfterActionEnvironment, Environment, IidEnvironment, MachineEnvironment};
-use crate::event::{AtLeast, AtStep, Event, MachineEvent, ObservedAtLeast, ObservedAtStep, Prefix};
+use crate::event::{AtLeast, AtStep, Event, MachineEvent, Prefix};
 use crate::machine::{Machine, Pick, Rule};
 use crate::model::{DemonstratorModel, Iid, LastStep, MachineModel, Markov};
 use crate::number::{parse_rational, Rational};
@@ -591,13 +591,13 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
                         if *n.get_ref() < 0 {
                             return Err(ctx.err(&key("at_least"), n.span(), "must be a count >= 0"));
                         }
-                        Event::new(name, ObservedAtLeast { action: a, observation: o, count: *n.get_ref() as usize })
+                        Event::new(name, AtLeast { action: a, observation: o, count: *n.get_ref() as usize })
                     }
                     (None, Some(s), None) => {
                         if *s.get_ref() < 1 {
                             return Err(ctx.err(&key("at_step"), s.span(), "must be a step >= 1"));
                         }
-                        Event::new(name, ObservedAtStep { action: a, observation: o, step: *s.get_ref() as usize })
+                        Event::new(name, AtStep { action: a, observation: o, step: *s.get_ref() as usize })
                     }
                     _ => {
                         return Err(ctx.err(
@@ -615,13 +615,13 @@ pub(super) fn build(raw: RawScenario, ctx: &Ctx, default_name: &str) -> Result<S
                 if *n.get_ref() < 0 {
                     return Err(ctx.err(&key("at_least"), n.span(), "must be a count >= 0"));
                 }
-                Event::new(name, AtLeast { action: action_index(a, &key("action"))?, count: *n.get_ref() as usize })
+                Event::new(name, AtLeast::of_action(action_index(a, &key("action"))?, *n.get_ref() as usize))
             }
             (Some(a), None, Some(s), None) => {
                 if *s.get_ref() < 1 {
                     return Err(ctx.err(&key("at_step"), s.span(), "must be a step >= 1"));
                 }
-                Event::new(name, AtStep { action: action_index(a, &key("action"))?, step: *s.get_ref() as usize })
+                Event::new(name, AtStep::of_action(action_index(a, &key("action"))?, *s.get_ref() as usize))
             }
             (None, None, None, Some(p)) => Event::new(
                 name,

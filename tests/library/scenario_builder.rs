@@ -168,7 +168,7 @@ fn the_builder_refuses_what_a_file_refuses_with_the_same_words() {
     );
     same_refusal(
         two_coins(|b| {
-            b.event(Event::new("e", AtLeast { action: 0, count: 1 })).event(Event::new("e", Prefix { actions: vec![] }))
+            b.event(Event::new("e", AtLeast::of_action(0, 1))).event(Event::new("e", Prefix { actions: vec![] }))
         }),
         two_coins_file(
             "\n[[events]]\nname = \"e\"\naction = \"heads\"\nat_least = 1\n\n[[events]]\nname = \"e\"\nprefix = []\n",
@@ -176,7 +176,7 @@ fn the_builder_refuses_what_a_file_refuses_with_the_same_words() {
         "key `events[1].name`: duplicate event name `e`",
     );
     same_refusal(
-        two_coins(|b| b.event(Event::new("late", AtStep { action: 0, step: 0 }))),
+        two_coins(|b| b.event(Event::new("late", AtStep::of_action(0, 0)))),
         two_coins_file("\n[[events]]\nname = \"late\"\naction = \"heads\"\nat_step = 0\n"),
         "key `events[0].at_step`: must be a step >= 1",
     );
@@ -215,7 +215,7 @@ fn the_builder_refuses_what_a_file_refuses_with_the_same_words() {
 #[test]
 fn the_builder_refuses_kinds_made_in_code_that_no_file_could_hold() {
     // An event on an action the scenario does not have.
-    let e = two_coins(|b| b.event(Event::new("third", AtLeast { action: 2, count: 1 }))).unwrap_err();
+    let e = two_coins(|b| b.event(Event::new("third", AtLeast::of_action(2, 1)))).unwrap_err();
     assert_eq!(e.to_string(), "key `events[0].action`: is action 2, but there are 2 actions (0 to 1)");
     // A model whose context leaves its contexts.
     #[derive(Debug)]
@@ -272,7 +272,7 @@ fn a_custom_event_runs_on_both_engines_alike_and_is_never_written() {
     let s = two_coins(|b| {
         b.model("heads", ratio(1, 1), Box::new(Iid { probs: vec![ratio(3, 4), ratio(1, 4)] }))
             .event(Event::new("even heads", EvenCount { action: 0 }))
-            .event(Event::new("heads twice", AtLeast { action: 0, count: 2 }))
+            .event(Event::new("heads twice", AtLeast::of_action(0, 2)))
     })
     .unwrap();
     for depth in 1..=4 {
@@ -324,8 +324,8 @@ fn the_built_in_kinds_round_trip_through_to_toml() {
         )
         .truth("sticky")
         .environment(Box::new(AfterActionEnvironment { by_action: vec![vec![ratio(1, 1), ratio(0, 1)], half()] }))
-        .event(Event::new("tails twice", AtLeast { action: 1, count: 2 }))
-        .event(Event::new("tails first", AtStep { action: 1, step: 1 }))
+        .event(Event::new("tails twice", AtLeast::of_action(1, 2)))
+        .event(Event::new("tails first", AtStep::of_action(1, 1)))
         .event(Event::new("opening", Prefix { actions: vec![0, 1] }))
         .build()
         .unwrap();

@@ -329,7 +329,7 @@ mod tests {
     use num_traits::{One, Zero};
 
     fn ev(name: &str) -> Event {
-        Event::new(name, AtStep { action: 0, step: 1 })
+        Event::new(name, AtStep::of_action(0, 1))
     }
 
     #[test]
