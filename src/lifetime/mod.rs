@@ -583,24 +583,9 @@ impl Observer for Watch<'_> {
             self.error = Some(e);
             return Control::Stop;
         }
-        let es =
-            checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &self.event_e_bound);
-        let qs =
-            checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &self.query_bound, &self.query_bound_squared);
-        // After a broken assumption nothing is certified: a check may still
-        // fail (its upper end of P(E_∞) and lower end of E Σθ³ assume nothing).
-        let refused_any = self.refusal.is_some();
-        let cap = |st: Status| if refused_any && st == Status::Holds { Status::Undecided } else { st };
-        let (es, qs) = (cap(es), cap(qs));
-        self.statuses = (es, qs);
-        let narrow = |i: &Interval| i.width().is_some_and(|w| w <= self.opts.width);
-        let done = if es == Status::Fails || qs == Status::Fails {
-            Some(Stop::Fails)
-        } else if narrow(&event_e) && narrow(&query) {
-            Some(Stop::Width)
-        } else {
-            None
-        };
+        let bounds = (&self.event_e_bound, &self.query_bound, &self.query_bound_squared);
+        let (statuses, done) = judge(&event_e, &query, bounds, self.refusal.is_some(), &self.opts.width);
+        self.statuses = statuses;
         let step = Step {
             depth: t,
             event_e,
@@ -621,6 +606,34 @@ impl Observer for Watch<'_> {
         }
         Control::Continue
     }
+}
+
+/// The two checks' statuses after a depth, and whether the run ends there:
+/// the one judgement of both drivers (exact and rounded). After a broken
+/// assumption (`refused`) nothing is certified, so `holds` becomes
+/// `undecided`; a check may still fail (its upper end of P(E_∞) and lower end
+/// of E Σθ³ assume nothing). The run ends when a check fails, or when both
+/// intervals are at most `width` wide.
+fn judge(
+    event_e: &Interval,
+    query: &Interval,
+    (event_e_bound, query_bound, query_bound_squared): (&Rational, &Rational, &Rational),
+    refused: bool,
+    width: &Rational,
+) -> ((Status, Status), Option<Stop>) {
+    let es = checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), event_e_bound);
+    let qs = checks::lifetime_query_status(&query.lo, query.hi.as_ref(), query_bound, query_bound_squared);
+    let cap = |st: Status| if refused && st == Status::Holds { Status::Undecided } else { st };
+    let (es, qs) = (cap(es), cap(qs));
+    let narrow = |i: &Interval| i.width().is_some_and(|w| &w <= width);
+    let done = if es == Status::Fails || qs == Status::Fails {
+        Some(Stop::Fails)
+    } else if narrow(event_e) && narrow(query) {
+        Some(Stop::Width)
+    } else {
+        None
+    };
+    ((es, qs), done)
 }
 
 /// Runs the lumped engine depth by depth until both lifetime intervals are

@@ -27,10 +27,10 @@
 //! masses) is a [`Tally`] per shard, merged: shards could be computed apart.
 
 use super::{
-    describe, nested, used_bounds, Arithmetic, Interval, Know, Lifetime, Options, Refusal, Retired, Step, Stop,
+    describe, judge, nested, used_bounds, Arithmetic, Interval, Know, Lifetime, Options, Refusal, Retired, Step, Stop,
 };
 use crate::bounds;
-use crate::checks::{self, Status};
+use crate::checks::Status;
 use crate::engine::fixed::{self, ceil_of, floor_of, mul_ceil, mul_floor, FRAC_BITS};
 use crate::engine::limbs::{self, Sum};
 use crate::engine::lumped::{self, Watching};
@@ -306,19 +306,14 @@ pub fn run(
         let event_e = Interval { lo: lo_e, hi: Some(hi_e) };
         let query = Interval { lo: lo_q, hi: hi_q };
         nested(t, &event_e, &query, &mut max_lo)?;
-        let es = checks::lifetime_event_e_status(&event_e.lo, event_e.hi.as_ref().expect("finite"), &event_e_bound);
-        let qs = checks::lifetime_query_status(&query.lo, query.hi.as_ref(), &query_bound, &query_bound_squared);
-        let cap = |st: Status| if refusal.is_some() && st == Status::Holds { Status::Undecided } else { st };
-        let (es, qs) = (cap(es), cap(qs));
-        statuses = (es, qs);
-        let narrow = |i: &Interval| i.width().is_some_and(|w| w <= opts.width);
-        let done = if es == Status::Fails || qs == Status::Fails {
-            Some(Stop::Fails)
-        } else if narrow(&event_e) && narrow(&query) {
-            Some(Stop::Width)
-        } else {
-            None
-        };
+        let (judged, done) = judge(
+            &event_e,
+            &query,
+            (&event_e_bound, &query_bound, &query_bound_squared),
+            refusal.is_some(),
+            &opts.width,
+        );
+        statuses = judged;
         let mut unsettled = tally.unsettled_hi.clone();
         unsettled.merge(&retired.mass);
         let step = Step {
