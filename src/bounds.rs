@@ -197,6 +197,22 @@ pub fn lifetime_keep_floor(alpha: &Rational, post_mu: &Rational) -> Rational {
     event_e_proved_bound(alpha, post_mu).max(Rational::zero())
 }
 
+/// Whether [`lifetime_keep_floor`] is positive (`post(μ) > α/(1+α)`), and
+/// the floor rounded down to a multiple of `2^-bits`, as that multiple: with
+/// `α = a/b` and `post(μ) = n/d`, the floor is `(n(a+b) − a·d)/(n(a+b))`,
+/// one integer division and no fraction reduced (a posterior after thousands
+/// of queries has thousands of digits, and reducing is what would cost).
+pub fn lifetime_keep_floor_scaled(alpha: &Rational, post_mu: &Rational, bits: u32) -> (bool, BigUint) {
+    let (a, b) = (alpha.numer().magnitude(), alpha.denom().magnitude());
+    let (n, d) = (post_mu.numer().magnitude(), post_mu.denom().magnitude());
+    let den = n * (a + b);
+    let ad = a * d;
+    if den <= ad {
+        return (false, BigUint::zero());
+    }
+    (true, ((den.clone() - ad) << bits as usize) / den)
+}
+
 /// `Σ_i n_i · lifetime_keep_floor(α, post_i) / den`: masses `n_i` (integers
 /// over `den`) of states where the truth's posterior is `post_i`. Exact, with
 /// one lcm over the distinct numerators of the posteriors instead of a sum of
@@ -242,9 +258,10 @@ pub fn query_tail_upper(actions: usize, alpha: &Rational, posterior: &[Rational]
         return None;
     }
     const SCALE_BITS: u64 = 128;
-    // ⌈√x · 2^SCALE_BITS⌉ ≥ √x·2^SCALE_BITS, from ⌈√⌈x·4^SCALE_BITS⌉⌉.
-    let sqrt_up = |x: &Rational| -> BigUint {
-        let (p, q) = (x.numer().magnitude(), x.denom().magnitude());
+    // ⌈√(p/q) · 2^SCALE_BITS⌉ ≥ √(p/q)·2^SCALE_BITS, from ⌈√⌈(p/q)·4^SCALE_BITS⌉⌉
+    // (p/q need not be in lowest terms: reducing a ratio of posteriors with
+    // thousands of digits would cost more than the whole bound).
+    let sqrt_up = |p: &BigUint, q: &BigUint| -> BigUint {
         let y = ceil_div(&(p << (2 * SCALE_BITS)), q);
         let r = y.sqrt();
         if &r * &r == y {
@@ -253,12 +270,14 @@ pub fn query_tail_upper(actions: usize, alpha: &Rational, posterior: &[Rational]
             r + 1u32
         }
     };
-    let sum = posterior
-        .iter()
-        .enumerate()
-        .filter(|&(i, p)| i != truth && !p.is_zero())
-        .fold(BigUint::zero(), |t, (_, p)| t + sqrt_up(&(p / mu)));
-    let inv_sqrt_alpha = sqrt_up(&alpha.recip());
+    let sum =
+        posterior.iter().enumerate().filter(|&(i, p)| i != truth && !p.is_zero()).fold(BigUint::zero(), |t, (_, p)| {
+            // p/μ = (p_n·μ_d)/(p_d·μ_n).
+            let num = p.numer().magnitude() * mu.denom().magnitude();
+            let den = p.denom().magnitude() * mu.numer().magnitude();
+            t + sqrt_up(&num, &den)
+        });
+    let inv_sqrt_alpha = sqrt_up(alpha.denom().magnitude(), alpha.numer().magnitude());
     let a2 = BigUint::from(2 * actions * actions);
     // Scale 2^(2·SCALE_BITS) down to 2^QUERY_TAIL_BITS, rounding up.
     let product = a2 * inv_sqrt_alpha * sum;

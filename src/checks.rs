@@ -461,6 +461,26 @@ mod tests {
     }
 
     #[test]
+    fn the_scaled_keep_floor_is_the_floor_rounded_down() {
+        use crate::bounds::lifetime_keep_floor_scaled;
+        // 8/11 at 2^-4: ⌊128/11⌋ = 11; at 2^-124 it agrees with the rounding of the exact floor.
+        assert_eq!(lifetime_keep_floor_scaled(&ratio(1, 10), &ratio(1, 3), 4), (true, BigUint::from(11u32)));
+        // post(μ) = α/(1+α) exactly: floor 0, not positive.
+        assert_eq!(lifetime_keep_floor_scaled(&ratio(1, 10), &ratio(1, 11), 124), (false, BigUint::zero()));
+        assert!(!lifetime_keep_floor_scaled(&ratio(1, 10), &ratio(1, 20), 124).0);
+        for (a, p) in [((1, 8), (5, 7)), ((1, 100), (1, 99)), ((3, 4), (999, 1000)), ((1, 2), (1, 1))] {
+            let (alpha, post) = (ratio(a.0, a.1), ratio(p.0, p.1));
+            let exact = lifetime_keep_floor(&alpha, &post);
+            let want = (exact.numer().magnitude() << 124usize) / exact.denom().magnitude();
+            assert_eq!(
+                lifetime_keep_floor_scaled(&alpha, &post, 124),
+                (num_traits::Signed::is_positive(&exact), want),
+                "{alpha} {post}"
+            );
+        }
+    }
+
+    #[test]
     fn lifetime_keep_mass_is_the_sum_of_the_floors() {
         // Masses 3, 5, 7, 2 over 32 at posteriors 1/3, 2/3, 1/20 (floor 0) and 1/3 again, α = 1/10:
         // floors 8/11, 1 − 3/22 = 19/22, 0, 8/11: ((3 + 2)·8/11 + 5·19/22)/32 = (175/22)/32 = 175/704.

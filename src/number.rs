@@ -511,25 +511,32 @@ fn log2(x: &BigUint) -> f64 {
 /// which on numbers of thousands of digits costs 64 times as much, and as
 /// much again when one number is much longer than the other.
 pub fn gcd(a: &BigUint, b: &BigUint) -> BigUint {
-    let (mut u, mut v) = if a >= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+    let (a, b) = if a >= b { (a, b) } else { (b, a) };
+    // Little-endian words, worked on in place: a pass of Lehmer's algorithm
+    // replaces (u, v) by two signed combinations of them, word by word, with
+    // no big number allocated (`lin`).
+    let (mut u, mut v) = (a.to_u64_digits(), b.to_u64_digits());
     loop {
-        if v.is_zero() {
-            return u;
+        if v.is_empty() {
+            return BigUint::from_slice(&to_u32s(&u));
         }
-        if let Some(small) = v.to_u64() {
-            let r = (&u % small).to_u64().expect("a remainder below a u64");
+        if v.len() == 1 {
+            let small = v[0];
+            let r = u.iter().rev().fold(0u128, |r, &w| ((r << 64) | w as u128) % small as u128) as u64;
             return BigUint::from(small.gcd(&r));
         }
-        if u.bits() > v.bits() + 32 {
+        let (ub, vb) = (bits(&u), bits(&v));
+        if ub > vb + 32 {
             // Far apart: one division gets them close.
-            let r = &u % &v;
+            let r = (BigUint::from_slice(&to_u32s(&u)) % BigUint::from_slice(&to_u32s(&v))).to_u64_digits();
             u = std::mem::replace(&mut v, r);
             continue;
         }
-        // Knuth's Algorithm L on the leading 63 bits of u (and v shifted alike).
-        let shift = u.bits() - 63;
-        let mut uh = (&u >> shift).to_i128().expect("63 bits");
-        let mut vh = (&v >> shift).to_i128().expect("63 bits");
+        // Knuth's Algorithm L on the leading 62 bits of u (and v shifted alike):
+        // the cofactors stay below 2^62, so each word of a combination fits an i128.
+        let shift = ub - 62;
+        let mut uh = top_bits(&u, shift) as i128;
+        let mut vh = top_bits(&v, shift) as i128;
         let (mut ca, mut cb, mut cc, mut cd) = (1i128, 0i128, 0i128, 1i128);
         loop {
             if vh + cc <= 0 || vh + cd <= 0 || uh + ca < 0 || uh + cb < 0 {
@@ -544,19 +551,56 @@ pub fn gcd(a: &BigUint, b: &BigUint) -> BigUint {
             (uh, vh) = (vh, uh - q * vh);
         }
         if cb == 0 {
-            let r = &u % &v;
+            let r = (BigUint::from_slice(&to_u32s(&u)) % BigUint::from_slice(&to_u32s(&v))).to_u64_digits();
             u = std::mem::replace(&mut v, r);
         } else {
-            let (bu, bv) = (BigInt::from(u), BigInt::from(v));
-            let nu = &bu * ca + &bv * cb;
-            let nv = &bu * cc + &bv * cd;
-            u = nu.into_parts().1;
-            v = nv.into_parts().1;
-            if u < v {
-                std::mem::swap(&mut u, &mut v);
-            }
+            let nu = lin(ca, &u, cb, &v);
+            let nv = lin(cc, &u, cd, &v);
+            (u, v) = if cmp_words(&nu, &nv) == std::cmp::Ordering::Less { (nv, nu) } else { (nu, nv) };
         }
     }
+}
+
+/// The number of significant bits of little-endian words without high zero words.
+fn bits(w: &[u64]) -> u64 {
+    match w.last() {
+        None => 0,
+        Some(&top) => 64 * (w.len() as u64 - 1) + (64 - top.leading_zeros() as u64),
+    }
+}
+
+/// `⌊w / 2^shift⌋` for a `w` of at most `shift + 63` bits.
+fn top_bits(w: &[u64], shift: u64) -> u64 {
+    let (word, bit) = ((shift / 64) as usize, shift % 64);
+    let lo = w.get(word).copied().unwrap_or(0) >> bit;
+    let hi = if bit == 0 { 0 } else { w.get(word + 1).copied().unwrap_or(0) << (64 - bit) };
+    lo | hi
+}
+
+/// `x·u + y·v` for cofactors of magnitude below 2^62 whose combination is
+/// nonnegative (Lehmer's), word by word with a signed carry; high zero words dropped.
+fn lin(x: i128, u: &[u64], y: i128, v: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(u.len());
+    let mut carry: i128 = 0;
+    for (i, &ui) in u.iter().enumerate() {
+        let vi = v.get(i).copied().unwrap_or(0);
+        let acc = x * ui as i128 + y * vi as i128 + carry;
+        out.push(acc as u64);
+        carry = acc >> 64;
+    }
+    debug_assert_eq!(carry, 0, "a Lehmer combination is nonnegative and no longer than u");
+    while out.last() == Some(&0) {
+        out.pop();
+    }
+    out
+}
+
+fn cmp_words(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.iter().rev().cmp(b.iter().rev()))
+}
+
+fn to_u32s(w: &[u64]) -> Vec<u32> {
+    w.iter().flat_map(|&x| [x as u32, (x >> 32) as u32]).collect()
 }
 
 /// `x / y` for rationals known to divide evenly is not needed; this is the
@@ -661,7 +705,7 @@ mod tests {
         let big = |rng: &mut rand_chacha::ChaCha8Rng, words: usize| {
             BigUint::from_slice(&(0..2 * words).map(|_| rng.gen::<u32>()).collect::<Vec<_>>())
         };
-        for words in [1, 2, 3, 5, 17, 40] {
+        for words in [1, 2, 3, 5, 17, 40, 150] {
             for _ in 0..20 {
                 let n = rng.gen_range(0..words);
                 let common = big(&mut rng, n);

@@ -225,11 +225,11 @@ impl Options {
 
     /// The options of one class's lifetime run.
     pub fn lifetime_options(&self) -> lifetime::Options {
-        // Exact masses: the shipped atlas and its witnesses' checks are of exact runs.
+        // Rounded masses (outward, so every end is still proved), as on the command line.
         lifetime::Options {
             width: self.width.clone(),
             limits: Limits { max_depth: self.max_depth, ..self.limits },
-            arithmetic: lifetime::Arithmetic::Exact,
+            arithmetic: lifetime::Arithmetic::Rounded,
         }
     }
 }

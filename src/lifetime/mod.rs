@@ -118,6 +118,8 @@ pub enum TailBound {
     PosteriorRatioTail,
     /// A light state's future replaced by the two bounds above, within the retirement budget.
     Retirement,
+    /// A state's steps on itself summed in closed form (rounded runs): a layer is then a change of state.
+    Sojourn,
 }
 
 impl TailBound {
@@ -128,6 +130,7 @@ impl TailBound {
             TailBound::SupermartingaleFloor => "supermartingale-floor",
             TailBound::PosteriorRatioTail => "posterior-ratio-tail",
             TailBound::Retirement => "retirement",
+            TailBound::Sojourn => "sojourn",
         }
     }
 }
@@ -255,6 +258,9 @@ pub struct Lifetime {
     pub tail_bounds: Vec<TailBound>,
     /// Retired states and their share of the widths (rounded runs; `None` when exact).
     pub retired: Option<Retired>,
+    /// Whether some state's steps on itself were summed in closed form
+    /// ([`TailBound::Sojourn`]): a depth is then a change of state, not a step.
+    pub sojourns: bool,
 }
 
 impl Lifetime {
@@ -312,8 +318,7 @@ fn state_info(
     let contexts = space.contexts(st.key.contexts);
     let settled = class == Settled::Yes;
     let mu = &posterior[scenario.truth];
-    let floor = bounds::lifetime_keep_floor(&scenario.alpha, mu);
-    let keeps = floor.is_positive();
+    let (keeps, floor_lo) = bounds::lifetime_keep_floor_scaled(&scenario.alpha, mu, crate::engine::fixed::FRAC_BITS);
     // A bound from an unsettled state rests on the rule's behaving as
     // the paper's there: ask it, once per state.
     let breach = match class {
@@ -352,7 +357,7 @@ fn state_info(
         top: None,
         keeps,
         tail,
-        floor_lo: crate::engine::fixed::floor_of(&floor).unwrap_or(0),
+        floor_lo: num_traits::ToPrimitive::to_u128(&floor_lo).unwrap_or(0),
         cube: if st.theta.is_negative() {
             None
         } else {
@@ -711,7 +716,7 @@ fn run_exact(
         .into());
     }
     let depth_reached = watch.steps.last().map(|s| s.depth).unwrap_or(0);
-    let tail_bounds = used_bounds(&watch.steps, watch.know.conservative, false);
+    let tail_bounds = used_bounds(&watch.steps, watch.know.conservative, false, false);
     Ok(Lifetime {
         figures,
         depth_reached,
@@ -727,6 +732,7 @@ fn run_exact(
         arithmetic: Arithmetic::Exact,
         precision_bits: None,
         tail_bounds,
+        sojourns: false,
         retired: None,
     })
 }
@@ -734,7 +740,7 @@ fn run_exact(
 /// The bounds the intervals rest on: the settled states always; the floor and
 /// `U(s)` while some state is unsettled (the latter for the conservative
 /// imitator only); retirement when a state was retired.
-fn used_bounds(steps: &[Step], conservative: bool, retired: bool) -> Vec<TailBound> {
+fn used_bounds(steps: &[Step], conservative: bool, retired: bool, sojourns: bool) -> Vec<TailBound> {
     let mut out = vec![TailBound::Settled];
     if steps.iter().any(|s| !s.unsettled_mass.is_zero()) {
         out.push(TailBound::SupermartingaleFloor);
@@ -744,6 +750,9 @@ fn used_bounds(steps: &[Step], conservative: bool, retired: bool) -> Vec<TailBou
     }
     if retired {
         out.push(TailBound::Retirement);
+    }
+    if sojourns {
+        out.push(TailBound::Sojourn);
     }
     out
 }

@@ -43,7 +43,7 @@ use crate::number::Rational;
 use crate::progress::Watch as Progress;
 use crate::scenario::Scenario;
 use num_bigint::BigInt;
-use num_traits::{One, Signed};
+use num_traits::{One, Signed, Zero};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry as MapEntry;
@@ -70,6 +70,48 @@ struct Entry {
     e: bool,
     lo: u128,
     hi: u128,
+}
+
+/// A state that loops on itself with probability `q ∈ (0, 1)` (a step that
+/// leaves its key unchanged: an unqueried step of a context-free class, a
+/// query whose answer every model predicts alike), walked in closed form:
+/// its visit lasts a geometric number of steps, so the walk goes straight to
+/// where it leaves, each exit with `p/(1−q)`, and the visit's queries add
+/// `θ³/(1−q)` (`proofs/infinite-horizon.md`, §S).
+struct Sojourn {
+    /// `θ³/(1−q)` rounded down and up.
+    cube: (u128, u128),
+    /// Each transition to another state: its child and `p/(1−q)` rounded down and up.
+    exits: Vec<(u32, u128, u128)>,
+}
+
+/// The sojourn of state `id` (its transitions built), if it loops on itself
+/// with a probability below 1 and its figures fit the fixed point.
+fn sojourn(space: &StateSpace, id: u32) -> Option<Sojourn> {
+    let st = space.state(id);
+    let mut q = Rational::zero();
+    for tr in st.transitions.iter().filter(|t| t.child == id) {
+        q += space.value(tr.prob);
+    }
+    if q.is_zero() || st.theta.is_negative() {
+        return None;
+    }
+    let rest = Rational::one() - q;
+    if !rest.is_positive() {
+        return None;
+    }
+    let cube = &st.theta * &st.theta * &st.theta / &rest;
+    let cube = floor_of(&cube).zip(ceil_of(&cube))?;
+    let exits = st
+        .transitions
+        .iter()
+        .filter(|t| t.child != id)
+        .map(|t| {
+            let w = space.value(t.prob) / &rest;
+            Some((t.child, floor_of(&w)?, ceil_of(&w)?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Sojourn { cube, exits })
 }
 
 /// One shard's share of a layer's sums, all exact integers: masses in units
@@ -177,6 +219,9 @@ pub fn run(
     let mut best_hi_q: Option<Rational> = None;
     let mut statuses = (Status::Undecided, Status::Undecided);
     let mut stop: Option<Stop> = None;
+    // Each state's sojourn, once computed (`None`: it does not loop on itself).
+    let mut sojourns: FxHashMap<u32, Option<Sojourn>> = FxHashMap::default();
+    let mut collapsed = false;
 
     for d in 0..limits.max_depth {
         if progress.cancelled() {
@@ -209,10 +254,26 @@ pub fn run(
             let pair = floor_of(v).zip(ceil_of(v)).ok_or_else(|| overflow(d, "a transition's probability"))?;
             weights.push(pair);
         }
-        // θ³ of step d+1, from layer d: Σ lo·⌊θ³⌋ and Σ hi·⌈θ³⌉.
+        // The sojourns of the layer's states that loop on themselves (each state once).
+        let fresh: Vec<u32> = {
+            let mut v: Vec<u32> = ids.iter().copied().filter(|id| !sojourns.contains_key(id)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let found: Vec<(u32, Option<Sojourn>)> = fresh.par_iter().map(|&id| (id, sojourn(&space, id))).collect();
+        for (id, s) in found {
+            collapsed |= s.is_some();
+            sojourns.insert(id, s);
+        }
+        // θ³ of step d+1 (of the visit, for a sojourn), from layer d: Σ lo·⌊θ³⌋ and Σ hi·⌈θ³⌉.
         know.prepare(&space, d, &ids);
         for e in layer.iter().flatten() {
-            if let Some((c_lo, c_hi)) = know.known(e.state).cube {
+            let cube = match sojourns.get(&e.state) {
+                Some(Some(s)) => Some(s.cube),
+                _ => know.known(e.state).cube,
+            };
+            if let Some((c_lo, c_hi)) = cube {
                 cubes_lo.add_product(&fixed::limbs(e.lo), &fixed::limbs(c_lo));
                 cubes_hi.add_product(&fixed::limbs(e.hi), &fixed::limbs(c_hi));
             } else {
@@ -226,7 +287,7 @@ pub fn run(
             stop = Some(Stop::Memory);
             break;
         }
-        let next = step(&layer, &space, &weights).ok_or_else(|| overflow(d + 1, "a mass"))?;
+        let next = step(&layer, &space, &weights, &sojourns).ok_or_else(|| overflow(d + 1, "a mass"))?;
         let entries: usize = next.iter().map(Vec::len).sum();
         if entries > limits.max_states {
             stop = Some(Stop::MaxStates);
@@ -370,7 +431,8 @@ pub fn run(
         depth_reached,
         stopped_because,
         width: opts.width.clone(),
-        tail_bounds: used_bounds(&steps, conservative, retired.states > 0),
+        tail_bounds: used_bounds(&steps, conservative, retired.states > 0, collapsed),
+        sojourns: collapsed,
         steps,
         event_e_bound,
         query_bound,
@@ -385,9 +447,14 @@ pub fn run(
 }
 
 /// The next layer: every entry of `layer` through every transition of its
-/// state, `lo` times the probability rounded down and `hi` rounded up,
+/// state (through every exit, for a state with a [`Sojourn`]), `lo` times the probability rounded down and `hi` rounded up,
 /// merged by (child, `E`) with exact additions. `None` on overflow.
-fn step(layer: &[Vec<Entry>], space: &StateSpace, weights: &[(u128, u128)]) -> Option<Vec<Vec<Entry>>> {
+fn step(
+    layer: &[Vec<Entry>],
+    space: &StateSpace,
+    weights: &[(u128, u128)],
+    sojourns: &FxHashMap<u32, Option<Sojourn>>,
+) -> Option<Vec<Vec<Entry>>> {
     // Each source shard's records, by target shard.
     let routed: Vec<Option<Vec<Vec<Entry>>>> = layer
         .par_iter()
@@ -396,6 +463,17 @@ fn step(layer: &[Vec<Entry>], space: &StateSpace, weights: &[(u128, u128)]) -> O
             for e in shard {
                 let st = space.state(e.state);
                 let e2 = e.e && st.truth_in_top;
+                if let Some(Some(s)) = sojourns.get(&e.state) {
+                    for &(child, w_lo, w_hi) in &s.exits {
+                        out[shard_of(child)].push(Entry {
+                            state: child,
+                            e: e2,
+                            lo: mul_floor(e.lo, w_lo)?,
+                            hi: mul_ceil(e.hi, w_hi)?,
+                        });
+                    }
+                    continue;
+                }
                 for tr in &st.transitions {
                     let (w_lo, w_hi) = weights[tr.prob as usize];
                     out[shard_of(tr.child)].push(Entry {

@@ -385,12 +385,13 @@ fn lifetime_table(l: &imitator::lifetime::Lifetime) -> String {
         status(l.query_status)
     );
     t.push_str("</table>\n");
-    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per step", fmt_float(d)));
+    let unit = if l.sojourns { "move" } else { "step" };
+    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per {unit}", fmt_float(d)));
     let _ = writeln!(
         t,
         "<p>After {}; stopped because {} (requested width {}). Unsettled mass (the states that may still ask): \
          {}{}. The exit status of <code>verify --horizon infinite</code> follows {}.</p>",
-        esc(&crate::words::count(l.depth_reached, "step")),
+        esc(&crate::words::count(l.depth_reached, if l.sojourns { "move" } else { "step" })),
         esc(&describe(l.stopped_because)),
         esc(&fmt_approx(&l.width)),
         esc(&fmt_approx(&last.unsettled_mass)),

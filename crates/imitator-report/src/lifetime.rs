@@ -54,6 +54,9 @@ pub struct AssumptionFailed {
 #[derive(Debug, Serialize)]
 pub struct InfiniteBlock<'a> {
     pub depth_reached: usize,
+    /// What a depth counts: `steps`, or `moves` when a state's steps on
+    /// itself were summed in closed form (the tail bound `sojourn`).
+    pub depth_counts: &'static str,
     pub stopped_because: &'static str,
     pub width: Exact<'a>,
     pub event_e: EventEInterval<'a>,
@@ -94,6 +97,7 @@ impl<'a> InfiniteBlock<'a> {
         let hi = |i: &'a Interval| i.hi.as_ref().map(Exact);
         InfiniteBlock {
             depth_reached: l.depth_reached,
+            depth_counts: depth_unit(l),
             stopped_because: l.stopped_because.name(),
             width: Exact(&l.width),
             event_e: EventEInterval {
@@ -178,6 +182,16 @@ pub fn describe(stop: Stop) -> String {
     format!("{}{flag}", imitator::lifetime::describe(stop))
 }
 
+/// What a depth of the lifetime counts: steps, or moves (a move is one step,
+/// or a state's whole stay on itself, summed in closed form).
+pub fn depth_unit(l: &Lifetime) -> &'static str {
+    if l.sojourns {
+        "moves"
+    } else {
+        "steps"
+    }
+}
+
 /// The text section "Whole lifetime".
 pub fn lifetime_section(l: &Lifetime) -> String {
     let mut out = String::new();
@@ -187,7 +201,14 @@ pub fn lifetime_section(l: &Lifetime) -> String {
     let _ = writeln!(
         out,
         "  after {}; stopped because {} (requested width {}).",
-        crate::words::count(l.depth_reached, "step"),
+        if l.sojourns {
+            format!(
+                "{} (a move is a step, or a state's whole stay on itself, summed in closed form)",
+                crate::words::count(l.depth_reached, "move")
+            )
+        } else {
+            crate::words::count(l.depth_reached, "step")
+        },
         describe(l.stopped_because),
         fmt_approx(&l.width)
     );
@@ -217,7 +238,8 @@ pub fn lifetime_section(l: &Lifetime) -> String {
         fmt_sqrt(&l.query_bound_squared),
         l.query_status.word()
     );
-    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per step", fmt_float(d)));
+    let unit = if l.sojourns { "move" } else { "step" };
+    let decay = decay_per_step(l).map(|d| format!(", shrinking by a factor ≈ {} per {unit}", fmt_float(d)));
     let _ = writeln!(
         out,
         "    unsettled mass (states that may still ask): {}{}",
