@@ -4,9 +4,9 @@ against 2, each with one thread, on a sweep of 250 classes.
     python benches/atlas_dask.py [SHARDS]
 
 Prints the seconds of each and the speed-up. The sweep is iid classes of two
-actions and three models on the grid of tenths at α = 1/2, each run to depth 
-60 at most: short runs of similar cost, so that the measure is of the
-scale-out, not of one slow class.
+actions and three models on the grid of tenths at α = 1/5, each run to width
+10⁻⁶ (the first atlas's width): runs of similar cost, so
+that the measure is of the scale-out, not of one slow class.
 """
 import sys
 import time
@@ -15,7 +15,7 @@ from distributed import Client, LocalCluster
 
 import imitator
 
-SWEEP = dict(family="iid", actions=2, models=3, grid=10, alpha=["1/2"], width="1/1000", max_depth=60)
+SWEEP = dict(family="iid", actions=2, models=3, grid=10, alpha=["1/5"], width="1/1000000")
 
 
 def timed(workers, shards):

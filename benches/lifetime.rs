@@ -35,7 +35,7 @@ fn lifetime_runs(c: &mut Criterion) {
     let mut group = c.benchmark_group("lifetime");
     group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(30));
     let runs = [
-        ("three-coins to width 1e-9", "examples/three-coins.toml", "1/1000000000", Arithmetic::Rounded),
+        ("three-coins to width 1e-9 (rounded)", "examples/three-coins.toml", "1/1000000000", Arithmetic::Rounded),
         ("markov-weather to width 1e-9", "examples/markov-weather.toml", "1/1000000000", Arithmetic::Rounded),
         ("three-actions to width 1e-6", "benches/scenarios/three-actions.toml", "1/1000000", Arithmetic::Rounded),
         (
@@ -45,7 +45,7 @@ fn lifetime_runs(c: &mut Criterion) {
             Arithmetic::Rounded,
         ),
         ("rare-action to width 1e-6", "examples/rare-action.toml", "1/1000000", Arithmetic::Rounded),
-        ("three-coins to width 1e-9, exact", "examples/three-coins.toml", "1/1000000000", Arithmetic::Exact),
+        ("three-coins to width 1e-9 (exact)", "examples/three-coins.toml", "1/1000000000", Arithmetic::Exact),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     for (name, path, width, arithmetic) in runs {

@@ -535,9 +535,10 @@ pub fn gcd(a: &BigUint, b: &BigUint) -> BigUint {
         // Knuth's Algorithm L on the leading 62 bits of u (and v shifted alike):
         // the cofactors stay below 2^62, so each word of a combination fits an i128.
         let shift = ub - 62;
-        let mut uh = top_bits(&u, shift) as i128;
-        let mut vh = top_bits(&v, shift) as i128;
-        let (mut ca, mut cb, mut cc, mut cd) = (1i128, 0i128, 0i128, 1i128);
+        // Every quantity below stays under 2^63 in magnitude: machine words, hardware division.
+        let mut uh = top_bits(&u, shift) as i64;
+        let mut vh = top_bits(&v, shift) as i64;
+        let (mut ca, mut cb, mut cc, mut cd) = (1i64, 0i64, 0i64, 1i64);
         loop {
             if vh + cc <= 0 || vh + cd <= 0 || uh + ca < 0 || uh + cb < 0 {
                 break;
@@ -579,9 +580,10 @@ fn top_bits(w: &[u64], shift: u64) -> u64 {
 
 /// `x·u + y·v` for cofactors of magnitude below 2^62 whose combination is
 /// nonnegative (Lehmer's), word by word with a signed carry; high zero words dropped.
-fn lin(x: i128, u: &[u64], y: i128, v: &[u64]) -> Vec<u64> {
+fn lin(x: i64, u: &[u64], y: i64, v: &[u64]) -> Vec<u64> {
     let mut out = Vec::with_capacity(u.len());
     let mut carry: i128 = 0;
+    let (x, y) = (x as i128, y as i128);
     for (i, &ui) in u.iter().enumerate() {
         let vi = v.get(i).copied().unwrap_or(0);
         let acc = x * ui as i128 + y * vi as i128 + carry;

@@ -135,17 +135,7 @@ fn files_shards_threads_and_witnesses() {
         let v = bin()
             .arg("verify")
             .arg(&file)
-            .args([
-                "--horizon",
-                "infinite",
-                "--arithmetic",
-                "exact",
-                "--width",
-                "1/1000",
-                "--max-depth",
-                "300",
-                "--json",
-            ])
+            .args(["--horizon", "infinite", "--width", "1/1000", "--max-depth", "300", "--json"])
             .output()
             .unwrap();
         assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stderr));
