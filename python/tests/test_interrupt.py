@@ -14,6 +14,8 @@ LONG = {
     "exhaustive": "imitator.verify('examples/three-coins.toml', depth=15)",
     # Intervals far narrower than any run reaches.
     "lifetime": "imitator.lifetime('examples/markov-weather.toml', width='1/' + '1' + '0' * 60)",
+    # Minutes: the three-model atlas at α = 1/100 (each lifetime stops at its next depth).
+    "atlas": "imitator.atlas('iid', 2, 3, 10, ['1/100'], width='1/1000000')",
 }
 
 

@@ -122,7 +122,8 @@ pub struct Options {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{option}: {reason}")]
 pub struct AtlasError {
-    /// The option: `grid`, `alpha`, `shard`, `actions`, `models`, `priors`, `width`, `max-depth`.
+    /// The option: `grid`, `alpha`, `shard`, `actions`, `models`, `priors`, `width`, `max-depth`;
+    /// `run` when the run was cancelled by its watch ([`crate::progress::Watch::cancelled`]).
     pub option: &'static str,
     /// Why, in a sentence that never is empty.
     pub reason: String,
@@ -559,15 +560,31 @@ pub fn sqrt_enclosure(x: &Rational) -> (Rational, Rational) {
 /// The one place the atlas runs a lifetime: the conservative imitator over
 /// the class's lifetime. Kept to one function so that a faster lifetime
 /// drops in here.
-pub fn lifetime_of(s: &crate::scenario::Scenario, opts: &lifetime::Options) -> Result<Lifetime, crate::EngineError> {
+/// `watch` is asked only whether to stop ([`crate::progress::Watch::cancelled`]):
+/// a cancelled lifetime ends at its next depth.
+pub fn lifetime_of(
+    s: &crate::scenario::Scenario,
+    opts: &lifetime::Options,
+    watch: &dyn crate::progress::Watch,
+) -> Result<Lifetime, crate::EngineError> {
     let rule = Standard::new(Variant::Conservative, 0);
-    lifetime::run(s, &rule, opts, crate::progress::SILENT)
+    lifetime::run(s, &rule, opts, &OnlyCancel(watch))
 }
 
-/// Runs one class at one α.
-pub fn run_class(class: &Class, opts: &Options, alpha: &Rational) -> Run {
+/// A watch that passes on only whether to stop (the atlas's progress counts classes, not depths).
+struct OnlyCancel<'a>(&'a dyn crate::progress::Watch);
+
+impl crate::progress::Watch for OnlyCancel<'_> {
+    fn tick(&self, _: u64, _: u64) {}
+    fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+}
+
+/// Runs one class at one α; `None` when `watch` cancelled it.
+pub fn run_class(class: &Class, opts: &Options, alpha: &Rational, watch: &dyn crate::progress::Watch) -> Option<Run> {
     let s = class.scenario(opts, alpha);
-    match lifetime_of(&s, &opts.lifetime_options()) {
+    Some(match lifetime_of(&s, &opts.lifetime_options(), watch) {
         Ok(lt) => {
             let last = lt.last();
             let down = |r: &Rational| round_dyadic(r, ROUND_BITS, false);
@@ -582,6 +599,7 @@ pub fn run_class(class: &Class, opts: &Options, alpha: &Rational) -> Run {
                 query: Interval { lo: down(&last.query_cubed_sum.lo), hi: last.query_cubed_sum.hi.as_ref().map(up) },
             }
         }
+        Err(crate::EngineError::Cancelled) => return None,
         // Refused before its first depth: all that is known is the trivial enclosure.
         Err(_) => Run {
             depth_reached: 0,
@@ -589,7 +607,7 @@ pub fn run_class(class: &Class, opts: &Options, alpha: &Rational) -> Run {
             event_e: Interval { lo: Rational::zero(), hi: Some(Rational::one()) },
             query: Interval { lo: Rational::zero(), hi: None },
         },
-    }
+    })
 }
 
 /// The four ratios measured / bound, and the raw `E Σθ³`.
@@ -781,19 +799,24 @@ impl Atlas {
 }
 
 /// Runs shard `shard` of the atlas on the current rayon pool; `watch` hears of each class done (of the shard's).
+/// A cancelled watch ends it at the next depth of a lifetime (`run: cancelled`).
 pub fn run(opts: &Options, shard: Shard, watch: &dyn crate::progress::Watch) -> Result<Atlas, AtlasError> {
     let all = classes(opts)?;
     let mine: Vec<&Class> = all.iter().filter(|c| shard.holds(c.index)).collect();
     let total = mine.len() as u64;
     let done = AtomicU64::new(0);
-    let classes: Vec<ClassRuns> = mine
+    let classes: Option<Vec<ClassRuns>> = mine
         .par_iter()
         .map(|c| {
-            let runs = opts.alphas.iter().map(|a| run_class(c, opts, a)).collect();
+            if watch.cancelled() {
+                return None;
+            }
+            let runs = opts.alphas.iter().map(|a| run_class(c, opts, a, watch)).collect::<Option<Vec<Run>>>()?;
             watch.tick(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            ClassRuns { index: c.index, runs }
+            Some(ClassRuns { index: c.index, runs })
         })
         .collect();
+    let classes = classes.ok_or_else(|| bad("run", "cancelled"))?;
     Ok(Atlas { options: opts.clone(), shard, total: all.len() as u64, classes })
 }
 

@@ -254,3 +254,40 @@ fn atlas_json_reads_back_and_refuses_what_is_out_of_place() {
     o.alphas = vec![r("1/100000000000000000000")];
     assert_eq!(o.validate().unwrap_err().option, "alpha");
 }
+
+/// A watch that says to stop from the start, or once `after` classes are done.
+struct StopAfter {
+    after: u64,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl imitator::progress::Watch for StopAfter {
+    fn tick(&self, done: u64, _: u64) {
+        self.done.fetch_max(done, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn cancelled(&self) -> bool {
+        self.done.load(std::sync::atomic::Ordering::Relaxed) >= self.after
+    }
+}
+
+#[test]
+fn a_cancelled_atlas_stops_and_says_so() {
+    let o = opts(Family::Iid, 2, 2, 4, "1/2,1/5");
+    let all = Shard { index: 1, count: 1 };
+    for after in [0, 1] {
+        let watch = StopAfter { after, done: Default::default() };
+        let err = atlas::run(&o, all, &watch).expect_err("cancelled");
+        assert_eq!((err.option, err.reason.as_str()), ("run", "cancelled"), "after {after} classes");
+    }
+    // A lifetime told to stop ends with `Cancelled`, not a result.
+    let class = &atlas::classes(&o).unwrap()[0];
+    let s = class.scenario(&o, &r("1/2"));
+    let stop = StopAfter { after: 0, done: Default::default() };
+    assert!(matches!(
+        atlas::lifetime_of(&s, &o.lifetime_options(), &stop),
+        Err(imitator::engine::EngineError::Cancelled)
+    ));
+    // Never cancelled: the whole atlas.
+    let never = StopAfter { after: u64::MAX, done: Default::default() };
+    assert_eq!(atlas::run(&o, all, &never).unwrap().classes.len(), classes(&o).unwrap().len());
+}
