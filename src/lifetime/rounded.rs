@@ -463,25 +463,14 @@ fn step(
             for e in shard {
                 let st = space.state(e.state);
                 let e2 = e.e && st.truth_in_top;
-                if let Some(Some(s)) = sojourns.get(&e.state) {
-                    for &(child, w_lo, w_hi) in &s.exits {
-                        out[shard_of(child)].push(Entry {
-                            state: child,
-                            e: e2,
-                            lo: mul_floor(e.lo, w_lo)?,
-                            hi: mul_ceil(e.hi, w_hi)?,
-                        });
-                    }
-                    continue;
-                }
-                for tr in &st.transitions {
-                    let (w_lo, w_hi) = weights[tr.prob as usize];
-                    out[shard_of(tr.child)].push(Entry {
-                        state: tr.child,
-                        e: e2,
-                        lo: mul_floor(e.lo, w_lo)?,
-                        hi: mul_ceil(e.hi, w_hi)?,
-                    });
+                let mut push = |child: u32, (w_lo, w_hi): (u128, u128)| -> Option<()> {
+                    let (lo, hi) = (mul_floor(e.lo, w_lo)?, mul_ceil(e.hi, w_hi)?);
+                    out[shard_of(child)].push(Entry { state: child, e: e2, lo, hi });
+                    Some(())
+                };
+                match sojourns.get(&e.state) {
+                    Some(Some(s)) => s.exits.iter().try_for_each(|&(child, w_lo, w_hi)| push(child, (w_lo, w_hi)))?,
+                    _ => st.transitions.iter().try_for_each(|tr| push(tr.child, weights[tr.prob as usize]))?,
                 }
             }
             Some(out)

@@ -6,27 +6,16 @@
 //! exactly the cases listed in `MUTANTS`. `tests/library/conformance.rs` does
 //! the same for the wrong imitators of `tests/library/wrong_imitators.rs`.
 
+use crate::{exit_code as status, run_imitator as run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_imitator");
 const CLIENT: &str = "examples/python/naive_imitator.py";
 
 /// A fresh directory for one test.
 fn tmp(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("imitator-conformance-test-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run imitator")
-}
-
-fn status(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
+    crate::fresh_dir("conformance-test", test)
 }
 
 fn template(client: &Path) -> String {

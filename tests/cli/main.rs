@@ -20,6 +20,31 @@ macro_rules! fixture {
 #[path = "../common/mod.rs"]
 mod common;
 
+/// A fresh, empty directory for test `test` of the file `file`, under the
+/// system's temporary directory (the process id keeps parallel runs apart).
+fn fresh_dir(file: &str, test: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("imitator-{file}-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// `imitator ARGS`, run to its end.
+fn run_imitator(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_imitator")).args(args).output().expect("run imitator")
+}
+
+/// The exit status of a finished run (a signal is a failure of the test).
+fn exit_code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+/// Whether the tests run in CI (`CI` set, and not to `0` or `false`): there an
+/// optional tool that is missing fails its test instead of skipping it.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
 /// Snapshots of whole outputs (`insta`, stored in `tests/cli/snapshots/`).
 /// What differs from run to run or machine to machine is redacted first:
 /// timings, rates, thread counts and memory. Temporary paths are replaced by

@@ -2,11 +2,11 @@
 //! comparison of it with itself, planted differences, malformed files, and the
 //! Python client in `examples/python/naive_imitator.py`, sound and with a bug.
 
+use crate::{exit_code as status, run_imitator as run};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_imitator");
 const CLIENT: &str = concat!(workspace!(), "/examples/python/naive_imitator.py");
 
 /// The deepest listing the tests ask for: the slowest example (markov weather)
@@ -37,18 +37,7 @@ fn depth_of(path: &Path) -> usize {
 
 /// A fresh directory for one test.
 fn tmp(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("imitator-policy-diff-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run imitator")
-}
-
-fn status(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
+    crate::fresh_dir("policy-diff", test)
 }
 
 fn policy(file: &Path, depth: usize, extra: &[&str]) -> String {

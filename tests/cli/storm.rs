@@ -30,9 +30,7 @@ fn manifest() -> PathBuf {
     PathBuf::from(workspace!())
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
+use crate::in_ci;
 
 fn has_storm(python: &Path) -> bool {
     Command::new(python)
