@@ -40,7 +40,6 @@
 //! the unsharded atlas.
 
 use crate::bounds;
-use crate::imitator::{Standard, Variant};
 use crate::lifetime::{self, Interval, Lifetime, Stop};
 use crate::limits::Limits;
 use crate::names::Named;
@@ -567,8 +566,7 @@ pub fn lifetime_of(
     opts: &lifetime::Options,
     watch: &dyn crate::progress::Watch,
 ) -> Result<Lifetime, crate::EngineError> {
-    let rule = Standard::new(Variant::Conservative, 0);
-    lifetime::run(s, &rule, opts, &OnlyCancel(watch))
+    lifetime::run_paper_imitator(s, opts, &OnlyCancel(watch))
 }
 
 /// A watch that passes on only whether to stop (the atlas's progress counts classes, not depths).

@@ -303,10 +303,12 @@ struct StateInfo {
 }
 
 /// What is known of state `id` whose settled search found `class`; with
-/// `U(s)` when it was computed here (not found in `tails`).
+/// `U(s)` when it was computed here (not found in `tails`). The rule is asked
+/// whether it is the paper's at the state when given (`None`: the built-in
+/// paper's imitator, not asked).
 fn state_info(
     scenario: &Scenario,
-    rule: &dyn Rule<Rational>,
+    rule: Option<&dyn Rule<Rational>>,
     conservative: bool,
     space: &StateSpace,
     id: u32,
@@ -324,8 +326,8 @@ fn state_info(
     let breach = match class {
         Settled::Breaks(b) => Some(b),
         Settled::Yes => None,
-        Settled::No if (st.truth_in_top && keeps) || conservative => {
-            let s = scenario;
+        Settled::No if rule.is_some() && ((st.truth_in_top && keeps) || conservative) => {
+            let (s, rule) = (scenario, rule.expect("asked only when given"));
             let dists: Vec<&[Rational]> =
                 s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
             let truth = dists[s.truth];
@@ -380,10 +382,14 @@ pub(crate) struct Know<'s> {
     infos: Vec<Option<StateInfo>>,
     /// `U` per posterior id (the same posterior recurs at many states and depths).
     tails: FxHashMap<u32, Option<Vec<u64>>>,
+    /// Whether the rule is asked, at each unsettled state, whether it is the
+    /// paper's ([`Rule`] given from outside); `false` for the built-in
+    /// paper's imitator ([`run_paper_imitator`]), which is by construction.
+    ask: bool,
 }
 
 impl<'s> Know<'s> {
-    pub(crate) fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, check_top: bool) -> Self {
+    pub(crate) fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, check_top: bool, ask: bool) -> Self {
         let mut settled = SettledCache::new(scenario, rule);
         settled.check_top_sets(check_top);
         Know {
@@ -393,6 +399,7 @@ impl<'s> Know<'s> {
             settled,
             infos: Vec::new(),
             tails: FxHashMap::default(),
+            ask,
         }
     }
 
@@ -424,7 +431,8 @@ impl<'s> Know<'s> {
                 self.settled.classify(&st.key.posterior, posterior, contexts, depth + 1)
             })
             .collect();
-        let (scenario, rule, conservative) = (self.scenario, self.rule, self.conservative);
+        let (scenario, conservative) = (self.scenario, self.conservative);
+        let rule = self.ask.then_some(self.rule);
         let tails = &self.tails;
         let computed: Vec<(StateInfo, Option<Option<Vec<u64>>>)> = todo
             .par_iter()
@@ -442,6 +450,9 @@ impl<'s> Know<'s> {
     /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.
     fn top_breach(&mut self, space: &StateSpace, id: u32) -> Option<&Breach> {
         let info = self.infos[id as usize].as_mut().expect("computed first");
+        if !self.ask {
+            return None;
+        }
         if info.top.is_none() {
             let st = space.state(id);
             info.top = Some(trust::alpha_top_set(space.posterior(st.key.posterior), &self.scenario.alpha, &st.top));
@@ -643,15 +654,45 @@ fn judge(
 
 /// Runs the lumped engine depth by depth until both lifetime intervals are
 /// narrower than `opts.width`, a check fails, or a limit is reached.
+///
+/// The rule is asked at every unsettled state whose bound is used whether it
+/// behaves as the paper's imitator there (`docs/lifetime.md`, "Refusals").
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Lifetime, EngineError> {
+    run_asking(scenario, rule, opts, progress, true)
+}
+
+/// [`run`] with the paper's conservative imitator built in
+/// (`Standard::new(Variant::Conservative, 0)`), which is not asked at each
+/// unsettled state whether it is the paper's: its policy is the minimum over
+/// the α rule's top set and its update Bayes' rule by construction
+/// (`crate::imitator`), so those checks cannot fail, and on a class that runs
+/// thousands of queries deep they were most of the work (the Bayes check
+/// normalizes every child posterior again). The result is the one [`run`]
+/// gives with that rule (tested). The atlas runs this.
+pub fn run_paper_imitator(
+    scenario: &Scenario,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Lifetime, EngineError> {
+    let rule = crate::imitator::Standard::new(crate::imitator::Variant::Conservative, 0);
+    run_asking(scenario, &rule, opts, progress, false)
+}
+
+fn run_asking(
+    scenario: &Scenario,
+    rule: &dyn Rule<Rational>,
+    opts: &Options,
+    progress: &dyn Progress,
+    ask: bool,
+) -> Result<Lifetime, EngineError> {
     match opts.arithmetic {
-        Arithmetic::Exact => run_exact(scenario, rule, opts, progress),
-        Arithmetic::Rounded => rounded::run(scenario, rule, opts, progress),
+        Arithmetic::Exact => run_exact(scenario, rule, opts, progress, ask),
+        Arithmetic::Rounded => rounded::run(scenario, rule, opts, progress, ask),
     }
 }
 
@@ -661,13 +702,14 @@ fn run_exact(
     rule: &dyn Rule<Rational>,
     opts: &Options,
     progress: &dyn Progress,
+    ask: bool,
 ) -> Result<Lifetime, EngineError> {
     let w = scenario.truth_weight();
     let alpha = &scenario.alpha;
     let mut watch = Watch {
         scenario,
         opts,
-        know: Know::new(scenario, rule, false),
+        know: Know::new(scenario, rule, false, ask),
         refusal: None,
         max_lo: (None, None),
         error: None,

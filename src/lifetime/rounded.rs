@@ -183,12 +183,14 @@ fn overflow(depth: usize, what: &str) -> EngineError {
     }
 }
 
-/// The rounded run ([`Arithmetic::Rounded`]).
+/// The rounded run ([`Arithmetic::Rounded`]); `ask`: whether the rule is
+/// asked at each unsettled state whether it is the paper's.
 pub fn run(
     scenario: &Scenario,
     rule: &dyn Rule<Rational>,
     opts: &Options,
     progress: &dyn Progress,
+    ask: bool,
 ) -> Result<Lifetime, EngineError> {
     crate::engine::check_truth_weight(scenario)?;
     let start = Instant::now();
@@ -200,7 +202,7 @@ pub fn run(
     let query_bound = bounds::query_cubed_bound(scenario.actions.len(), alpha, w);
     let query_bound_squared =
         bounds::query_cubed_proved_bound_squared(scenario.actions.len(), scenario.models.len(), alpha, w);
-    let mut know = Know::new(scenario, rule, true);
+    let mut know = Know::new(scenario, rule, true, ask);
     let conservative = know.conservative;
     let mut space = StateSpace::new(scenario, rule);
     // Each value id's probability rounded down and up.

@@ -264,6 +264,32 @@ fn the_papers_rule_is_refused_nowhere_on_the_examples() {
     }
 }
 
+/// The atlas's lifetime, the built-in paper's imitator not asked at each
+/// state, gives what asking it gives, step by step, in both arithmetics.
+#[test]
+fn the_built_in_paper_imitator_runs_as_the_asked_one() {
+    let rule = Standard::new(Variant::Conservative, 0);
+    for name in
+        ["three-coins", "markov-weather", "rare-action", "elimination", "action-and-observation", "second-order"]
+    {
+        let s = Scenario::from_file(format!("{}/examples/{name}.toml", workspace!())).unwrap();
+        for arithmetic in [lifetime::Arithmetic::Exact, lifetime::Arithmetic::Rounded] {
+            let mut o = Options::new();
+            o.limits.max_depth = 12;
+            o.arithmetic = arithmetic;
+            let asked = lifetime::run(&s, &rule, &o, imitator::progress::SILENT).unwrap();
+            let built_in = lifetime::run_paper_imitator(&s, &o, imitator::progress::SILENT).unwrap();
+            assert_eq!(asked.steps, built_in.steps, "{name} {arithmetic:?}");
+            assert_eq!(outcome(&asked), outcome(&built_in), "{name} {arithmetic:?}");
+            assert_eq!(
+                (asked.tail_bounds, asked.sojourns, asked.figures.query_cubed_sum),
+                (built_in.tail_bounds, built_in.sojourns, built_in.figures.query_cubed_sum)
+            );
+            assert!(asked.depth_reached >= 1 && asked.steps.iter().all(|st| st.refused_mass == r(0, 1)));
+        }
+    }
+}
+
 // proofs/inverse-truth-posterior.md ------------------------------------------------
 
 /// The "only if" of the equality holds for models not yet eliminated only:
