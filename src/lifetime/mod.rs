@@ -300,6 +300,16 @@ struct StateInfo {
     floor_lo: u128,
     /// `θ³` rounded down and up in fixed point; `None` when θ is negative or `θ³ ≥ 16`.
     cube: Option<(u128, u128)>,
+    /// `post(μ)/w(μ)` rounded up in fixed point (`u128::MAX` where it is not
+    /// needed or does not fit): no state's probability at any depth exceeds
+    /// it, since `E[1/post(μ)] ≤ 1/w(μ)` at every depth
+    /// (`proofs/infinite-horizon.md`, §G).
+    cap: u128,
+    /// `⌈(post(μ)/w(μ))·U(s)⌉` in the tail's units (`2^-(FRAC_BITS + 64)`,
+    /// with `U(s)` as rounded up in `tail`): a bound on the state's share of
+    /// the queries to come, whatever its upper mass. The rounded run takes it
+    /// where an upper mass reaches `cap`.
+    cap_tail: Option<Vec<u64>>,
 }
 
 /// What is known of state `id` whose settled search found `class`; with
@@ -352,6 +362,20 @@ fn state_info(
         let t = bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth).map(|u| limbs::from_big(&u));
         (t.clone(), Some(t))
     };
+    // No fraction reduced: each rounding needs only a numerator and a denominator.
+    let (cap, cap_tail) = match &tail {
+        Some(u) if mu.is_positive() => {
+            let w = scenario.truth_weight();
+            let (n, d) =
+                (mu.numer().magnitude() * w.denom().magnitude(), mu.denom().magnitude() * w.numer().magnitude());
+            let cap = crate::engine::fixed::ceil_of(&Rational::new_raw(n.clone().into(), d.clone().into()));
+            let scaled: num_bigint::BigUint = (n * limbs::to_big(u)) << crate::engine::fixed::FRAC_BITS as usize;
+            let (q, r) = num_integer::Integer::div_rem(&scaled, &d);
+            let q = if r.is_zero() { q } else { q + 1u32 };
+            (cap.unwrap_or(u128::MAX), Some(limbs::from_big(&q)))
+        }
+        _ => (u128::MAX, None),
+    };
     let cube = &st.theta * &st.theta * &st.theta;
     let info = StateInfo {
         settled,
@@ -360,6 +384,8 @@ fn state_info(
         keeps,
         tail,
         floor_lo: num_traits::ToPrimitive::to_u128(&floor_lo).unwrap_or(0),
+        cap,
+        cap_tail,
         cube: if st.theta.is_negative() {
             None
         } else {

@@ -529,7 +529,14 @@ fn tally(shard: &[Entry], space: &StateSpace, know: &Know, conservative: bool) -
             continue;
         }
         match &info.tail {
-            Some(u) => out.tail.add_product(&fixed::limbs(e.hi), u),
+            // The upper mass capped by `post(μ)/w(μ)` (§G): what keeps an
+            // entry rounded up from almost nothing (a path on which the truth's
+            // posterior fell to 10⁻¹⁰⁰) from holding the width open through
+            // a `U(s)` that grows like `post(μ)^(−1/2)`.
+            Some(u) => match &info.cap_tail {
+                Some(c) if e.hi >= info.cap => out.tail.add(c),
+                _ => out.tail.add_product(&fixed::limbs(e.hi), u),
+            },
             None => out.tail_infinite = true,
         }
         if in_e && info.keeps {
@@ -569,12 +576,22 @@ fn retire(layer: &mut [Vec<Entry>], space: &StateSpace, know: &Know, r: &mut Ret
             let in_e = e.e && space.state(e.state).truth_in_top;
             let kept = if in_e && info.keeps { mul_floor(e.lo, info.floor_lo).unwrap_or(0) } else { 0 };
             let cost_e = if in_e { e.hi - kept.min(e.hi) } else { 0 };
-            // ⌈hi·u / 2^64⌉, an upper estimate of hi·U in units of 2^-FRAC_BITS.
-            let (h, l) = fixed::mul_wide(e.hi, u);
-            if h >> 64 != 0 {
-                continue;
-            }
-            let cost_q = ((h << 64) | (l >> 64)) + 1;
+            // ⌈hi·u / 2^64⌉, an upper estimate of hi·U in units of 2^-FRAC_BITS
+            // (or of the state's capped share, §G).
+            let cost_q = match &info.cap_tail {
+                // ⌈c / 2^64⌉ ≤ (c without its lowest limb) + 1.
+                Some(c) if e.hi >= info.cap => match tail_u128(c.get(1..).unwrap_or(&[])) {
+                    Some(x) => x + 1,
+                    None => continue,
+                },
+                _ => {
+                    let (h, l) = fixed::mul_wide(e.hi, u);
+                    if h >> 64 != 0 {
+                        continue;
+                    }
+                    ((h << 64) | (l >> 64)) + 1
+                }
+            };
             if cost_e <= allow_e && cost_q <= allow_q {
                 candidates.push((e.hi, cost_e, cost_q, s, i));
             }
@@ -594,8 +611,10 @@ fn retire(layer: &mut [Vec<Entry>], space: &StateSpace, know: &Know, r: &mut Ret
         let info = know.known(e.state);
         let in_e = e.e && space.state(e.state).truth_in_top;
         add_fixed(&mut r.mass, e.hi);
-        if let Some(u) = &info.tail {
-            r.tail.add_product(&fixed::limbs(e.hi), u);
+        match (&info.tail, &info.cap_tail) {
+            (Some(_), Some(c)) if e.hi >= info.cap => r.tail.add(c),
+            (Some(u), _) => r.tail.add_product(&fixed::limbs(e.hi), u),
+            _ => {}
         }
         if in_e {
             add_fixed(&mut r.e_hi, e.hi);

@@ -268,3 +268,44 @@ proptest! {
         }
     }
 }
+
+/// The truth (1/10, 9/10) among (2/10, 8/10) and (4/10, 6/10), α = 1/100.
+/// Rounding up keeps an upper mass at `2⁻¹²⁴` or more on histories where the
+/// truth's posterior fell to `10⁻¹⁰⁰`, where `U(s)` is `10⁵⁰`: uncapped, the
+/// width of `E Σθ³` stayed `2.8·10⁻⁵` from move 2,000 to move 15,000. Capped
+/// by `post(μ)/w(μ)` (`proofs/infinite-horizon.md`, §G), it closes.
+#[test]
+fn an_upper_mass_rounded_up_from_almost_nothing_is_capped() {
+    let s = Scenario::parse(
+        r#"
+name = "far truth"
+actions = ["a", "b"]
+alpha = "1/100"
+truth = "t"
+[[models]]
+name = "t"
+prior = "1/3"
+iid = ["1/10", "9/10"]
+[[models]]
+name = "near"
+prior = "1/3"
+iid = ["2/10", "8/10"]
+[[models]]
+name = "far"
+prior = "1/3"
+iid = ["4/10", "6/10"]
+"#,
+        "far.toml",
+        "test",
+    )
+    .unwrap();
+    let rule = Standard::new(Variant::Conservative, 0);
+    let l = run(&s, &rule, Arithmetic::Rounded, &ratio(1, 1_000_000), 3000);
+    assert_eq!((l.stopped_because, l.depth_reached), (Stop::Width, 1286));
+    assert_eq!((l.event_e_status, l.query_status), (Status::Holds, Status::Holds));
+    let q = &l.last().query_cubed_sum;
+    let width = q.width().expect("finite");
+    assert!(width <= ratio(1, 1_000_000), "{width}");
+    // E Σθ³ ≈ 2.9105753 (the lower end after 15,000 moves of the uncapped run: 2.91057530593).
+    assert!(q.lo > ratio(29_105_752, 10_000_000) && q.hi.clone().unwrap() < ratio(29_105_764, 10_000_000));
+}
