@@ -284,6 +284,28 @@ pub fn query_tail_upper(actions: usize, alpha: &Rational, posterior: &[Rational]
     Some(ceil_div(&product, &(BigUint::one() << (2 * SCALE_BITS - QUERY_TAIL_BITS))))
 }
 
+/// The cap of `proofs/infinite-horizon.md` §G: since `E[1/post(μ)] ≤ 1/w(μ)`
+/// at every depth, no state is reached with a probability above
+/// `c = post(μ)/w(μ)`, so a state's share of the queries to come is at most
+/// `c·U(s)`. Returns `⌈c·2^bits⌉` and `⌈c·u·2^bits⌉`, where `u` is
+/// [`query_tail_upper`]'s numerator (`U(s)` in units of `2^-QUERY_TAIL_BITS`),
+/// with one division each and no fraction reduced; `None` when `post(μ)` is 0.
+pub fn reach_cap_scaled(
+    post_mu: &Rational,
+    truth_weight: &Rational,
+    u: &BigUint,
+    bits: u32,
+) -> Option<(BigUint, BigUint)> {
+    if post_mu.is_zero() {
+        return None;
+    }
+    let n = post_mu.numer().magnitude() * truth_weight.denom().magnitude();
+    let d = post_mu.denom().magnitude() * truth_weight.numer().magnitude();
+    let cap = ceil_div(&(&n << bits as usize), &d);
+    let share = ceil_div(&((n * u) << bits as usize), &d);
+    Some((cap, share))
+}
+
 fn ceil_div(a: &BigUint, b: &BigUint) -> BigUint {
     let (q, r) = a.div_rem(b);
     if r.is_zero() {

@@ -481,6 +481,28 @@ mod tests {
     }
 
     #[test]
+    fn the_reach_cap_is_post_over_prior_rounded_up() {
+        use crate::bounds::reach_cap_scaled;
+        let big = BigUint::from;
+        // post(μ) = 1/3, w(μ) = 1/2: c = 2/3; at 2^-4 ⌈32/3⌉ = 11, and with u = 5 ⌈160/3⌉ = 54.
+        assert_eq!(reach_cap_scaled(&ratio(1, 3), &ratio(1, 2), &big(5u32), 4), Some((big(11u32), big(54u32))));
+        // Exact at the scale: c = 1/2 is 8/16, and with u = 3, 24/16.
+        assert_eq!(reach_cap_scaled(&ratio(1, 4), &ratio(1, 2), &big(3u32), 4), Some((big(8u32), big(24u32))));
+        // A state the truth's posterior never reaches has no cap.
+        assert_eq!(reach_cap_scaled(&ratio(0, 1), &ratio(1, 2), &big(3u32), 4), None);
+        for (p, w, u) in [((1, 10), (1, 3), 7u32), ((9, 10), (1, 1000), 1), ((2, 7), (3, 5), 123_456_789)] {
+            let (post, weight) = (ratio(p.0, p.1), ratio(w.0, w.1));
+            let c = &post / &weight;
+            let ceil = |x: Rational| {
+                let scaled = x * Rational::from_integer(num_bigint::BigInt::from(1u8) << 124usize);
+                scaled.ceil().to_integer().magnitude().clone()
+            };
+            let want = (ceil(c.clone()), ceil(c * Rational::from_integer(u.into())));
+            assert_eq!(reach_cap_scaled(&post, &weight, &big(u), 124), Some(want), "{post} {weight} {u}");
+        }
+    }
+
+    #[test]
     fn lifetime_keep_mass_is_the_sum_of_the_floors() {
         // Masses 3, 5, 7, 2 over 32 at posteriors 1/3, 2/3, 1/20 (floor 0) and 1/3 again, α = 1/10:
         // floors 8/11, 1 − 3/22 = 19/22, 0, 8/11: ((3 + 2)·8/11 + 5·19/22)/32 = (175/22)/32 = 175/704.

@@ -300,99 +300,91 @@ struct StateInfo {
     floor_lo: u128,
     /// `θ³` rounded down and up in fixed point; `None` when θ is negative or `θ³ ≥ 16`.
     cube: Option<(u128, u128)>,
-    /// `post(μ)/w(μ)` rounded up in fixed point (`u128::MAX` where it is not
-    /// needed or does not fit): no state's probability at any depth exceeds
-    /// it, since `E[1/post(μ)] ≤ 1/w(μ)` at every depth
-    /// (`proofs/infinite-horizon.md`, §G).
-    cap: u128,
-    /// `⌈(post(μ)/w(μ))·U(s)⌉` in the tail's units (`2^-(FRAC_BITS + 64)`,
-    /// with `U(s)` as rounded up in `tail`): a bound on the state's share of
-    /// the queries to come, whatever its upper mass. The rounded run takes it
-    /// where an upper mass reaches `cap`.
-    cap_tail: Option<Vec<u64>>,
+    /// The cap of §G ([`bounds::reach_cap_scaled`], rounded runs with a finite
+    /// `U(s)` only): `post(μ)/w(μ)` rounded up in fixed point, which no
+    /// probability of reaching the state exceeds, and the state's share of
+    /// the queries to come bounded with it, `⌈(post(μ)/w(μ))·U(s)⌉` in the
+    /// tail's units (`2^-(FRAC_BITS + 64)`). `None` where the cap does not fit.
+    cap: Option<(u128, Vec<u64>)>,
 }
 
-/// What is known of state `id` whose settled search found `class`; with
-/// `U(s)` when it was computed here (not found in `tails`). The rule is asked
-/// whether it is the paper's at the state when given (`None`: the built-in
-/// paper's imitator, not asked).
-fn state_info(
-    scenario: &Scenario,
-    rule: Option<&dyn Rule<Rational>>,
-    conservative: bool,
-    space: &StateSpace,
-    id: u32,
-    class: Settled,
-    tails: &FxHashMap<u32, Option<Vec<u64>>>,
-) -> (StateInfo, Option<Option<Vec<u64>>>) {
-    let st = space.state(id);
-    let posterior = space.posterior(st.key.posterior);
-    let contexts = space.contexts(st.key.contexts);
-    let settled = class == Settled::Yes;
-    let mu = &posterior[scenario.truth];
-    let (keeps, floor_lo) = bounds::lifetime_keep_floor_scaled(&scenario.alpha, mu, crate::engine::fixed::FRAC_BITS);
-    // A bound from an unsettled state rests on the rule's behaving as
-    // the paper's there: ask it, once per state.
-    let breach = match class {
-        Settled::Breaks(b) => Some(b),
-        Settled::Yes => None,
-        Settled::No if rule.is_some() && ((st.truth_in_top && keeps) || conservative) => {
-            let (s, rule) = (scenario, rule.expect("asked only when given"));
-            let dists: Vec<&[Rational]> =
-                s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
-            let truth = dists[s.truth];
-            trust::unqueried_update(rule, posterior, &st.m, &dists)
-                .and_then(|()| trust::bayes_update(rule, posterior, &st.theta, truth, &dists))
-                .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
-                .and_then(
-                    |()| if conservative { trust::min_over_top(&st.top, &dists, &st.m, &st.theta) } else { Ok(()) },
-                )
-                .err()
-        }
-        Settled::No => None,
-    };
-    // The query bound from a state is the conservative imitator's
-    // (`Rule::is_conservative`); for any other rule the tail is unbounded.
-    let (tail, fresh) = if settled || !conservative {
-        (None, None)
-    } else if let Some(t) = tails.get(&st.key.posterior) {
-        (t.clone(), None)
-    } else {
-        let s = scenario;
-        let t = bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth).map(|u| limbs::from_big(&u));
-        (t.clone(), Some(t))
-    };
-    // No fraction reduced: each rounding needs only a numerator and a denominator.
-    let (cap, cap_tail) = match &tail {
-        Some(u) if mu.is_positive() => {
-            let w = scenario.truth_weight();
-            let (n, d) =
-                (mu.numer().magnitude() * w.denom().magnitude(), mu.denom().magnitude() * w.numer().magnitude());
-            let cap = crate::engine::fixed::ceil_of(&Rational::new_raw(n.clone().into(), d.clone().into()));
-            let scaled: num_bigint::BigUint = (n * limbs::to_big(u)) << crate::engine::fixed::FRAC_BITS as usize;
-            let (q, r) = num_integer::Integer::div_rem(&scaled, &d);
-            let q = if r.is_zero() { q } else { q + 1u32 };
-            (cap.unwrap_or(u128::MAX), Some(limbs::from_big(&q)))
-        }
-        _ => (u128::MAX, None),
-    };
-    let cube = &st.theta * &st.theta * &st.theta;
-    let info = StateInfo {
-        settled,
-        breach,
-        top: None,
-        keeps,
-        tail,
-        floor_lo: num_traits::ToPrimitive::to_u128(&floor_lo).unwrap_or(0),
-        cap,
-        cap_tail,
-        cube: if st.theta.is_negative() {
-            None
+impl Know<'_> {
+    /// What is known of state `id` whose settled search found `class`; with
+    /// `U(s)` when it was computed here (not found in `tails`). The rule is asked
+    /// whether it is the paper's at the state unless it is the built-in paper's
+    /// imitator (`ask` false).
+    fn state_info(&self, space: &StateSpace, id: u32, class: Settled) -> (StateInfo, Option<Option<Vec<u64>>>) {
+        let (scenario, conservative, rounded, tails) = (self.scenario, self.conservative, self.rounded, &self.tails);
+        let rule = self.ask.then_some(self.rule);
+        let st = space.state(id);
+        let posterior = space.posterior(st.key.posterior);
+        let contexts = space.contexts(st.key.contexts);
+        let settled = class == Settled::Yes;
+        let mu = &posterior[scenario.truth];
+        let (keeps, floor_lo) =
+            bounds::lifetime_keep_floor_scaled(&scenario.alpha, mu, crate::engine::fixed::FRAC_BITS);
+        // A bound from an unsettled state rests on the rule's behaving as
+        // the paper's there: ask it, once per state.
+        let breach = match (class, rule) {
+            (Settled::Breaks(b), _) => Some(b),
+            (Settled::No, Some(rule)) if (st.truth_in_top && keeps) || conservative => {
+                let s = scenario;
+                let dists: Vec<&[Rational]> =
+                    s.models.iter().zip(contexts).map(|(m, &c)| m.kind.distribution(c as usize)).collect();
+                let truth = dists[s.truth];
+                trust::unqueried_update(rule, posterior, &st.m, &dists)
+                    .and_then(|()| trust::bayes_update(rule, posterior, &st.theta, truth, &dists))
+                    .and_then(|()| trust::alpha_top_set(posterior, &s.alpha, &st.top))
+                    .and_then(|()| {
+                        if conservative {
+                            trust::min_over_top(&st.top, &dists, &st.m, &st.theta)
+                        } else {
+                            Ok(())
+                        }
+                    })
+                    .err()
+            }
+            _ => None,
+        };
+        // The query bound from a state is the conservative imitator's
+        // (`Rule::is_conservative`); for any other rule the tail is unbounded.
+        let (tail, fresh) = if settled || !conservative {
+            (None, None)
+        } else if let Some(t) = tails.get(&st.key.posterior) {
+            (t.clone(), None)
         } else {
-            crate::engine::fixed::floor_of(&cube).zip(crate::engine::fixed::ceil_of(&cube))
-        },
-    };
-    (info, fresh)
+            let s = scenario;
+            let t =
+                bounds::query_tail_upper(s.actions.len(), &s.alpha, posterior, s.truth).map(|u| limbs::from_big(&u));
+            (t.clone(), Some(t))
+        };
+        let cap = match &tail {
+            Some(u) if rounded => bounds::reach_cap_scaled(
+                mu,
+                scenario.truth_weight(),
+                &limbs::to_big(u),
+                crate::engine::fixed::FRAC_BITS,
+            )
+            .and_then(|(cap, share)| Some((num_traits::ToPrimitive::to_u128(&cap)?, limbs::from_big(&share)))),
+            _ => None,
+        };
+        let cube = &st.theta * &st.theta * &st.theta;
+        let info = StateInfo {
+            settled,
+            breach,
+            top: None,
+            keeps,
+            tail,
+            floor_lo: num_traits::ToPrimitive::to_u128(&floor_lo).unwrap_or(0),
+            cap,
+            cube: if st.theta.is_negative() {
+                None
+            } else {
+                crate::engine::fixed::floor_of(&cube).zip(crate::engine::fixed::ceil_of(&cube))
+            },
+        };
+        (info, fresh)
+    }
 }
 
 /// What the lifetime knows of each state, computed once per state: the
@@ -412,12 +404,15 @@ pub(crate) struct Know<'s> {
     /// paper's ([`Rule`] given from outside); `false` for the built-in
     /// paper's imitator ([`run_paper_imitator`]), which is by construction.
     ask: bool,
+    /// For the rounded run: its settled search also checks the top sets (settled
+    /// states are retired at once), and the cap of §G is computed.
+    rounded: bool,
 }
 
 impl<'s> Know<'s> {
-    pub(crate) fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, check_top: bool, ask: bool) -> Self {
+    pub(crate) fn new(scenario: &'s Scenario, rule: &'s dyn Rule<Rational>, rounded: bool, ask: bool) -> Self {
         let mut settled = SettledCache::new(scenario, rule);
-        settled.check_top_sets(check_top);
+        settled.check_top_sets(rounded);
         Know {
             scenario,
             conservative: rule.is_conservative(),
@@ -426,6 +421,7 @@ impl<'s> Know<'s> {
             infos: Vec::new(),
             tails: FxHashMap::default(),
             ask,
+            rounded,
         }
     }
 
@@ -457,14 +453,9 @@ impl<'s> Know<'s> {
                 self.settled.classify(&st.key.posterior, posterior, contexts, depth + 1)
             })
             .collect();
-        let (scenario, conservative) = (self.scenario, self.conservative);
-        let rule = self.ask.then_some(self.rule);
-        let tails = &self.tails;
-        let computed: Vec<(StateInfo, Option<Option<Vec<u64>>>)> = todo
-            .par_iter()
-            .zip(classes)
-            .map(|(&id, class)| state_info(scenario, rule, conservative, space, id, class, tails))
-            .collect();
+        let this = &*self;
+        let computed: Vec<(StateInfo, Option<Option<Vec<u64>>>)> =
+            todo.par_iter().zip(classes).map(|(&id, class)| this.state_info(space, id, class)).collect();
         for (&id, (info, tail)) in todo.iter().zip(computed) {
             if let Some(t) = tail {
                 self.tails.entry(space.state(id).key.posterior).or_insert(t);
@@ -475,10 +466,10 @@ impl<'s> Know<'s> {
 
     /// Whether the top set of state `id` (whose info is computed) is the α rule's, asked once.
     fn top_breach(&mut self, space: &StateSpace, id: u32) -> Option<&Breach> {
-        let info = self.infos[id as usize].as_mut().expect("computed first");
         if !self.ask {
             return None;
         }
+        let info = self.infos[id as usize].as_mut().expect("computed first");
         if info.top.is_none() {
             let st = space.state(id);
             info.top = Some(trust::alpha_top_set(space.posterior(st.key.posterior), &self.scenario.alpha, &st.top));

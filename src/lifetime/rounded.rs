@@ -528,15 +528,12 @@ fn tally(shard: &[Entry], space: &StateSpace, know: &Know, conservative: bool) -
             out.tail_infinite = true;
             continue;
         }
-        match &info.tail {
-            // The upper mass capped by `post(μ)/w(μ)` (§G): what keeps an
-            // entry rounded up from almost nothing (a path on which the truth's
-            // posterior fell to 10⁻¹⁰⁰) from holding the width open through
-            // a `U(s)` that grows like `post(μ)^(−1/2)`.
-            Some(u) => match &info.cap_tail {
-                Some(c) if e.hi >= info.cap => out.tail.add(c),
-                _ => out.tail.add_product(&fixed::limbs(e.hi), u),
-            },
+        // Capped by `post(μ)/w(μ)` where the upper mass reaches it (§G): what
+        // keeps an entry rounded up from almost nothing (a path on which the
+        // truth's posterior fell to 10⁻¹⁰⁰) from holding the width open
+        // through a `U(s)` that grows like `post(μ)^(−1/2)`.
+        match share(info, e.hi) {
+            Some(sh) => sh.add_to(&mut out.tail),
             None => out.tail_infinite = true,
         }
         if in_e && info.keeps {
@@ -545,6 +542,51 @@ fn tally(shard: &[Entry], space: &StateSpace, know: &Know, conservative: bool) -
         }
     }
     out
+}
+
+/// An entry's share of the queries to come, as the intervals count it, in
+/// units of `2^-(FRAC_BITS + 64)`: `hi·U(s)`, or the state's capped share
+/// where `hi` reaches the cap of §G. Both are upper bounds; [`share`] is the
+/// one place that chooses.
+enum Share<'a> {
+    /// `hi` times `U(s)` (in units of `2^-64`).
+    Product(u128, &'a [u64]),
+    /// `⌈(post(μ)/w(μ))·U(s)⌉`, and `U(s)`.
+    Capped(&'a [u64], &'a [u64]),
+}
+
+/// The share of an entry of upper mass `hi` at a state known as `info`; `None` when `U(s)` is infinite.
+fn share(info: &super::StateInfo, hi: u128) -> Option<Share<'_>> {
+    let u = info.tail.as_deref()?;
+    Some(match &info.cap {
+        Some((cap, capped)) if hi >= *cap => Share::Capped(capped, u),
+        _ => Share::Product(hi, u),
+    })
+}
+
+impl Share<'_> {
+    fn add_to(&self, sum: &mut Sum) {
+        match self {
+            Share::Product(hi, u) => sum.add_product(&fixed::limbs(*hi), u),
+            Share::Capped(c, _) => sum.add(c),
+        }
+    }
+
+    /// An upper estimate in units of `2^-FRAC_BITS` (`⌈x / 2^64⌉ ≤` x without
+    /// its lowest limb, plus 1), if it and `U(s)` fit a `u128`: what retiring
+    /// costs (a state whose `U(s)` does not fit is not retired).
+    fn estimate(&self) -> Option<u128> {
+        match self {
+            Share::Product(hi, u) => {
+                let (h, l) = fixed::mul_wide(*hi, tail_u128(u)?);
+                (h >> 64 == 0).then(|| ((h << 64) | (l >> 64)) + 1)
+            }
+            Share::Capped(c, u) => {
+                tail_u128(u)?;
+                tail_u128(c.get(1..).unwrap_or(&[])).map(|x| x + 1)
+            }
+        }
+    }
 }
 
 /// `U(s)` in units of `2^-64`, if it fits a `u128`.
@@ -572,26 +614,10 @@ fn retire(layer: &mut [Vec<Entry>], space: &StateSpace, know: &Know, r: &mut Ret
             if info.settled || refused || info.breach.is_some() || allow_e == 0 || allow_q == 0 {
                 continue;
             }
-            let Some(u) = info.tail.as_deref().and_then(tail_u128) else { continue };
             let in_e = e.e && space.state(e.state).truth_in_top;
             let kept = if in_e && info.keeps { mul_floor(e.lo, info.floor_lo).unwrap_or(0) } else { 0 };
             let cost_e = if in_e { e.hi - kept.min(e.hi) } else { 0 };
-            // ⌈hi·u / 2^64⌉, an upper estimate of hi·U in units of 2^-FRAC_BITS
-            // (or of the state's capped share, §G).
-            let cost_q = match &info.cap_tail {
-                // ⌈c / 2^64⌉ ≤ (c without its lowest limb) + 1.
-                Some(c) if e.hi >= info.cap => match tail_u128(c.get(1..).unwrap_or(&[])) {
-                    Some(x) => x + 1,
-                    None => continue,
-                },
-                _ => {
-                    let (h, l) = fixed::mul_wide(e.hi, u);
-                    if h >> 64 != 0 {
-                        continue;
-                    }
-                    ((h << 64) | (l >> 64)) + 1
-                }
-            };
+            let Some(cost_q) = share(info, e.hi).and_then(|sh| sh.estimate()) else { continue };
             if cost_e <= allow_e && cost_q <= allow_q {
                 candidates.push((e.hi, cost_e, cost_q, s, i));
             }
@@ -611,10 +637,8 @@ fn retire(layer: &mut [Vec<Entry>], space: &StateSpace, know: &Know, r: &mut Ret
         let info = know.known(e.state);
         let in_e = e.e && space.state(e.state).truth_in_top;
         add_fixed(&mut r.mass, e.hi);
-        match (&info.tail, &info.cap_tail) {
-            (Some(_), Some(c)) if e.hi >= info.cap => r.tail.add(c),
-            (Some(u), _) => r.tail.add_product(&fixed::limbs(e.hi), u),
-            _ => {}
+        if let Some(sh) = share(info, e.hi) {
+            sh.add_to(&mut r.tail);
         }
         if in_e {
             add_fixed(&mut r.e_hi, e.hi);

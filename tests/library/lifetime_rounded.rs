@@ -276,7 +276,7 @@ proptest! {
 /// by `post(μ)/w(μ)` (`proofs/infinite-horizon.md`, §G), it closes.
 #[test]
 fn an_upper_mass_rounded_up_from_almost_nothing_is_capped() {
-    let s = Scenario::parse(
+    let s = common::parse(
         r#"
 name = "far truth"
 actions = ["a", "b"]
@@ -295,10 +295,7 @@ name = "far"
 prior = "1/3"
 iid = ["4/10", "6/10"]
 "#,
-        "far.toml",
-        "test",
-    )
-    .unwrap();
+    );
     let rule = Standard::new(Variant::Conservative, 0);
     let l = run(&s, &rule, Arithmetic::Rounded, &ratio(1, 1_000_000), 3000);
     assert_eq!((l.stopped_because, l.depth_reached), (Stop::Width, 1286));
